@@ -1,0 +1,67 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything is installed into .venv from requirements.txt; the database is an
+# embedded PostgreSQL under var/ unless DATABASE_URL is set.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install db run serve test lint format bench stopdb browser messages clean
+
+$(INSTALLED): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+db: install
+	$(PY) manage.py migrate --noinput
+
+run: db
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production-style: gunicorn, DEBUG off, static files collected and served by WhiteNoise.
+serve: db
+	$(PY) manage.py seed_demo --if-empty
+	@mkdir -p var
+	@test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)" $(VENV)/bin/gunicorn shop.wsgi \
+		--bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
+
+# Chromium for the browser tests comes from Debian (Playwright's own download
+# does not work everywhere); installed only when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium for the browser tests (apt-get)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) -m benchmarks.run
+
+# Compile translations after editing locale/zh_Hans/LC_MESSAGES/django.po.
+messages: install
+	$(PY) manage.py compilemessages --ignore .venv
+
+stopdb: install
+	$(PY) -c "from pathlib import Path; from shop.embedded_db import stop; stop(Path('var/postgres').resolve())"
+
+clean: stopdb
+	rm -rf var staticfiles

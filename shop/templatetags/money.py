@@ -1,0 +1,13 @@
+from decimal import Decimal
+
+from django import template
+
+from shop.money import format_money
+
+register = template.Library()
+
+
+@register.filter(name="money")
+def money_filter(amount: Decimal | None) -> str:
+    """Format an amount in the shop currency (M5: the one money filter)."""
+    return format_money(amount)
