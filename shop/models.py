@@ -36,13 +36,27 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A customer or a member of staff; the email address is the login."""
 
-    email = models.EmailField(_("email address"), max_length=254)
+    # unique=True satisfies auth.E003 (the USERNAME_FIELD must be unique);
+    # the lower(email) constraint below is what makes it case-insensitive.
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Whether the user can log into the admin site.")
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the owner proves they read mail at `email` (verification or
+    # email-change link); guest orders placed with that address then show in
+    # the account.
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The default shipping address, offered at checkout.
+    country = models.CharField(_("country"), max_length=2, default="CN")
+    province = models.CharField(_("province or state"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
 
     objects = UserManager()
 
@@ -61,6 +75,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    @property
+    def email_is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_default_address(self) -> bool:
+        return bool(self.address_line1 and self.city)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

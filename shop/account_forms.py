@@ -1,0 +1,236 @@
+"""Input validation for the account pages (L4): forms check, services write."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import RegexValidator
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Country
+from shop.account_services import user_password_reset_request
+from shop.models import User
+
+EMAIL_TAKEN_MESSAGE = _(
+    "An account with this email address already exists. Sign in, or reset your password if you forgot it."
+)
+
+
+def _email_field(label: str) -> forms.EmailField:
+    return forms.EmailField(
+        label=label,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter a valid email address."),
+        },
+    )
+
+
+class SignUpForm(forms.Form):
+    email = _email_field(_("Email address"))
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Enter the same password again.")},
+    )
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        # A friendly early answer; the unique constraint still decides in user_sign_up.
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
+        return email
+
+    def clean_full_name(self) -> str:
+        full_name = self.cleaned_data["full_name"].strip()
+        if not full_name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return full_name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", forms.ValidationError(_("The two passwords do not match.")))
+        elif password1:
+            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with the email address, in any letter case (the user manager compares case-insensitively)."""
+
+    username = forms.CharField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={"required": _("Enter your email address.")},
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+    error_messages = {
+        "invalid_login": _("The email address or password is not correct."),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes through the task queue instead of being sent inline."""
+
+    email = _email_field(_("Email address"))
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user_password_reset_request(user=context["user"], language=translation.get_language())
+
+
+_address_text = {"max_length": 200, "required": False}
+
+
+class ProfileForm(forms.Form):
+    """Name, phone and the default shipping address offered at checkout."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()\-]{4,30}$",
+                _("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."),
+            )
+        ],
+    )
+    country = forms.ChoiceField(
+        label=_("Country or region"),
+        choices=Country.choices,
+        initial=Country.CN,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+        error_messages={"invalid_choice": _("Choose a country or region from the list.")},
+    )
+    province = forms.CharField(
+        label=_("Province or state"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    address_line1 = forms.CharField(
+        label=_("Address line 1"),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+        **_address_text,
+    )
+    address_line2 = forms.CharField(
+        label=_("Address line 2"),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+        **_address_text,
+    )
+
+    ADDRESS_FIELDS = ("province", "city", "postal_code", "address_line1", "address_line2")
+
+    @classmethod
+    def for_user(cls, user: User, data: dict | None = None) -> "ProfileForm":
+        initial = {
+            name: getattr(user, name) for name in ("full_name", "phone", "country", *cls.ADDRESS_FIELDS)
+        }
+        return cls(data=data, initial=initial)
+
+    def clean_full_name(self) -> str:
+        full_name = self.cleaned_data["full_name"].strip()
+        if not full_name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return full_name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if any(cleaned.get(name) for name in self.ADDRESS_FIELDS):
+            # A partial address would fail at checkout; ask for the parts a parcel needs.
+            for name in ("address_line1", "city"):
+                if name in cleaned and not cleaned[name]:
+                    self.add_error(
+                        name,
+                        forms.ValidationError(
+                            _("Enter the street address and city, or leave the whole address empty."),
+                            code="required",
+                        ),
+                    )
+        return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    """A new address plus the current password; the change waits for the link sent to the new address."""
+
+    new_email = _email_field(_("New email address"))
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your current password.")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["new_email"])
+        if email.lower() == self.user.email.lower():
+            raise forms.ValidationError(_("This is already your email address."), code="unchanged")
+        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError(_("Another account already uses this email address."), code="taken")
+        return email
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Your current password is not correct."), code="password_incorrect")
+        return password

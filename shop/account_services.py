@@ -1,0 +1,156 @@
+"""Write paths of customer accounts: sign-up, email verification, email change, profile (L2)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shop.account_tokens import InvalidToken, email_change_token_read, email_verification_token_read
+from shop.emails import AccountEmail
+from shop.exceptions import ShopError
+from shop.models import User
+from shop.tasks import account_email_send
+
+
+class EmailTaken(ShopError):
+    """Another account already uses this email address (compared case-insensitively)."""
+
+
+@transaction.atomic(durable=True)
+def user_sign_up(*, email: str, password: str, full_name: str, language: str) -> User:
+    """Create a customer account and enqueue its verification email in the same transaction.
+
+    Raises EmailTaken when the address is in use in any letter case (the lower(email)
+    unique constraint decides, so two concurrent sign-ups cannot both win); nothing is
+    written then.
+    """
+    user = User(email=User.objects.normalize_email(email), full_name=full_name)
+    user.set_password(password)
+    try:
+        user.save()
+    except IntegrityError as error:
+        if _is_email_conflict(error):
+            raise EmailTaken() from error
+        raise
+    account_email_send.enqueue(kind=AccountEmail.EMAIL_VERIFY.value, user_id=user.pk, language=language)
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_verification_resend(*, user: User, language: str) -> bool:
+    """Enqueue a fresh verification email; returns False (and sends nothing) when already verified."""
+    if user.email_verified_at is not None:
+        return False
+    account_email_send.enqueue(kind=AccountEmail.EMAIL_VERIFY.value, user_id=user.pk, language=language)
+    return True
+
+
+@transaction.atomic(durable=True)
+def user_email_verify(*, token: str) -> User:
+    """Mark the account's address verified from a verification link. Idempotent.
+
+    Locks the user row. Raises InvalidToken when the token is tampered with, expired, or the
+    account's address changed since the link was made; nothing changes then.
+    """
+    user_id, email = email_verification_token_read(token=token)
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or user.email.lower() != email:
+        raise InvalidToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_password_reset_request(*, user: User, language: str) -> None:
+    """Enqueue the password reset email; the task makes the reset link when it sends."""
+    account_email_send.enqueue(kind=AccountEmail.PASSWORD_RESET.value, user_id=user.pk, language=language)
+
+
+@transaction.atomic(durable=True)
+def user_email_change_request(*, user: User, new_email: str, language: str) -> None:
+    """Send a confirmation link to new_email and tell the current address about the request.
+
+    The caller has checked the current password. Nothing changes on the account until the
+    link is opened (user_email_change_confirm). Raises EmailTaken when another account uses
+    new_email already; it is checked again, under the constraint, when the link is opened.
+    """
+    new_email = User.objects.normalize_email(new_email)
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise EmailTaken()
+    for kind in (AccountEmail.EMAIL_CHANGE_CONFIRM, AccountEmail.EMAIL_CHANGE_REQUESTED):
+        account_email_send.enqueue(
+            kind=kind.value, user_id=user.pk, language=language, new_email=new_email, old_email=user.email
+        )
+
+
+@transaction.atomic(durable=True)
+def user_email_change_confirm(*, token: str, language: str) -> User:
+    """Move the account to the address in an email-change link, verified, and tell the old address.
+
+    Locks the user row. Raises InvalidToken when the token is tampered with, expired, or the
+    account's address is no longer the one the link was made for (so a link works once), and
+    EmailTaken when another account took the new address meanwhile; nothing changes on either.
+    """
+    change = email_change_token_read(token=token)
+    user = User.objects.select_for_update().filter(pk=change.user_id, is_active=True).first()
+    if user is None or user.email.lower() != change.old_email:
+        raise InvalidToken()
+    old_email = user.email
+    user.email = change.new_email
+    user.email_verified_at = timezone.now()
+    try:
+        user.save(update_fields=["email", "email_verified_at"])
+    except IntegrityError as error:
+        if _is_email_conflict(error):
+            raise EmailTaken() from error
+        raise
+    account_email_send.enqueue(
+        kind=AccountEmail.EMAIL_CHANGED.value,
+        user_id=user.pk,
+        language=language,
+        new_email=user.email,
+        old_email=old_email,
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_profile_update(
+    *,
+    user: User,
+    full_name: str,
+    phone: str,
+    country: str,
+    province: str,
+    city: str,
+    postal_code: str,
+    address_line1: str,
+    address_line2: str,
+) -> User:
+    """Save the customer's name, phone and default shipping address."""
+    user.full_name = full_name
+    user.phone = phone
+    user.country = country
+    user.province = province
+    user.city = city
+    user.postal_code = postal_code
+    user.address_line1 = address_line1
+    user.address_line2 = address_line2
+    user.save(
+        update_fields=[
+            "full_name",
+            "phone",
+            "country",
+            "province",
+            "city",
+            "postal_code",
+            "address_line1",
+            "address_line2",
+        ]
+    )
+    return user
+
+
+def _is_email_conflict(error: IntegrityError) -> bool:
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    return "email" in constraint

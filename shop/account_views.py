@@ -1,0 +1,222 @@
+"""Account pages (L5): bind a form, call one service or selector, redirect after POST."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orders.models import Country
+from orders.selectors import order_list_for_customer
+from shop.account_forms import (
+    EMAIL_TAKEN_MESSAGE,
+    AccountPasswordResetForm,
+    EmailChangeForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+)
+from shop.account_selectors import email_change_request_get
+from shop.account_services import (
+    EmailTaken,
+    user_email_change_confirm,
+    user_email_change_request,
+    user_email_verify,
+    user_profile_update,
+    user_sign_up,
+    user_verification_resend,
+)
+from shop.account_tokens import InvalidToken, email_verification_token_read
+
+ORDERS_PER_PAGE = 20
+RECENT_ORDERS = 5
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+def _posted(request: HttpRequest) -> dict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _link_invalid(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "account/link_invalid.html", {"message": message}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign in and go on to `next` (when safe) or the account page."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request) or "account:home")
+    form = SignUpForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_sign_up(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                language=translation.get_language(),
+            )
+        except EmailTaken:
+            form.add_error("email", EMAIL_TAKEN_MESSAGE)
+        else:
+            login(request, user)
+            messages.success(request, _("Welcome! We sent you a link to verify your email address."))
+            return redirect(_safe_next(request) or "account:home")
+    return render(request, "account/signup_form.html", {"form": form, "next": _safe_next(request)})
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "account/login_form.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    # Django's LogoutView answers POST only (GET is 405): signing out changes state.
+    next_page = "catalog:home"
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "account/password_change_form.html"
+    success_url = reverse_lazy("account:home")
+    success_message = gettext_lazy("Your password has been changed.")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "account/password_reset_form.html"
+    form_class = AccountPasswordResetForm
+    success_url = reverse_lazy("account:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "account/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "account/password_reset_confirm.html"
+    success_url = reverse_lazy("account:password_reset_complete")
+
+    def dispatch(self, *args, **kwargs) -> HttpResponse:
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and response.status_code == 200:
+            # The page explains the bad link; the status says it too.
+            response.status_code = 400
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "account/password_reset_complete.html"
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    """Who you are, your default address and your latest orders."""
+    orders = list(order_list_for_customer(user=request.user)[:RECENT_ORDERS])
+    country_name = dict(Country.choices).get(request.user.country, request.user.country)
+    return render(request, "account/account_home.html", {"orders": orders, "country_name": country_name})
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    """All your orders, newest first, including guest orders placed with your verified address."""
+    page = Paginator(order_list_for_customer(user=request.user), ORDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "account/order_list.html", {"page": page, "orders": page.object_list})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """Edit name, phone and the default shipping address."""
+    form = ProfileForm.for_user(request.user, data=_posted(request))
+    if request.method == "POST" and form.is_valid():
+        user_profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your details have been saved."))
+        return redirect("account:home")
+    return render(request, "account/profile_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new address; a link sent there completes the change."""
+    form = EmailChangeForm(_posted(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["new_email"]
+        try:
+            user_email_change_request(
+                user=request.user, new_email=new_email, language=translation.get_language()
+            )
+        except EmailTaken:
+            form.add_error("new_email", _("Another account already uses this email address."))
+        else:
+            messages.success(
+                request,
+                _("We sent a confirmation link to %(email)s. Your email address changes when you open it.")
+                % {"email": new_email},
+            )
+            return redirect("account:home")
+    return render(request, "account/email_change_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the change a link asks for; POST makes it.
+
+    Mail scanners that prefetch links only GET, so they change nothing.
+    """
+    try:
+        change = email_change_request_get(token=token)
+        if request.method == "POST":
+            user_email_change_confirm(token=token, language=translation.get_language())
+            messages.success(request, _("Your email address is now %(email)s.") % {"email": change.new_email})
+            return redirect("account:home" if request.user.is_authenticated else "account:login")
+    except InvalidToken:
+        return _link_invalid(request, _("This email change link is invalid, expired or already used."))
+    except EmailTaken:
+        return _link_invalid(request, _("Another account already uses this email address."))
+    return render(request, "account/email_change_confirm.html", {"new_email": change.new_email})
+
+
+@require_http_methods(["GET", "POST"])
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a confirm button; POST marks the address verified."""
+    try:
+        email_verification_token_read(token=token)
+        if request.method == "POST":
+            user_email_verify(token=token)
+            messages.success(request, _("Thank you, your email address is verified."))
+            return redirect("account:home" if request.user.is_authenticated else "account:login")
+    except InvalidToken:
+        return _link_invalid(request, _("This verification link is invalid or expired. Ask for a new one."))
+    return render(request, "account/email_verify_confirm.html")
+
+
+@require_POST
+@login_required
+def verification_resend(request: HttpRequest) -> HttpResponse:
+    """Send a new verification link to the account's address."""
+    if user_verification_resend(user=request.user, language=translation.get_language()):
+        messages.success(
+            request, _("We sent a new verification link to %(email)s.") % {"email": request.user.email}
+        )
+    else:
+        messages.info(request, _("Your email address is already verified."))
+    return redirect(reverse("account:home"))

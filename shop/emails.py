@@ -1,0 +1,91 @@
+"""What each account email says: one template triple per kind, in the recipient's language (E1).
+
+Templates live in `templates/account/emails/<kind>.subject.txt|.txt|.html`.
+Links are absolute, built from settings.SITE_URL, and carry fresh tokens made
+here, so no secret ever sits in the task queue.
+"""
+
+import enum
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from shop.account_tokens import TOKEN_MAX_AGE, email_change_token_make, email_verification_token_make
+from shop.models import User
+
+
+class AccountEmail(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFY = "email_verify"
+    # To the new address: the link that completes an email change.
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm"
+    # To the old address: a change was asked for / has been made.
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+
+
+def account_email_recipient(*, kind: AccountEmail, user: User, new_email: str, old_email: str) -> str:
+    """The address an email of this kind goes to."""
+    if kind == AccountEmail.EMAIL_CHANGE_CONFIRM:
+        return new_email
+    if kind in (AccountEmail.EMAIL_CHANGE_REQUESTED, AccountEmail.EMAIL_CHANGED):
+        return old_email
+    return user.email
+
+
+def account_email_build(
+    *, kind: AccountEmail, user: User, language: str, new_email: str = "", old_email: str = ""
+) -> EmailMultiAlternatives:
+    """Render one account email for user in language, with a fresh link where the kind has one."""
+    context = {
+        "user": user,
+        "shop_name": settings.SHOP_NAME,
+        "site_url": settings.SITE_URL,
+        "new_email": new_email,
+        "old_email": old_email,
+        "link_valid_days": TOKEN_MAX_AGE.days,
+        "support_email": settings.SUPPORT_EMAIL,
+        "link": _link(kind=kind, user=user, new_email=new_email),
+    }
+    with translation.override(language):
+        base = f"account/emails/{kind.value}"
+        subject = "".join(render_to_string(f"{base}.subject.txt", context).splitlines()).strip()
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[account_email_recipient(kind=kind, user=user, new_email=new_email, old_email=old_email)],
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _link(*, kind: AccountEmail, user: User, new_email: str) -> str:
+    if kind == AccountEmail.EMAIL_CHANGED:
+        return ""
+    if kind == AccountEmail.PASSWORD_RESET:
+        path = reverse(
+            "account:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+    elif kind == AccountEmail.EMAIL_VERIFY:
+        path = reverse("account:email_verify", kwargs={"token": email_verification_token_make(user=user)})
+    elif kind == AccountEmail.EMAIL_CHANGE_CONFIRM:
+        path = reverse(
+            "account:email_change_confirm",
+            kwargs={"token": email_change_token_make(user=user, new_email=new_email)},
+        )
+    else:
+        path = reverse("account:password_change")
+    return settings.SITE_URL + path

@@ -1,0 +1,69 @@
+import threading
+from functools import partial
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from shop.account_services import EmailTaken, user_email_change_confirm, user_sign_up
+from shop.account_tokens import email_change_token_make
+from tests.factories import UserFactory
+
+User = get_user_model()
+
+
+def run_together(*callables) -> list[str]:
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(callables))
+
+    def run(work) -> None:
+        try:
+            barrier.wait()
+            work()
+            outcomes.append("done")
+        except EmailTaken:
+            outcomes.append("taken")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in callables]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_ups_with_one_address_in_different_case_make_one_account():
+    outcomes = run_together(
+        *(
+            partial(user_sign_up, email=email, password="plum-orchard-42", full_name="Ann", language="en")
+            for email in ("ann@example.com", "ANN@example.com")
+        )
+    )
+
+    assert sorted(outcomes) == ["done", "taken"]
+    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_accounts_confirming_the_same_new_address_at_once_give_it_to_one():
+    ann = UserFactory(email="ann@example.com")
+    bob = UserFactory(email="bob@example.com")
+    tokens = [
+        email_change_token_make(user=ann, new_email="shared@example.com"),
+        email_change_token_make(user=bob, new_email="Shared@Example.com"),
+    ]
+
+    outcomes = run_together(
+        *(partial(user_email_change_confirm, token=token, language="en") for token in tokens)
+    )
+
+    ann.refresh_from_db()
+    bob.refresh_from_db()
+    assert sorted(outcomes) == ["done", "taken"]
+    assert sorted([ann.email, bob.email]) in (
+        ["Shared@Example.com", "ann@example.com"],
+        ["bob@example.com", "shared@example.com"],
+    )

@@ -1,0 +1,89 @@
+import pytest
+from django.urls import reverse
+
+from shop.account_services import user_profile_update
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "full_name": "Ann Lee",
+    "phone": "+86 138 0013 8000",
+    "country": "CN",
+    "province": "Zhejiang",
+    "city": "Hangzhou",
+    "postal_code": "310000",
+    "address_line1": "18 West Lake Road",
+    "address_line2": "Flat 5",
+}
+
+
+def test_default_address_is_saved_and_shown_on_the_account_page(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("account:profile"), ADDRESS)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account:home")
+    user.refresh_from_db()
+    assert {name: getattr(user, name) for name in ADDRESS} == ADDRESS
+    page = client.get(reverse("account:home")).content.decode()
+    assert "18 West Lake Road" in page
+    assert "Hangzhou, Zhejiang 310000" in page
+    assert "China (mainland)" in page
+    assert "Your details have been saved." in page
+
+
+def test_profile_form_is_prefilled_with_the_saved_address(client):
+    user = UserFactory()
+    user_profile_update(user=user, **ADDRESS)
+    client.force_login(user)
+
+    page = client.get(reverse("account:profile")).content.decode()
+
+    assert 'value="18 West Lake Road"' in page
+    assert '<option value="CN" selected>' in page
+
+
+def test_a_partial_address_is_refused_with_a_message_and_nothing_changes(client):
+    user = UserFactory(full_name="Ann Lee")
+    client.force_login(user)
+
+    response = client.post(reverse("account:profile"), ADDRESS | {"full_name": "Changed", "city": ""})
+
+    assert response.status_code == 200
+    assert "Enter the street address and city, or leave the whole address empty." in response.content.decode()
+    user.refresh_from_db()
+    assert user.full_name == "Ann Lee"
+    assert user.city == ""
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"country": "XX"}, "Choose a country or region from the list."),
+        ({"phone": "call me maybe"}, "Enter a phone number using digits"),
+        ({"full_name": ""}, "Enter your name."),
+        ({"address_line1": "x" * 1000}, "Ensure this value has at most 200 characters"),
+    ],
+)
+def test_profile_form_answers_bad_input_with_messages(client, overrides, message):
+    client.force_login(UserFactory())
+
+    response = client.post(reverse("account:profile"), ADDRESS | overrides)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_an_empty_address_is_allowed(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("account:profile"), {"full_name": "Ann Lee", "country": "CN"})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.full_name == "Ann Lee"
+    assert not user.has_default_address
