@@ -1,3 +1,11 @@
+from django.urls import path
+
+from cart import views
+
 app_name = "cart"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.cart_detail, name="detail"),
+    path("add/", views.cart_add_view, name="add"),
+    path("update/", views.cart_update_view, name="update"),
+]

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from orders import views
+
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "support",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
                 "cart.context_processors.cart",
+                "catalog.context_processors.catalog",
             ],
         },
     }
@@ -109,9 +111,9 @@ if env.str("TEST_DATABASE_NAME", default=""):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shop.User"
-LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "account_home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_URL = "account:login"
+LOGIN_REDIRECT_URL = "account:home"
+LOGOUT_REDIRECT_URL = "catalog:home"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -198,3 +200,46 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# Orders (cart/ and orders/ apps)
+from datetime import timedelta  # noqa: E402
+
+# Unpaid orders (not cash on delivery) are cancelled by `manage.py cancel_unpaid_orders` after this.
+ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=24 * 60))
+# Staff address for new-order notices.
+ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
+# An order email is tried this many times, with back-off of 2**attempt minutes, before it is marked failed.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Bank details shown to shoppers who pay by bank transfer; bank transfer is
+# offered only when an account number is set (development shows demo details).
+SHOP_BANK_ACCOUNT_NAME = env.str("SHOP_BANK_ACCOUNT_NAME", default=SHOP_NAME)
+SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Demo Bank" if DEBUG else "")
+SHOP_BANK_ACCOUNT_NUMBER = env.str("SHOP_BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000" if DEBUG else "")
+SHOP_BANK_SWIFT = env.str("SHOP_BANK_SWIFT", default="")
+# Countries (ISO codes) where cash on delivery is offered.
+SHOP_COD_COUNTRIES = env.list("SHOP_COD_COUNTRIES", default=["CN"])
+
+# Support (support/ app): tickets by email and the contact form.
+# Mailbox fetched by `manage.py fetch_support_mail`: imaps://user:pass@host:993/INBOX or
+# imap+starttls://user:pass@host:143/INBOX. TLS is required; plaintext IMAP is refused.
+SUPPORT_IMAP_URL = env.str("SUPPORT_IMAP_URL", default="")
+# A CA bundle to trust for the IMAP server (a private CA); empty means the system's.
+SUPPORT_IMAP_CA_FILE = env.str("SUPPORT_IMAP_CA_FILE", default="")
+SUPPORT_IMAP_TIMEOUT = env.int("SUPPORT_IMAP_TIMEOUT", default=30)
+# Replies route back through support+<token>@<this domain>; empty means SUPPORT_EMAIL's domain.
+SUPPORT_REPLY_DOMAIN = env.str("SUPPORT_REPLY_DOMAIN", default="")
+# The From of support mail, and where new tickets and replies are announced when nobody is assigned.
+SUPPORT_FROM_EMAIL = env.str("SUPPORT_FROM_EMAIL", default=SUPPORT_EMAIL)
+SUPPORT_NOTIFY_EMAIL = env.str("SUPPORT_NOTIFY_EMAIL", default=SUPPORT_EMAIL)
+# Attachments (contact form and inbound mail): per-file size, count per message, allowed extensions.
+SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+SUPPORT_ATTACHMENT_MAX_COUNT = env.int("SUPPORT_ATTACHMENT_MAX_COUNT", default=10)
+SUPPORT_ATTACHMENT_EXTENSIONS = env.list(
+    "SUPPORT_ATTACHMENT_EXTENSIONS",
+    default=["jpg", "jpeg", "png", "gif", "webp", "pdf", "txt", "csv", "doc", "docx", "xls", "xlsx", "eml"],
+)
+# Contact form rate limits: tickets per address and per IP within the window.
+SUPPORT_RATE_LIMIT_PER_EMAIL = env.int("SUPPORT_RATE_LIMIT_PER_EMAIL", default=5)
+SUPPORT_RATE_LIMIT_PER_IP = env.int("SUPPORT_RATE_LIMIT_PER_IP", default=10)
+SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW_MINUTES", default=60))

@@ -53,3 +53,61 @@ class VariantFactory(factory.django.DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     price = Decimal("19.99")
     stock = 10
+
+
+# Orders: shipping methods, orders and their lines.
+import uuid  # noqa: E402
+
+from orders.models import (  # noqa: E402
+    Order,
+    OrderLine,
+    ShippingMethod,
+    access_token_generate,
+    order_number_generate,
+)
+from shop.money import line_total  # noqa: E402
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Method {n}")
+    code = factory.Sequence(lambda n: f"method-{n}")
+    price = Decimal("12.00")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A placed, unpaid bank-transfer order without lines (add OrderLineFactory rows)."""
+
+    class Meta:
+        model = Order
+
+    number = factory.LazyFunction(order_number_generate)
+    checkout_token = factory.LazyFunction(uuid.uuid4)
+    access_token = factory.LazyFunction(access_token_generate)
+    email = factory.Sequence(lambda n: f"buyer{n}@example.com")
+    full_name = "Ann Lee"
+    phone = "13800138000"
+    province = "Zhejiang"
+    city = "Hangzhou"
+    address_line1 = "18 West Lake Road"
+    shipping_method_name = "Standard"
+    payment_method = "bank_transfer"
+    subtotal = Decimal("19.99")
+    shipping_total = Decimal("12.00")
+    grand_total = Decimal("31.99")
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    variant = factory.SubFactory(VariantFactory)
+    product_name = factory.LazyAttribute(lambda line: line.variant.product.name)
+    sku = factory.LazyAttribute(lambda line: line.variant.sku)
+    unit_price = factory.LazyAttribute(lambda line: line.variant.price)
+    quantity = 1
+    line_total = factory.LazyAttribute(lambda line: line_total(line.unit_price, line.quantity))

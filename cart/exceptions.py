@@ -1,0 +1,30 @@
+"""Domain errors of the cart, shared with checkout (STYLE.md L7)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from shop.exceptions import ShopError
+
+
+class VariantUnavailable(ShopError):
+    """The variant does not exist, or it or its product is no longer for sale."""
+
+    def __init__(self, *, variant_id: int) -> None:
+        self.variant_id = variant_id
+        super().__init__(f"Variant {variant_id} is not available.")
+
+
+class OutOfStock(ShopError):
+    """Fewer units are in stock than asked for; ``available`` says how many are left."""
+
+    def __init__(self, *, variant_id: int, available: int, name: str = "", in_cart: int = 0) -> None:
+        self.variant_id = variant_id
+        self.available = available
+        self.name = name
+        self.in_cart = in_cart
+        super().__init__(f"Variant {variant_id}: only {available} left.")
+
+
+class CartEmpty(ShopError):
+    """There is nothing in the cart to check out."""
+
+    message = _("Your cart is empty.")

@@ -1,0 +1,51 @@
+"""Validation of cart input: whole numbers in range, nothing else gets through."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cart.selectors import MAX_VARIANT_ID
+from cart.services import MAX_LINE_QUANTITY
+
+
+class _CartLineForm(forms.Form):
+    variant = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_VARIANT_ID,
+        error_messages={
+            "required": _("Choose a product option."),
+            "invalid": _("That product option does not exist."),
+            "min_value": _("That product option does not exist."),
+            "max_value": _("That product option does not exist."),
+        },
+    )
+
+    def error_text(self) -> str:
+        """All errors as one sentence for the messages framework."""
+        return " ".join(str(error) for errors in self.errors.values() for error in errors)
+
+
+class CartAddForm(_CartLineForm):
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        initial=1,
+        error_messages={
+            "required": _("Enter a quantity."),
+            "invalid": _("Enter the quantity as a whole number."),
+            "min_value": _("Enter a quantity of at least 1."),
+            "max_value": _("You can order at most %(limit_value)s of an item at a time."),
+        },
+    )
+
+
+class CartUpdateForm(_CartLineForm):
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_LINE_QUANTITY,
+        error_messages={
+            "required": _("Enter a quantity."),
+            "invalid": _("Enter the quantity as a whole number."),
+            "min_value": _("Enter a quantity of 0 or more (0 removes the item)."),
+            "max_value": _("You can order at most %(limit_value)s of an item at a time."),
+        },
+    )

@@ -1,0 +1,40 @@
+"""Shopper-facing sentences for cart outcomes, shared by the cart and checkout views."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cart.exceptions import OutOfStock
+from cart.services import CartChange
+
+
+def out_of_stock_message(error: OutOfStock) -> str:
+    """Say which item is short and how many are left."""
+    name = error.name or _("This item")
+    if error.available <= 0:
+        return _("Sorry, “%(name)s” is sold out.") % {"name": name}
+    if error.in_cart == error.available:
+        return ngettext(
+            "Your cart already holds the last %(count)d of “%(name)s”.",
+            "Your cart already holds all %(count)d of “%(name)s” that are left.",
+            error.available,
+        ) % {"count": error.available, "name": name}
+    return ngettext(
+        "Only %(count)d of “%(name)s” is left.",
+        "Only %(count)d of “%(name)s” are left.",
+        error.available,
+    ) % {"count": error.available, "name": name}
+
+
+def cart_change_message(change: CartChange, *, added: bool) -> str:
+    """Confirm a cart write, saying so when stock capped the quantity."""
+    if change.quantity == 0:
+        return _("Item removed from your cart.")
+    if change.capped:
+        return ngettext(
+            "Only %(count)d of “%(name)s” is available, so your cart now holds %(count)d.",
+            "Only %(count)d of “%(name)s” are available, so your cart now holds %(count)d.",
+            change.quantity,
+        ) % {"count": change.quantity, "name": change.name}
+    if added:
+        return _("“%(name)s” was added to your cart.") % {"name": change.name}
+    return _("Your cart was updated.")

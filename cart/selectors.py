@@ -1,0 +1,169 @@
+"""Reads of the session cart: one query for the variants, one for their first images."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from catalog.models import ProductImage, Variant
+from shop.money import line_total
+
+SESSION_KEY = "cart"
+MAX_VARIANT_ID = 2**63 - 1
+
+
+def cart_quantities_get(*, session: Mapping[str, Any]) -> dict[int, int]:
+    """The cart as ``{variant_id: quantity}``, ignoring anything malformed in the session."""
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, dict):
+        return {}
+    quantities: dict[int, int] = {}
+    for key, value in raw.items():
+        try:
+            variant_id, quantity = int(key), int(value)
+        except (TypeError, ValueError):
+            continue
+        if 0 < variant_id <= MAX_VARIANT_ID and quantity > 0:
+            quantities[variant_id] = quantity
+    return quantities
+
+
+def cart_count_get(*, session: Mapping[str, Any]) -> int:
+    """Number of items in the cart, read from the session alone (no query)."""
+    return sum(cart_quantities_get(session=session).values())
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One variant in the cart, priced from today's catalogue."""
+
+    PROBLEM_UNAVAILABLE = "unavailable"
+    PROBLEM_SOLD_OUT = "sold_out"
+    PROBLEM_SHORT = "short"
+
+    variant: Variant
+    quantity: int
+    thumbnail: ProductImage | None
+
+    @property
+    def variant_id(self) -> int:
+        return self.variant.pk
+
+    @property
+    def product(self):
+        return self.variant.product
+
+    @property
+    def name(self) -> str:
+        return self.variant.product.name
+
+    @property
+    def options_label(self) -> str:
+        return self.variant.options_label
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.variant.price
+
+    @property
+    def line_total(self) -> Decimal:
+        return line_total(self.variant.price, self.quantity)
+
+    @property
+    def stock(self) -> int:
+        return self.variant.stock
+
+    @property
+    def problem(self) -> str:
+        """Why this line cannot be bought as it is, or "" when it can."""
+        if not (self.variant.is_active and self.variant.product.is_active):
+            return self.PROBLEM_UNAVAILABLE
+        if self.variant.stock <= 0:
+            return self.PROBLEM_SOLD_OUT
+        if self.quantity > self.variant.stock:
+            return self.PROBLEM_SHORT
+        return ""
+
+    @property
+    def available(self) -> bool:
+        return not self.problem
+
+    @property
+    def purchasable(self) -> bool:
+        """Counted in the subtotal: it can be bought, perhaps in a smaller quantity."""
+        return self.problem in ("", self.PROBLEM_SHORT)
+
+    @property
+    def thumbnail_url(self) -> str:
+        if self.thumbnail is None:
+            return ""
+        if self.thumbnail.thumbnail_small:
+            return self.thumbnail.thumbnail_small.url
+        return self.thumbnail.image.url if self.thumbnail.image else ""
+
+
+@dataclass(frozen=True)
+class Cart:
+    """The shopper's cart: lines in the order they were added, with totals."""
+
+    lines: tuple[CartLine, ...]
+    missing_variant_ids: tuple[int, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal(self) -> Decimal:
+        # Line totals are already rounded; the sum is never re-rounded (M2).
+        return sum((line.line_total for line in self.lines if line.purchasable), Decimal("0.00"))
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problem for line in self.lines)
+
+    @property
+    def problem_lines(self) -> list[CartLine]:
+        return [line for line in self.lines if line.problem]
+
+    def line_for(self, variant_id: int) -> CartLine | None:
+        return next((line for line in self.lines if line.variant_id == variant_id), None)
+
+
+def cart_get(*, session: Mapping[str, Any]) -> Cart:
+    """The cart with today's prices and stock: two queries however many lines it has.
+
+    Variants deleted since they were added are left out and listed in
+    ``missing_variant_ids`` so the caller may prune them.
+    """
+    quantities = cart_quantities_get(session=session)
+    if not quantities:
+        return Cart(lines=())
+    first_images = (
+        ProductImage.objects.order_by("product_id", "position", "id")
+        .distinct("product_id")
+        .only("id", "product_id", "image", "thumbnail_small", "alt_text")
+    )
+    variants = (
+        Variant.objects.filter(pk__in=quantities)
+        .select_related("product")
+        .prefetch_related(Prefetch("product__images", queryset=first_images, to_attr="first_images"))
+        .in_bulk()
+    )
+    lines = tuple(
+        CartLine(
+            variant=variants[variant_id],
+            quantity=quantity,
+            thumbnail=next(iter(variants[variant_id].product.first_images), None),
+        )
+        for variant_id, quantity in quantities.items()
+        if variant_id in variants
+    )
+    missing = tuple(variant_id for variant_id in quantities if variant_id not in variants)
+    return Cart(lines=lines, missing_variant_ids=missing)

@@ -1,0 +1,63 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from cart.exceptions import OutOfStock, VariantUnavailable
+from cart.forms import CartAddForm, CartUpdateForm
+from cart.messages import cart_change_message, out_of_stock_message
+from cart.selectors import cart_get
+from cart.services import cart_add, cart_prune, cart_update
+
+
+def _redirect_back(request: HttpRequest) -> HttpResponseRedirect:
+    """Back to ``next`` when it is a safe same-site URL, else to the cart."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("cart:detail")
+
+
+@never_cache
+@require_GET
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    cart = cart_get(session=request.session)
+    if cart.missing_variant_ids:
+        cart_prune(session=request.session, variant_ids=cart.missing_variant_ids)
+    return render(request, "cart/cart_detail.html", {"cart": cart})
+
+
+def _cart_write(request: HttpRequest, form_class: type, service, *, added: bool) -> HttpResponseRedirect:
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return _redirect_back(request)
+    try:
+        change = service(
+            session=request.session,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except VariantUnavailable:
+        messages.error(request, _("Sorry, that product is no longer available."))
+    except OutOfStock as error:
+        messages.error(request, out_of_stock_message(error))
+    else:
+        level = messages.WARNING if change.capped else messages.SUCCESS
+        messages.add_message(request, level, cart_change_message(change, added=added))
+    return _redirect_back(request)
+
+
+@require_POST
+def cart_add_view(request: HttpRequest) -> HttpResponseRedirect:
+    return _cart_write(request, CartAddForm, cart_add, added=True)
+
+
+@require_POST
+def cart_update_view(request: HttpRequest) -> HttpResponseRedirect:
+    return _cart_write(request, CartUpdateForm, cart_update, added=False)

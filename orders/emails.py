@@ -1,0 +1,61 @@
+"""What each order email says: a template triple rendered in the recipient's language (E1).
+
+Templates: ``templates/orders/emails/<name>.subject.txt|.txt|.html``.
+Building never sends; ``orders.tasks.send_order_email`` does.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from orders.models import Order, OutboundEmail
+from orders.selectors import payment_instructions_get
+
+EMAIL_TEMPLATES = {
+    OutboundEmail.Kind.CONFIRMATION: "orders/emails/order_confirmation",
+    OutboundEmail.Kind.PAID: "orders/emails/order_paid",
+    OutboundEmail.Kind.SHIPPED: "orders/emails/order_shipped",
+    OutboundEmail.Kind.CANCELLED: "orders/emails/order_cancelled",
+    OutboundEmail.Kind.REFUNDED: "orders/emails/order_refunded",
+    OutboundEmail.Kind.STAFF_NEW_ORDER: "orders/emails/staff_new_order",
+}
+
+
+def _admin_url(order: Order) -> str:
+    # The orders admin may not be registered; the staff notice then links nowhere.
+    try:
+        return settings.SITE_URL + reverse("admin:orders_order_change", args=[order.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def order_email_build(*, order: Order, kind: str, to_email: str, language: str) -> EmailMultiAlternatives:
+    """The email of this kind about this order, rendered in ``language``."""
+    prefix = EMAIL_TEMPLATES[kind]
+    with translation.override(language):
+        context = {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "order_url": order.get_absolute_access_url(),
+            "payment": payment_instructions_get(order=order),
+            "shop_name": settings.SHOP_NAME,
+            "support_email": settings.SUPPORT_EMAIL,
+            "site_url": settings.SITE_URL,
+        }
+        if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
+            context["admin_url"] = _admin_url(order)
+        subject = " ".join(render_to_string(f"{prefix}.subject.txt", context).split())
+        text = render_to_string(f"{prefix}.txt", context)
+        html = render_to_string(f"{prefix}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to_email],
+        reply_to=[settings.SUPPORT_EMAIL],
+        headers={"Content-Language": language},
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,144 @@
+"""Checkout input: every field validated here, nothing written (L4)."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Country, ShippingMethod
+from orders.payments import payment_provider_get, payment_provider_list
+from orders.selectors import shipping_method_list
+from orders.services import CheckoutData
+from shop.money import format_money
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()\-]{5,30}$",
+    _("Enter a phone number of digits, spaces or dashes, for example 138 0013 8000."),
+)
+cn_postal_code_validator = RegexValidator(r"^[0-9]{6}$", _("A postal code in China has six digits."))
+
+
+class ShippingMethodChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, subtotal: Decimal, **kwargs) -> None:
+        self.subtotal = subtotal
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, method: ShippingMethod) -> str:
+        price = method.price_for(self.subtotal)
+        label = gettext(method.name)
+        if price == 0:
+            return gettext("%(method)s: free") % {"method": label}
+        return f"{label}: {format_money(price)}"
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, validators=[phone_validator])
+    country = forms.ChoiceField(label=_("Country or region"), choices=Country.choices, initial=Country.CN)
+    province = forms.CharField(label=_("Province / state"), max_length=100, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    address_line1 = forms.CharField(label=_("Address"), max_length=200)
+    address_line2 = forms.CharField(
+        label=_("Address line 2"), max_length=200, required=False, help_text=_("Apartment, floor, company")
+    )
+    shipping_method = ShippingMethodChoiceField(
+        label=_("Shipping method"),
+        queryset=ShippingMethod.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        subtotal=Decimal("0.00"),
+        error_messages={
+            "required": _("Choose a shipping method."),
+            "invalid_choice": _("That shipping method is not available; please choose another."),
+        },
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a payment method."),
+            "invalid_choice": _("That payment method is not available; please choose another."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Note for us"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+    )
+    checkout_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has expired. Please check your details and submit it again."),
+            "invalid": _("This form has expired. Please check your details and submit it again."),
+        },
+    )
+
+    def __init__(self, *args, subtotal: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        shipping = self.fields["shipping_method"]
+        shipping.queryset = shipping_method_list()
+        shipping.subtotal = subtotal
+        providers = [
+            provider
+            for provider in payment_provider_list()
+            if any(provider.is_available(country=country) for country in Country.values)
+        ]
+        self.fields["payment_method"].choices = [(provider.code, provider.name) for provider in providers]
+        if not self.is_bound:
+            self.initial.setdefault("checkout_token", uuid.uuid4())
+            self.initial.setdefault("country", Country.CN)
+            self.initial.setdefault("shipping_method", shipping.queryset.first())
+            if providers:
+                self.initial.setdefault("payment_method", providers[0].code)
+
+    @property
+    def token_for_render(self) -> str:
+        """The token to carry on: the posted one when valid, else a fresh one."""
+        value = self["checkout_token"].value()
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            return str(uuid.uuid4())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country == Country.CN:
+            if not cleaned.get("province"):
+                self.add_error("province", _("Enter the province."))
+            if cleaned.get("postal_code"):
+                try:
+                    cn_postal_code_validator(cleaned["postal_code"])
+                except forms.ValidationError as error:
+                    self.add_error("postal_code", error)
+        provider = payment_provider_get(cleaned.get("payment_method", ""))
+        if provider is not None and country and not provider.is_available(country=country):
+            self.add_error(
+                "payment_method",
+                _("%(method)s is not available for this country or region.") % {"method": provider.name},
+            )
+        return cleaned
+
+    def checkout_data(self, *, user: AbstractBaseUser | None, language: str) -> CheckoutData:
+        """The validated details for orders.services.order_place."""
+        data = self.cleaned_data
+        return CheckoutData(
+            email=data["email"],
+            full_name=data["full_name"],
+            phone=data["phone"],
+            country=data["country"],
+            province=data["province"],
+            city=data["city"],
+            postal_code=data["postal_code"],
+            address_line1=data["address_line1"],
+            address_line2=data["address_line2"],
+            note=data["note"],
+            shipping_method=data["shipping_method"],
+            payment_method=data["payment_method"],
+            user=user,
+            language=language,
+        )

@@ -1,0 +1,361 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# No 0/O, 1/I/L: numbers are read out over the phone and typed from paper.
+ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ORDER_NUMBER_PREFIX = "MP"
+ORDER_NUMBER_LENGTH = 8
+
+
+def order_number_generate() -> str:
+    """A random, non-sequential order number such as ``MP7KQ2XH9A``."""
+    return ORDER_NUMBER_PREFIX + get_random_string(ORDER_NUMBER_LENGTH, ORDER_NUMBER_ALPHABET)
+
+
+def access_token_generate() -> str:
+    """The unguessable secret in a guest's order link."""
+    return secrets.token_urlsafe(32)
+
+
+class Country(models.TextChoices):
+    CN = "CN", _("China (mainland)")
+    HK = "HK", _("Hong Kong SAR, China")
+    MO = "MO", _("Macao SAR, China")
+    SG = "SG", _("Singapore")
+    JP = "JP", _("Japan")
+    KR = "KR", _("South Korea")
+    AU = "AU", _("Australia")
+    CA = "CA", _("Canada")
+    DE = "DE", _("Germany")
+    FR = "FR", _("France")
+    GB = "GB", _("United Kingdom")
+    US = "US", _("United States")
+
+
+class ShippingMethod(models.Model):
+    """A way to ship, priced per order; free above a subtotal when ``free_above`` is set."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    free_above = models.DecimalField(
+        _("free above"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Orders whose subtotal reaches this amount ship free. Leave empty for never."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("shipping method")
+        verbose_name_plural = _("shipping methods")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="orders_shipping_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(free_above__isnull=True) | Q(free_above__gte=0),
+                name="orders_shipping_free_above_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def price_for(self, subtotal: Decimal) -> Decimal:
+        """What this method costs for an order of ``subtotal``."""
+        if self.free_above is not None and subtotal >= self.free_above:
+            return Decimal("0.00")
+        return self.price
+
+
+class Order(models.Model):
+    """A placed order: a snapshot of what was bought, where it goes and how it is paid."""
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", pgettext_lazy("payment status", "Unpaid")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")
+        REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
+
+    class FulfilmentStatus(models.TextChoices):
+        UNFULFILLED = "unfulfilled", pgettext_lazy("fulfilment status", "Unfulfilled")
+        SHIPPED = "shipped", pgettext_lazy("fulfilment status", "Shipped")
+        DELIVERED = "delivered", pgettext_lazy("fulfilment status", "Delivered")
+
+    class Status(models.TextChoices):
+        """What a shopper reads, derived from the payment and fulfilment states."""
+
+        PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "Pending payment")
+        AWAITING_SHIPMENT = "awaiting_shipment", pgettext_lazy("order status", "Awaiting shipment")
+        SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
+        COMPLETED = "completed", pgettext_lazy("order status", "Completed")
+        CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+        REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
+
+    number = models.CharField(_("order number"), max_length=16, unique=True, editable=False)
+    checkout_token = models.UUIDField(_("checkout token"), unique=True, editable=False)
+    access_token = models.CharField(_("access token"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=32)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.CN)
+    province = models.CharField(_("province / state"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    shipping_method = models.ForeignKey(
+        ShippingMethod,
+        verbose_name=_("shipping method"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    shipping_method_name = models.CharField(_("shipping method name"), max_length=100)
+    payment_method = models.CharField(_("payment method"), max_length=32)
+    payment_status = models.CharField(
+        _("payment status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    fulfilment_status = models.CharField(
+        _("fulfilment status"),
+        max_length=16,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.UNFULFILLED,
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+
+    subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping_total = models.DecimalField(
+        _("shipping"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    grand_total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+
+    language = models.CharField(_("language"), max_length=16, default=settings.LANGUAGE_CODE)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Not stored: True only on the instance order_place returns from the call
+    # that created the order (a repeated submit gets the order with False).
+    placed_now = False
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="orders_order_subtotal_non_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_total__gte=0), name="orders_order_shipping_total_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(grand_total=F("subtotal") + F("shipping_total")),
+                name="orders_order_grand_total_is_sum",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_status__in=["unpaid", "paid", "refunded"]),
+                name="orders_order_payment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fulfilment_status__in=["unfulfilled", "shipped", "delivered"]),
+                name="orders_order_fulfilment_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="orders_order_user_newest"),
+            # Guest orders are found by email (case-insensitive, as iexact queries it).
+            models.Index(Upper("email"), name="orders_order_email_upper"),
+            # The cancel_unpaid_orders job scans only open unpaid orders.
+            models.Index(
+                fields=["created_at"],
+                name="orders_order_unpaid_open",
+                condition=Q(
+                    payment_status="unpaid", fulfilment_status="unfulfilled", cancelled_at__isnull=True
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    def get_access_url(self) -> str:
+        """The order page with its secret token: works for guests, as in the emails."""
+        return f"{self.get_absolute_url()}?token={self.access_token}"
+
+    def get_absolute_access_url(self) -> str:
+        return settings.SITE_URL + self.get_access_url()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def payment_provider(self):
+        from orders.payments import payment_provider_get
+
+        return payment_provider_get(self.payment_method)
+
+    @property
+    def payment_method_name(self) -> str:
+        provider = self.payment_provider
+        return str(provider.name) if provider is not None else self.payment_method
+
+    @property
+    def display_status(self) -> "Order.Status":
+        """The one status a shopper reads, from payment and fulfilment together."""
+        if self.payment_status == self.PaymentStatus.REFUNDED:
+            return self.Status.REFUNDED
+        if self.is_cancelled:
+            return self.Status.CANCELLED
+        paid = self.payment_status == self.PaymentStatus.PAID
+        if self.fulfilment_status == self.FulfilmentStatus.DELIVERED:
+            return self.Status.COMPLETED if paid else self.Status.PENDING_PAYMENT
+        if self.fulfilment_status == self.FulfilmentStatus.SHIPPED:
+            return self.Status.SHIPPED
+        provider = self.payment_provider
+        if paid or (provider is not None and provider.ships_unpaid):
+            return self.Status.AWAITING_SHIPMENT
+        return self.Status.PENDING_PAYMENT
+
+
+class OrderLine(models.Model):
+    """What was bought, frozen at checkout: never recomputed from today's catalogue (M3)."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant",
+        verbose_name=_("variant"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+    )
+    product_name = models.CharField(_("product"), max_length=200)
+    sku = models.CharField(_("SKU"), max_length=64)
+    options_label = models.CharField(_("options"), max_length=255, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="orders_line_unit_price_non_negative"
+            ),
+            models.CheckConstraint(condition=Q(line_total__gte=0), name="orders_line_total_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """Append-only history of an order: who changed what, from which state to which, when (S5)."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", pgettext_lazy("order event", "Placed")
+        PAID = "paid", pgettext_lazy("order event", "Payment received")
+        SHIPPED = "shipped", pgettext_lazy("order event", "Shipped")
+        DELIVERED = "delivered", pgettext_lazy("order event", "Delivered")
+        CANCELLED = "cancelled", pgettext_lazy("order event", "Cancelled")
+        RESTOCKED = "restocked", pgettext_lazy("order event", "Stock returned")
+        REFUNDED = "refunded", pgettext_lazy("order event", "Refunded")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    from_state = models.CharField(_("from state"), max_length=32, blank=True)
+    to_state = models.CharField(_("to state"), max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+
+class OutboundEmail(models.Model):
+    """One order email and its delivery: staff see here which mail failed and why."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", pgettext_lazy("order email", "Order confirmation")
+        PAID = "paid", pgettext_lazy("order email", "Payment received")
+        SHIPPED = "shipped", pgettext_lazy("order email", "Shipped")
+        CANCELLED = "cancelled", pgettext_lazy("order email", "Cancelled")
+        REFUNDED = "refunded", pgettext_lazy("order email", "Refunded")
+        STAFF_NEW_ORDER = "staff_new_order", pgettext_lazy("order email", "New order (staff)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("email status", "Queued")
+        RETRYING = "retrying", pgettext_lazy("email status", "Retrying")
+        SENT = "sent", pgettext_lazy("email status", "Sent")
+        FAILED = "failed", pgettext_lazy("email status", "Failed")
+
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    to_email = models.EmailField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=16)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="orders_email_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.to_email}"

@@ -1,0 +1,111 @@
+"""Reads of orders, shipping and payment methods."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from orders.models import Order, ShippingMethod
+from orders.payments import PaymentStart
+
+
+def shipping_method_list() -> QuerySet[ShippingMethod]:
+    """Active shipping methods, in display order."""
+    return ShippingMethod.objects.filter(is_active=True).order_by("position", "id")
+
+
+@dataclass(frozen=True)
+class ShippingEstimate:
+    method: ShippingMethod
+    price: Decimal
+
+
+def shipping_estimate_get(*, subtotal: Decimal) -> ShippingEstimate | None:
+    """The cheapest active method for this subtotal (one query), or None when none is active."""
+    estimates = [ShippingEstimate(method=m, price=m.price_for(subtotal)) for m in shipping_method_list()]
+    return min(estimates, key=lambda estimate: estimate.price, default=None)
+
+
+def order_list_for_customer(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
+    """A signed-in customer's orders, newest first, lines prefetched; none for anonymous users.
+
+    Includes guest orders placed with the account's email address once that
+    address is verified (``user.email_verified_at``): the customer has shown
+    they own the mailbox those orders' links were sent to.
+    """
+    if not user.is_authenticated:
+        return Order.objects.none()
+    mine = Q(user=user)
+    if getattr(user, "email_verified_at", None) is not None:
+        mine |= Q(user__isnull=True, email__iexact=user.email)
+    return Order.objects.filter(mine).order_by("-created_at", "-id").prefetch_related("lines")
+
+
+def order_get_visible(*, request: HttpRequest, number: str) -> Order:
+    """The order, if the request may see it: its owner, or anyone holding its access token.
+
+    Raises Http404 for everything else, so an order's existence is never revealed.
+    """
+    order = (
+        Order.objects.select_related("shipping_method")
+        .prefetch_related("lines")
+        .filter(number=number.upper())
+        .first()
+    )
+    if order is None:
+        raise Http404()
+    user = request.user
+    if user.is_authenticated and order.user_id is not None and order.user_id == user.pk:
+        return order
+    token = request.GET.get("token", "")
+    if token and constant_time_compare(token, order.access_token):
+        return order
+    raise Http404()
+
+
+def payment_instructions_get(*, order: Order) -> PaymentStart | None:
+    """Instructions to show while an offline payment is still due, else None."""
+    provider = order.payment_provider
+    if provider is None or not provider.is_offline:
+        return None
+    if order.is_cancelled or order.payment_status != Order.PaymentStatus.UNPAID:
+        return None
+    return provider.start(order)
+
+
+CHECKOUT_PREFILL_FIELDS = (
+    "full_name",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "postal_code",
+    "address_line1",
+    "address_line2",
+)
+
+
+def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+    """Saved details to pre-fill checkout for a signed-in customer.
+
+    The account's saved address when it has one (same-named attributes on the
+    user: ``phone``, ``address_line1``, ...), else the customer's last order.
+    """
+    if not user.is_authenticated:
+        return {}
+    initial: dict[str, str] = {"email": user.email}
+    if getattr(user, "address_line1", ""):
+        source = user
+    else:
+        source = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
+    for name in CHECKOUT_PREFILL_FIELDS:
+        value = getattr(source, name, "") if source is not None else ""
+        if isinstance(value, str) and value:
+            initial[name] = value
+    if getattr(user, "full_name", ""):
+        initial["full_name"] = user.full_name
+    return initial

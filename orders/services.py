@@ -1,0 +1,430 @@
+"""Every write path of orders: placing one and moving it through its states.
+
+Locking, in one place:
+- Stock is taken and returned with conditional updates, one variant at a time
+  in ascending id order (S1, S2), so concurrent checkouts queue, never deadlock.
+- A state change locks its order row (SELECT ... FOR UPDATE) and re-checks the
+  state under the lock; the cancel job skips rows another machine holds.
+- Emails are tasks enqueued in the same transaction (T4): the queue is in
+  PostgreSQL, so a task exists exactly when the change it reports does.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import MutableMapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cart.exceptions import CartEmpty, OutOfStock
+from cart.selectors import Cart
+from catalog.models import LOW_STOCK_THRESHOLD, Variant
+from catalog.services import catalog_mark_changed
+from orders.exceptions import InvalidTransition
+from orders.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboundEmail,
+    ShippingMethod,
+    access_token_generate,
+    order_number_generate,
+)
+from orders.payments import payment_codes_shipping_unpaid, payment_provider_get
+from orders.tasks import send_order_email
+from shop.money import line_total
+
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CheckoutData:
+    """The shopper's validated checkout details (built by CheckoutForm)."""
+
+    email: str
+    full_name: str
+    phone: str
+    country: str
+    province: str
+    city: str
+    postal_code: str
+    address_line1: str
+    address_line2: str
+    note: str
+    shipping_method: ShippingMethod
+    payment_method: str
+    user: AbstractBaseUser | None = None
+    language: str = settings.LANGUAGE_CODE
+
+    def as_order_fields(self) -> dict:
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        values["shipping_method_name"] = self.shipping_method.name
+        values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
+        return values
+
+
+CHECKOUT_TOKEN_SESSION_KEY = "checkout_token"
+
+
+def checkout_token_issue(*, session: MutableMapping[str, Any]) -> uuid.UUID:
+    """The idempotency token for this session's next order, created once and reused.
+
+    Every checkout page of the session (two tabs, a reload, the back button)
+    carries the same token until an order is placed with it, so all their
+    submits make one order (S3).
+    """
+    try:
+        return uuid.UUID(str(session[CHECKOUT_TOKEN_SESSION_KEY]))
+    except (KeyError, ValueError):
+        token = uuid.uuid4()
+        session[CHECKOUT_TOKEN_SESSION_KEY] = str(token)
+        return token
+
+
+def checkout_token_forget(*, session: MutableMapping[str, Any], token: uuid.UUID) -> None:
+    """Retire the session's token once its order exists; the next checkout gets a new one."""
+    if session.get(CHECKOUT_TOKEN_SESSION_KEY) == str(token):
+        del session[CHECKOUT_TOKEN_SESSION_KEY]
+
+
+def _order_email_enqueue(*, order: Order, kind: str) -> None:
+    """Record the email and queue its sending, in the caller's transaction."""
+    if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
+        to_email, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
+    else:
+        to_email, language = order.email, order.language
+    email = OutboundEmail.objects.create(order=order, kind=kind, to_email=to_email, language=language)
+    send_order_email.enqueue(order_id=order.pk, kind=kind, email_id=email.pk)
+
+
+def _order_create(*, token: uuid.UUID, checkout: CheckoutData) -> tuple[Order, bool]:
+    """Insert the order row, or find the one a concurrent submit of the same token made."""
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=order_number_generate(),
+                    checkout_token=token,
+                    access_token=access_token_generate(),
+                    **checkout.as_order_fields(),
+                )
+            return order, True
+        except IntegrityError:
+            # Either the same checkout committed first (the unique token is the
+            # idempotency fact, S3), or a random number collided: try another.
+            existing = Order.objects.filter(checkout_token=token).first()
+            if existing is not None:
+                return existing, False
+    raise IntegrityError("Could not allocate a unique order number.")
+
+
+def _out_of_stock(*, variant_id: int, cart: Cart) -> OutOfStock:
+    row = Variant.objects.filter(pk=variant_id).values("stock", "is_active", "product__is_active").first()
+    available = row["stock"] if row and row["is_active"] and row["product__is_active"] else 0
+    line = cart.line_for(variant_id)
+    return OutOfStock(
+        variant_id=variant_id,
+        available=available,
+        name=str(line.variant) if line else "",
+        in_cart=line.quantity if line else 0,
+    )
+
+
+@transaction.atomic(durable=True)
+def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Order:
+    """Turn the cart into an order and take the stock.
+
+    Idempotent per checkout token: a repeated or concurrent call returns the
+    first order. Takes stock with conditional updates in ascending variant id
+    order. Raises CartEmpty or OutOfStock (naming the variant and how many are
+    left); on either, nothing is written. Enqueues the confirmation email and
+    the staff notice in the same transaction. The returned order's
+    ``placed_now`` is True only for the call that created it (so only that
+    request empties the cart).
+    """
+    if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
+        existing.placed_now = False
+        return existing
+    if cart.is_empty:
+        raise CartEmpty()
+    order, created = _order_create(token=token, checkout=checkout)
+    order.placed_now = created
+    if not created:
+        return order
+
+    quantities = {line.variant_id: line.quantity for line in cart.lines}
+    # Variants in id order, so concurrent checkouts lock rows in the same
+    # order and queue instead of deadlocking (S2).
+    for variant_id in sorted(quantities):
+        taken = Variant.objects.filter(
+            pk=variant_id, is_active=True, stock__gte=quantities[variant_id]
+        ).update(stock=F("stock") - quantities[variant_id])
+        if not taken:
+            raise _out_of_stock(variant_id=variant_id, cart=cart)  # rolls back everything
+
+    # The rows are locked by our updates now: read them for the snapshot.
+    variants = Variant.objects.select_related("product").in_bulk(sorted(quantities))
+    lines = []
+    for variant_id in sorted(quantities):
+        variant = variants[variant_id]
+        if not variant.product.is_active:
+            raise OutOfStock(
+                variant_id=variant_id, available=0, name=str(variant), in_cart=quantities[variant_id]
+            )
+        lines.append(
+            OrderLine(
+                order=order,
+                variant=variant,
+                product_name=variant.product.name,
+                sku=variant.sku,
+                options_label=variant.options_label,
+                unit_price=variant.price,
+                quantity=quantities[variant_id],
+                line_total=line_total(variant.price, quantities[variant_id]),
+            )
+        )
+    OrderLine.objects.bulk_create(lines)
+
+    order.subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    order.shipping_total = checkout.shipping_method.price_for(order.subtotal)
+    order.grand_total = order.subtotal + order.shipping_total
+    order.save(update_fields=["subtotal", "shipping_total", "grand_total", "updated_at"])
+
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        to_state=order.display_status,
+        actor=order.user,
+        note=", ".join(f"{line.sku} x{line.quantity}" for line in lines),
+    )
+    if any(variant.stock <= LOW_STOCK_THRESHOLD for variant in variants.values()):
+        # Stock moved through update(), past the catalogue's signals: cached
+        # product pages must learn "only N left" / "sold out" (after commit).
+        catalog_mark_changed()
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.CONFIRMATION)
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.STAFF_NEW_ORDER)
+    return order
+
+
+def _order_lock(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _order_event(
+    *, order: Order, kind: str, from_state: str, to_state: str, actor: AbstractBaseUser | None, note: str
+) -> None:
+    OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        note=note,
+    )
+
+
+@transaction.atomic(durable=True)
+def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record the payment. Locks the order row; raises InvalidTransition unless it is unpaid and open."""
+    order = _order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("A cancelled order cannot be marked as paid."))
+    if order.payment_status != Order.PaymentStatus.UNPAID:
+        raise InvalidTransition(_("This order has already been paid."))
+    order.payment_status = Order.PaymentStatus.PAID
+    order.save(update_fields=["payment_status", "updated_at"])
+    _order_event(
+        order=order, kind=OrderEvent.Kind.PAID, from_state="unpaid", to_state="paid", actor=actor, note=note
+    )
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.PAID)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_ship(
+    *,
+    order: Order,
+    carrier: str,
+    tracking_number: str,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+) -> Order:
+    """Hand the parcel to a carrier. Locks the order row.
+
+    Raises InvalidTransition for a cancelled, refunded or already shipped
+    order, for a missing carrier or tracking number, and for an unpaid order
+    unless its payment method ships unpaid (cash on delivery).
+    """
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise InvalidTransition(_("Enter the carrier and the tracking number."))
+    order = _order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("A cancelled order cannot be shipped."))
+    if order.payment_status == Order.PaymentStatus.REFUNDED:
+        raise InvalidTransition(_("A refunded order cannot be shipped."))
+    if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
+        raise InvalidTransition(_("This order has already been shipped."))
+    provider = payment_provider_get(order.payment_method)
+    ships_unpaid = provider is not None and provider.ships_unpaid
+    if order.payment_status != Order.PaymentStatus.PAID and not ships_unpaid:
+        raise InvalidTransition(_("This order must be paid before it is shipped."))
+    order.fulfilment_status = Order.FulfilmentStatus.SHIPPED
+    order.carrier, order.tracking_number = carrier[:100], tracking_number[:100]
+    order.save(update_fields=["fulfilment_status", "carrier", "tracking_number", "updated_at"])
+    _order_event(
+        order=order,
+        kind=OrderEvent.Kind.SHIPPED,
+        from_state="unfulfilled",
+        to_state="shipped",
+        actor=actor,
+        note=note or f"{order.carrier} {order.tracking_number}",
+    )
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.SHIPPED)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_mark_delivered(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record delivery of a shipped order. Locks the order row; raises InvalidTransition otherwise."""
+    order = _order_lock(order)
+    if order.is_cancelled or order.fulfilment_status != Order.FulfilmentStatus.SHIPPED:
+        raise InvalidTransition(_("Only a shipped order can be marked as delivered."))
+    order.fulfilment_status = Order.FulfilmentStatus.DELIVERED
+    order.save(update_fields=["fulfilment_status", "updated_at"])
+    _order_event(
+        order=order,
+        kind=OrderEvent.Kind.DELIVERED,
+        from_state="shipped",
+        to_state="delivered",
+        actor=actor,
+        note=note,
+    )
+    return order
+
+
+def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
+    """Return the order's units to stock, variants in ascending id order (S2)."""
+    quantities: dict[int, int] = defaultdict(int)
+    skus: list[str] = []
+    for line in order.lines.all():
+        if line.variant_id is not None:
+            quantities[line.variant_id] += line.quantity
+            skus.append(f"{line.sku} x{line.quantity}")
+    for variant_id in sorted(quantities):
+        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
+    if quantities:
+        _order_event(
+            order=order,
+            kind=OrderEvent.Kind.RESTOCKED,
+            from_state="",
+            to_state="",
+            actor=actor,
+            note=", ".join(skus),
+        )
+        catalog_mark_changed()
+
+
+def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: str) -> Order:
+    """Cancel an order whose row the caller holds locked; restocks exactly once."""
+    if order.is_cancelled:
+        raise InvalidTransition(_("This order is already cancelled."))
+    if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
+        raise InvalidTransition(_("A shipped order cannot be cancelled."))
+    from_state = order.display_status
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["cancelled_at", "updated_at"])
+    _order_event(
+        order=order,
+        kind=OrderEvent.Kind.CANCELLED,
+        from_state=from_state,
+        to_state="cancelled",
+        actor=actor,
+        note=note,
+    )
+    _order_restock(order=order, actor=actor)
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.CANCELLED)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Cancel an unshipped order and return its stock, exactly once.
+
+    Locks the order row, so two concurrent cancels restock once: the second
+    sees the first's cancellation and raises InvalidTransition.
+    """
+    return _order_cancel_locked(order=_order_lock(order), actor=actor, note=note)
+
+
+@transaction.atomic(durable=True)
+def order_refund(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record a refund of a paid order. Locks the order row; raises InvalidTransition unless paid.
+
+    A refund does not return stock: cancel the order (before shipping) for that.
+    """
+    order = _order_lock(order)
+    if order.payment_status != Order.PaymentStatus.PAID:
+        raise InvalidTransition(_("Only a paid order can be refunded."))
+    order.payment_status = Order.PaymentStatus.REFUNDED
+    order.save(update_fields=["payment_status", "updated_at"])
+    _order_event(
+        order=order,
+        kind=OrderEvent.Kind.REFUNDED,
+        from_state="paid",
+        to_state="refunded",
+        actor=actor,
+        note=note,
+    )
+    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.REFUNDED)
+    return order
+
+
+def _expired_unpaid_q(cutoff) -> Q:
+    return Q(
+        payment_status=Order.PaymentStatus.UNPAID,
+        fulfilment_status=Order.FulfilmentStatus.UNFULFILLED,
+        cancelled_at__isnull=True,
+        created_at__lt=cutoff,
+    ) & ~Q(payment_method__in=payment_codes_shipping_unpaid())
+
+
+@transaction.atomic(durable=True)
+def _order_cancel_if_expired(*, order_id: int, cutoff) -> str | None:
+    # SKIP LOCKED: an order another machine is cancelling (or staff are
+    # editing) is left to it; the state is re-checked under our lock.
+    order = (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(_expired_unpaid_q(cutoff), pk=order_id)
+        .first()
+    )
+    if order is None:
+        return None
+    _order_cancel_locked(order=order, actor=None, note=_("Payment was not received in time."))
+    return order.number
+
+
+def order_cancel_expired(*, older_than: timedelta) -> list[str]:
+    """Cancel unpaid, unfulfilled orders (not cash on delivery) placed more than ``older_than`` ago.
+
+    Safe to run every minute on several machines at once: one transaction per
+    order, each order locked with SKIP LOCKED and re-checked. Must not run
+    inside a transaction. Returns the cancelled order numbers.
+    """
+    cutoff = timezone.now() - older_than
+    candidates = list(
+        Order.objects.filter(_expired_unpaid_q(cutoff)).order_by("id").values_list("pk", flat=True)
+    )
+    cancelled = []
+    for order_id in candidates:
+        if (number := _order_cancel_if_expired(order_id=order_id, cutoff=cutoff)) is not None:
+            cancelled.append(number)
+    return cancelled

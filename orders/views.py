@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cart.messages import out_of_stock_message
+from cart.selectors import Cart, cart_get
+from cart.services import cart_clear
+from orders.exceptions import CartEmpty, OutOfStock
+from orders.forms import CheckoutForm
+from orders.selectors import checkout_initial_get, order_get_visible, payment_instructions_get
+from orders.services import checkout_token_forget, checkout_token_issue, order_place
+
+
+def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> HttpResponse:
+    try:
+        order = order_place(
+            cart=cart,
+            checkout=form.checkout_data(user=request.user, language=get_language()),
+            token=form.cleaned_data["checkout_token"],
+        )
+    except CartEmpty:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("cart:detail")
+    except OutOfStock as error:
+        messages.error(request, out_of_stock_message(error))
+        return redirect("cart:detail")
+    if order.placed_now:
+        # Only the request that placed the order touches the session: a
+        # concurrent duplicate saving its stale copy would bring the cart back.
+        cart_clear(session=request.session)
+        checkout_token_forget(session=request.session, token=order.checkout_token)
+    start = order.payment_provider.start(order)
+    return redirect(start.redirect_url or order.get_access_url())
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = cart_get(session=request.session)
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, subtotal=cart.subtotal)
+        if form.is_valid():
+            return _checkout_place(request, form, cart)
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=400)
+    if cart.is_empty or cart.has_problems:
+        messages.error(request, _("Your cart is empty.") if cart.is_empty else _("Please review your cart."))
+        return redirect("cart:detail")
+    initial = {
+        **checkout_initial_get(user=request.user),
+        "checkout_token": checkout_token_issue(session=request.session),
+    }
+    form = CheckoutForm(initial=initial, subtotal=cart.subtotal)
+    return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
+
+
+@never_cache
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_get_visible(request=request, number=number)
+    context = {
+        "order": order,
+        "payment": payment_instructions_get(order=order),
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+    return render(request, "orders/order_detail.html", context)
