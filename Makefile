@@ -53,8 +53,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Load test on a separate database (<db>_bench); wrk comes from Debian and is
+# installed only when missing. Report: benchmarks/results/latest.md.
 bench: install
-	$(PY) -m benchmarks.run
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk for the benchmark (apt-get)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # Compile translations after editing locale/zh_Hans/LC_MESSAGES/django.po.
 messages: install

@@ -1,0 +1,1 @@
+"""Load benchmarks of the shop: ``make bench`` (``python -m benchmarks.run``)."""

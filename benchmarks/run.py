@@ -1,0 +1,158 @@
+"""``make bench``: load-test the storefront, on its own database, with gunicorn and wrk.
+
+1. The database ``<shop database>_bench`` on the same PostgreSQL server (see
+   ``benchmarks/settings.py``) is created if missing, migrated, and seeded
+   once with 10,000 demo products.
+2. Static files are collected into ``var/bench/static`` (DEBUG is off).
+3. gunicorn runs with 2 sync workers on a free 127.0.0.1 port, with DEBUG=0,
+   HTTPS=0, a throwaway SECRET_KEY and ALLOWED_HOSTS=127.0.0.1.
+4. Each section measures against it and returns Markdown; the report is
+   printed and written to ``benchmarks/results/latest.md``.
+
+To add a benchmark (checkout throughput, say), write a section function
+``(BenchContext) -> str`` and append it in ``sections()``.
+"""
+
+import argparse
+import os
+import platform
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.base import Section
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--products", type=int, default=10_000, help="demo products in the benchmark database"
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    options = parser.parse_args(argv)
+    for name in ("products", "duration", "threads", "connections", "workers"):
+        if getattr(options, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if options.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return options
+
+
+def _environment() -> dict[str, str]:
+    """Production-like settings for this process and gunicorn alike."""
+    environment = dict(os.environ)
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "DEBUG": "0",
+            "HTTPS": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return environment
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def sections() -> list["Section"]:
+    """The report's sections, in order."""
+    # Imported here: they use models, which need django.setup() first.
+    from benchmarks.catalogue import catalogue_section
+
+    return [catalogue_section]
+
+
+def _prepare(products: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks.server import database_ensure
+    from catalog.demo import demo_catalog_seed
+    from catalog.models import Product
+
+    name = connection.settings_dict["NAME"]
+    if database_ensure():
+        _say(f"Created database {name}.")
+    _say(f"Migrating {name}...")
+    call_command("migrate", interactive=False, verbosity=0)
+    if Product.objects.count() < products:
+        _say(f"Seeding {products:,} demo products into {name} (once; under a minute)...")
+        result = demo_catalog_seed(products=products)
+        _say(f"Seeded {result.products_created:,} products in {result.seconds:.1f} s.")
+    _say("Collecting static files...")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _header(options: argparse.Namespace) -> str:
+    import django
+    from django.db import connection
+
+    from catalog.models import Product, Variant
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    return "\n".join(
+        [
+            f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"- Machine: {os.cpu_count()} CPUs, {platform.system()} {platform.machine()}; load, "
+            "server and database share it.",
+            f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {postgres}.",
+            f"- Data: {Product.objects.count():,} products, {Variant.objects.count():,} variants "
+            f"in database `{connection.settings_dict['NAME']}`.",
+            f"- Server: gunicorn, {options.workers} sync workers, DEBUG off, per-process local-memory cache.",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _arguments(argv)
+    environment = _environment()
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from benchmarks.base import BenchContext
+    from benchmarks.server import gunicorn_running
+    from benchmarks.wrk import WrkError, WrkOptions, wrk_executable
+
+    try:
+        wrk_executable()
+    except WrkError as exc:
+        _say(str(exc))
+        return 1
+    started = time.monotonic()
+    _prepare(options.products)
+    wrk = WrkOptions(options.threads, options.connections, options.duration, options.warmup)
+    parts = [_header(options)]
+    _say(f"Starting gunicorn ({options.workers} workers)...")
+    with gunicorn_running(environment=environment, workers=options.workers) as port:
+        context = BenchContext(port=port, wrk=wrk)
+        for section in sections():
+            _say(f"Running {section.__name__}...")
+            parts.append(section(context))
+    report = "\n\n".join(parts) + "\n"
+    print(report)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(report, encoding="utf-8")
+    _say(f"Report written to {RESULTS} ({time.monotonic() - started:.0f} s in all).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
