@@ -1,17 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from catalog.sitemaps import SITEMAPS
 from shop import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("account/", include("shop.account_urls")),
     path("cart/", include("cart.urls")),
+    path("support/", include("support.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

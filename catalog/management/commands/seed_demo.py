@@ -2,7 +2,6 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.demo import DEFAULT_PRODUCTS, MAX_PRODUCTS, demo_catalog_seed
 
@@ -21,7 +20,7 @@ def _product_count(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Load a realistic demo catalogue (categories, products, variants and pictures). "
         "Deterministic and idempotent: running it again adds only what is missing."
     )
@@ -31,12 +30,12 @@ class Command(BaseCommand):
             "--products",
             type=_product_count,
             default=DEFAULT_PRODUCTS,
-            help=gettext_lazy("How many demo products to have (default: %(default)s)."),
+            help="How many demo products to have (default: %(default)s).",
         )
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help=gettext_lazy("Do nothing when the catalogue already has any product."),
+            help="Do nothing when the catalogue already has any product.",
         )
 
     def handle(self, *args, products: int, if_empty: bool, **options) -> None:

@@ -1,0 +1,102 @@
+"""Storefront input: the product filter form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from catalog.selectors import SEARCH_MAX_LENGTH, ProductFilters, Sort
+from shop.money import quantize
+
+SORT_CHOICES = [
+    (Sort.RELEVANCE, _("Relevance")),
+    (Sort.NAME, pgettext_lazy("sort order", "Name")),
+    (Sort.PRICE, _("Price: low to high")),
+    (Sort.PRICE_DESC, _("Price: high to low")),
+    (Sort.NEWEST, _("Newest")),
+]
+
+
+class ProductFilterForm(forms.Form):
+    """Query-string filters of a product listing.
+
+    Shoppers and crawlers send anything; ``filters()`` keeps every valid value
+    and replaces each invalid one with its default, so a listing never fails.
+    """
+
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.SlugField(label=_("Category"), required=False, max_length=140)
+    min_price = forms.DecimalField(
+        label=_("Min price"), required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label=_("Max price"), required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    in_stock = forms.ChoiceField(label=_("In stock only"), required=False, choices=[("1", _("Yes"))])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1)
+
+    def __init__(self, *args, with_category: bool = True, **kwargs) -> None:
+        """``with_category=False`` drops the category filter (a category page has its own)."""
+        super().__init__(*args, **kwargs)
+        if not with_category:
+            del self.fields["category"]
+
+    def clean_q(self) -> str:
+        # Collapse whitespace and cut overlong queries rather than reject them.
+        return " ".join(self.cleaned_data["q"].split())[:SEARCH_MAX_LENGTH].strip()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            message = _("The maximum price is below the minimum price.")
+            self.add_error("min_price", message)
+            self.add_error("max_price", message)
+        return cleaned
+
+    def filters(self) -> ProductFilters:
+        """The valid filters; invalid or missing values fall back to defaults."""
+        self.is_valid()
+        data = self.cleaned_data
+        q = data.get("q") or ""
+        sort = data.get("sort") or ""
+        if sort == Sort.RELEVANCE and not q:
+            sort = ""
+        return ProductFilters(
+            q=q,
+            category=data.get("category") or "",
+            min_price=_normal_price(data.get("min_price")),
+            max_price=_normal_price(data.get("max_price")),
+            in_stock=data.get("in_stock") == "1",
+            sort=sort,
+            page=data.get("page") or 1,
+        )
+
+    def ignored_fields(self) -> tuple[str, ...]:
+        """Names of the fields whose values were invalid and have been ignored."""
+        self.is_valid()
+        return tuple(name for name in self.fields if name in self.errors)
+
+
+def _normal_price(value: Decimal | None) -> Decimal | None:
+    # "1E+2", "100" and "-0" mean 100.00 and 0.00: one spelling per amount
+    # keeps links and cache keys canonical.
+    return None if value is None else quantize(value).copy_abs()
+
+
+def product_filters_parse(
+    query: QueryDict, *, with_category: bool = True
+) -> tuple[ProductFilters, tuple[str, ...]]:
+    """The filters of a listing's query string and the names of the fields that were ignored.
+
+    An empty query string (most visits) skips building the form.
+    """
+    if not query:
+        return ProductFilters(), ()
+    form = ProductFilterForm(query, with_category=with_category)
+    return form.filters(), form.ignored_fields()

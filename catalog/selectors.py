@@ -1,0 +1,319 @@
+"""Reads of the catalogue for shoppers: what is visible, search, filters, sorting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import Http404
+from django.urls import reverse
+
+from catalog.models import CatalogRevision, Category, Product, ProductImage, Variant
+from catalog.services import CATALOG_REVISION_PK
+
+SEARCH_MAX_LENGTH = 100
+_REVISION_SQL = "SELECT {number} FROM {table} WHERE {pk} = %s".format(
+    number=connection.ops.quote_name("number"),
+    table=connection.ops.quote_name(CatalogRevision._meta.db_table),
+    pk=connection.ops.quote_name(CatalogRevision._meta.pk.column),
+)
+
+# Han, kana and hangul: PostgreSQL's parser does not split these into words.
+_CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NAME = "name"
+    PRICE = "price"
+    PRICE_DESC = "-price"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """Validated shopper filters for a product listing; every field has a safe default.
+
+    ``category`` is a slug the caller resolves to ``category_ids`` for
+    ``product_list``, through the category tree it already holds.
+    """
+
+    q: str = ""
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    sort: str = ""
+    page: int = 1
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        return Sort.RELEVANCE if self.q else Sort.NAME
+
+    def as_params(self, *, with_sort: bool = True, with_page: bool = True) -> list[tuple[str, str]]:
+        """Query parameters that reproduce these filters, in a fixed order (links, cache keys)."""
+        params: list[tuple[str, str]] = []
+        if self.q:
+            params.append(("q", self.q))
+        if self.category:
+            params.append(("category", self.category))
+        if self.min_price is not None:
+            params.append(("min_price", format(self.min_price, "f")))
+        if self.max_price is not None:
+            params.append(("max_price", format(self.max_price, "f")))
+        if self.in_stock:
+            params.append(("in_stock", "1"))
+        if with_sort and self.sort:
+            params.append(("sort", self.sort))
+        if with_page and self.page > 1:
+            params.append(("page", str(self.page)))
+        return params
+
+
+class CategoryTree:
+    """All categories, read in one query, with the shopper-visible part worked out.
+
+    A category is visible when it and every ancestor are active. Plain data
+    only, so the tree can be cached under the catalogue revision.
+    """
+
+    def __init__(self, rows: Iterable[dict]) -> None:
+        self._nodes: dict[int, dict] = {row["id"]: dict(row) for row in rows}
+        self._order = list(self._nodes)  # rows arrive in the model's ordering
+        self._visible: set[int] = {pk for pk in self._nodes if self._is_visible(pk)}
+        self._children: dict[int | None, list[int]] = {}
+        for pk in self._order:
+            if pk in self._visible:
+                self._children.setdefault(self._nodes[pk]["parent_id"], []).append(pk)
+        self._by_slug = {self._nodes[pk]["slug"]: pk for pk in self._visible}
+        for pk, node in self._nodes.items():
+            node["url"] = reverse("catalog:category_detail", kwargs={"slug": node["slug"]})
+            node["depth"] = len(self._ancestor_ids(pk)) - 1 if pk in self._visible else 0
+            node["indent"] = "\u2014 " * node["depth"]  # shows nesting inside a <select>
+
+    def _ancestor_ids(self, pk: int) -> list[int]:
+        """Ids from the root down to ``pk``; empty when the parent chain is broken or loops."""
+        chain: list[int] = []
+        seen: set[int] = set()
+        current: int | None = pk
+        while current is not None:
+            if current in seen or current not in self._nodes:
+                return []
+            seen.add(current)
+            chain.append(current)
+            current = self._nodes[current]["parent_id"]
+        return chain[::-1]
+
+    def _is_visible(self, pk: int) -> bool:
+        chain = self._ancestor_ids(pk)
+        return bool(chain) and all(self._nodes[node_id]["is_active"] for node_id in chain)
+
+    @property
+    def visible_ids(self) -> frozenset[int]:
+        return frozenset(self._visible)
+
+    def get_visible(self, slug: str) -> dict | None:
+        pk = self._by_slug.get(slug)
+        return self._nodes[pk] if pk is not None else None
+
+    def node(self, pk: int) -> dict:
+        return self._nodes[pk]
+
+    def children(self, pk: int | None) -> list[dict]:
+        """Visible direct sub-categories (``None``: the top level), in shop order."""
+        return [self._nodes[child] for child in self._children.get(pk, [])]
+
+    def descendant_ids(self, pk: int) -> list[int]:
+        """``pk`` and every visible category below it."""
+        found = [pk]
+        for child in self._children.get(pk, []):
+            found.extend(self.descendant_ids(child))
+        return found
+
+    def ancestors(self, pk: int) -> list[dict]:
+        """Categories from the root down to ``pk`` (breadcrumbs)."""
+        return [self._nodes[node_id] for node_id in self._ancestor_ids(pk)]
+
+    def flat(self) -> list[dict]:
+        """Every visible category, depth first in shop order (for a select box)."""
+        ordered: list[dict] = []
+
+        def walk(parent: int | None) -> None:
+            for child in self._children.get(parent, []):
+                ordered.append(self._nodes[child])
+                walk(child)
+
+        walk(None)
+        return ordered
+
+
+def catalog_revision() -> int | None:
+    """The catalogue revision number (one query); ``None`` when the row is missing.
+
+    Callers must not cache anything when this is ``None``: without the row no
+    change would ever invalidate the cache.
+    """
+    # Every storefront request runs this, so it skips the ORM's query compiler
+    # (about half the cost of a warm page's only query).
+    with connection.cursor() as cursor:
+        cursor.execute(_REVISION_SQL, [CATALOG_REVISION_PK])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def category_tree_get() -> CategoryTree:
+    """Every category in one query, as a ``CategoryTree``."""
+    rows = Category.objects.order_by("position", "name", "id").values(
+        "id", "name", "slug", "parent_id", "is_active", "position", "description"
+    )
+    return CategoryTree(rows)
+
+
+def _active_variants() -> QuerySet[Variant]:
+    return Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+
+
+def _first_image(field: str) -> Subquery:
+    return Subquery(
+        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values(field)[:1]
+    )
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def product_list(
+    *, category_ids: Collection[int], filters: ProductFilters | None = None
+) -> QuerySet[Product]:
+    """Shopper-visible products with card data, filtered, searched and sorted.
+
+    Visible: active, in one of ``category_ids`` (the caller passes visible
+    categories only) and with an active variant. Each row carries
+    ``from_price`` and ``to_price`` (lowest and highest active variant price),
+    ``in_stock`` and its first image (``image_small``, ``image_full``,
+    ``image_alt``) as annotations, so a page of any size is one query.
+    """
+    filters = filters or ProductFilters()
+    active = _active_variants()
+    queryset = (
+        Product.objects.filter(is_active=True, category_id__in=list(category_ids))
+        .annotate(
+            from_price=Subquery(active.order_by("price").values("price")[:1]),
+            to_price=Subquery(active.order_by("-price").values("price")[:1]),
+            in_stock=Exists(active.filter(stock__gt=0)),
+            image_small=_first_image("thumbnail_small"),
+            image_full=_first_image("image"),
+            image_alt=_first_image("alt_text"),
+        )
+        .filter(Exists(active))
+        .only("id", "name", "slug", "category_id", "created_at")
+    )
+    if filters.min_price is not None:
+        queryset = queryset.filter(from_price__gte=filters.min_price)
+    if filters.max_price is not None:
+        queryset = queryset.filter(from_price__lte=filters.max_price)
+    if filters.in_stock:
+        queryset = queryset.filter(in_stock=True)
+    order = {
+        Sort.NAME: ["name", "id"],
+        Sort.PRICE: ["from_price", "name", "id"],
+        Sort.PRICE_DESC: ["-from_price", "name", "id"],
+        Sort.NEWEST: ["-created_at", "-id"],
+    }
+    if filters.q:
+        queryset = _search(queryset, filters.q[:SEARCH_MAX_LENGTH])
+        order[Sort.RELEVANCE] = ["-search_exact", "-search_rank", "name", "id"]
+    return queryset.order_by(*order.get(filters.effective_sort, order[Sort.NAME]))
+
+
+def _search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
+    """Full-text search; an exact SKU ranks first; CJK text matches by substring."""
+    if has_cjk(q):
+        terms = q.split()
+        for term in terms:
+            queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
+        name_match = Q()
+        for term in terms:
+            name_match &= Q(name__icontains=term)
+        return queryset.annotate(
+            search_exact=Case(When(name_match, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            search_rank=Value(0.0),
+        )
+    query = SearchQuery(q, search_type="websearch", config="english") | SearchQuery(
+        q, search_type="websearch", config="simple"
+    )
+    sku_match = Exists(_active_variants().filter(sku__iexact=q))
+    return queryset.annotate(
+        search_exact=Case(When(sku_match, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        search_rank=SearchRank(F("search_vector"), query),
+    ).filter(Q(search_vector=query) | Q(search_exact=1))
+
+
+def product_list_featured(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
+    """Visible featured products, newest first."""
+    return (
+        product_list(category_ids=category_ids)
+        .filter(is_featured=True)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def product_list_newest(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
+    """The newest visible products."""
+    return product_list(category_ids=category_ids).order_by("-created_at", "-id")[:limit]
+
+
+def product_get_visible(*, slug: str, category_ids: Collection[int]) -> Product:
+    """A product a shopper may see, with active variants and images prefetched.
+
+    Raises ``Http404`` when the product is missing, inactive, in a hidden
+    category or has no active variant, so a hidden product looks like a missing one.
+    """
+    product = (
+        Product.objects.filter(slug=slug, is_active=True, category_id__in=list(category_ids))
+        .filter(Exists(_active_variants()))
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(is_active=True).order_by("position", "id"),
+                to_attr="active_variants",
+            ),
+            Prefetch(
+                "images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"
+            ),
+        )
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def product_sitemap_list(*, category_ids: Collection[int]) -> QuerySet[Product]:
+    """Visible products for the sitemap: slug and last change only."""
+    return (
+        Product.objects.filter(is_active=True, category_id__in=list(category_ids))
+        .filter(Exists(_active_variants()))
+        .only("slug", "updated_at")
+        .order_by("id")
+    )
