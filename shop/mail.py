@@ -6,9 +6,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-# Kept for callers that read the default; the setting EMAIL_MAX_ATTEMPTS rules.
-EMAIL_MAX_ATTEMPTS = 8
-
 
 def smtp_error_is_transient(error: BaseException) -> bool:
     """Worth another try later: the network, a busy server, a 4xx reply."""

@@ -4,6 +4,7 @@ Development defaults just work; production sets DEBUG=0 and real values, and
 refuses to start without a SECRET_KEY.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -164,6 +165,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shop <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
+# Tries before an email is given up and shown to staff as failed (2, 4, 8... minutes apart).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
 # Background work: the queue lives in PostgreSQL (DESIGN.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -202,14 +205,11 @@ LOGGING = {
 }
 
 # Orders (cart/ and orders/ apps)
-from datetime import timedelta  # noqa: E402
-
 # Unpaid orders (not cash on delivery) are cancelled by `manage.py cancel_unpaid_orders` after this.
 ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=24 * 60))
 # Staff address for new-order notices.
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
-# An order email is tried this many times, with back-off of 2**attempt minutes, before it is marked failed.
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# Seconds an SMTP conversation may take before the attempt counts as failed.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Bank details shown to shoppers who pay by bank transfer; bank transfer is
 # offered only when an account number is set (development shows demo details).

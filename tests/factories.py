@@ -111,3 +111,35 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = factory.LazyAttribute(lambda line: line.variant.price)
     quantity = 1
     line_total = factory.LazyAttribute(lambda line: line_total(line.unit_price, line.quantity))
+
+
+# Support: tickets and the messages of their threads.
+from support.models import Message as SupportMessage  # noqa: E402
+from support.models import Ticket  # noqa: E402
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """An open ticket opened by email, with no messages (add TicketMessageFactory rows)."""
+
+    class Meta:
+        model = Ticket
+
+    subject = "Question about my order"
+    customer_email = factory.Sequence(lambda n: f"asker{n}@example.com")
+    customer_name = "Lena Hoffmann"
+    status = Ticket.Status.OPEN
+    source = Ticket.Source.EMAIL
+
+
+class TicketMessageFactory(factory.django.DjangoModelFactory):
+    """A message from the ticket's customer."""
+
+    class Meta:
+        model = SupportMessage
+
+    ticket = factory.SubFactory(TicketFactory)
+    direction = SupportMessage.Direction.INBOUND
+    message_id = factory.Sequence(lambda n: f"<message-{n}@example.com>")
+    from_email = factory.LazyAttribute(lambda message: message.ticket.customer_email)
+    subject = factory.LazyAttribute(lambda message: message.ticket.subject)
+    body_text = "Hello, where is my parcel?"

@@ -1,0 +1,234 @@
+"""Input validation for support (L4): the contact form and the staff reply box. Forms never write."""
+
+import os
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+from support.inbound import attachment_signature_ok
+from support.models import Ticket
+
+_ORDER_NUMBER = re.compile(r"^[A-Z0-9-]{4,32}$")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>``; checks each against the limits."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        return _attachments_check(files)
+
+
+def _attachments_check(files: list[UploadedFile]) -> list[UploadedFile]:
+    limit = settings.SUPPORT_ATTACHMENT_MAX_COUNT
+    if len(files) > limit:
+        raise forms.ValidationError(
+            _("Attach at most %(count)d files.") % {"count": limit}, code="too_many_files"
+        )
+    allowed = sorted({extension.lower().lstrip(".") for extension in settings.SUPPORT_ATTACHMENT_EXTENSIONS})
+    errors = []
+    for upload in files:
+        extension = os.path.splitext(upload.name)[1].lstrip(".").lower()
+        if extension not in allowed:
+            errors.append(
+                forms.ValidationError(
+                    _("%(name)s: this type of file is not accepted. Accepted types: %(types)s.")
+                    % {"name": upload.name, "types": ", ".join(allowed)},
+                    code="file_type",
+                )
+            )
+        elif upload.size > settings.SUPPORT_ATTACHMENT_MAX_BYTES:
+            errors.append(
+                forms.ValidationError(
+                    _("%(name)s is too large (%(size)s). Files may be up to %(limit)s.")
+                    % {
+                        "name": upload.name,
+                        "size": filesizeformat(upload.size),
+                        "limit": filesizeformat(settings.SUPPORT_ATTACHMENT_MAX_BYTES),
+                    },
+                    code="file_size",
+                )
+            )
+        elif not _signature_ok(upload):
+            errors.append(
+                forms.ValidationError(
+                    _("%(name)s does not look like a .%(extension)s file.")
+                    % {"name": upload.name, "extension": extension},
+                    code="file_content",
+                )
+            )
+    if errors:
+        raise forms.ValidationError(errors)
+    return files
+
+
+def _signature_ok(upload: UploadedFile) -> bool:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    return attachment_signature_ok(filename=upload.name, head=head)
+
+
+def _order_label(order: Order) -> str:
+    return f"{order.number} ({date_format(order.created_at, 'SHORT_DATE_FORMAT')})"
+
+
+class ContactForm(forms.Form):
+    """A new ticket from the website. Signed-in customers pick the order from their own."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter a valid email address."),
+        },
+    )
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        error_messages={"required": _("Tell us briefly what it is about.")},
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Write your message.")},
+    )
+    order_number = forms.CharField(
+        label=_("Order number (optional)"),
+        max_length=32,
+        required=False,
+        help_text=_("For example MP7KQ2XH9A. It is in your order confirmation email."),
+    )
+    attachments = MultipleFileField(label=_("Attachments (optional)"))
+    # The honeypot: hidden from people, filled in by bots that fill in everything.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args, orders: list[Order] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)d files of up to %(size)s each: %(types)s."
+        ) % {
+            "count": settings.SUPPORT_ATTACHMENT_MAX_COUNT,
+            "size": filesizeformat(settings.SUPPORT_ATTACHMENT_MAX_BYTES),
+            "types": ", ".join(sorted(settings.SUPPORT_ATTACHMENT_EXTENSIONS)),
+        }
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        if orders:
+            choices = [("", _("No particular order"))] + [
+                (order.number, _order_label(order)) for order in orders
+            ]
+            self.fields["order_number"] = forms.ChoiceField(
+                label=_("Order (optional)"),
+                choices=choices,
+                required=False,
+                error_messages={"invalid_choice": _("Choose one of your orders.")},
+            )
+
+    def clean_order_number(self) -> str:
+        number = (self.cleaned_data.get("order_number") or "").strip().upper()
+        if number and not _ORDER_NUMBER.match(number):
+            raise forms.ValidationError(
+                _("Enter an order number as it appears in your confirmation, like MP7KQ2XH9A."),
+                code="order_number",
+            )
+        return number
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                _("Your message could not be sent. Please leave the last field empty and try again."),
+                code="honeypot",
+            )
+        return cleaned
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return any(error.code == "honeypot" for error in self.non_field_errors().as_data())
+
+
+def _cc_list(value: str) -> list[str]:
+    addresses = [address.strip() for address in re.split(r"[,;\s]+", value or "") if address.strip()]
+    for address in addresses:
+        validate_email(address)
+    return addresses
+
+
+class StaffReplyForm(forms.Form):
+    """The reply box on a ticket's admin page: answer, note, status, assignee, CCs."""
+
+    body = forms.CharField(label=_("Reply"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    internal = forms.BooleanField(
+        label=_("Internal note"),
+        required=False,
+        help_text=_("Only staff see internal notes; the customer gets no email."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+    status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=get_user_model().objects.none(), required=False
+    )
+    cc_emails = forms.CharField(
+        label=_("CC addresses"),
+        required=False,
+        help_text=_("Separate addresses with commas. Mail from them counts as the customer's."),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "status": ticket.status,
+                "assignee": ticket.assignee_id,
+                "cc_emails": ", ".join(ticket.cc_emails),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("email")
+        )
+
+    def clean_cc_emails(self) -> list[str]:
+        try:
+            return _cc_list(self.cleaned_data.get("cc_emails", ""))
+        except forms.ValidationError as error:
+            raise forms.ValidationError(
+                _("Enter valid email addresses, separated by commas."), code="cc"
+            ) from error
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("internal") and not (cleaned.get("body") or "").strip():
+            self.add_error("body", _("Write the note."))
+        return cleaned

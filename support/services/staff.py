@@ -1,0 +1,177 @@
+"""What staff do on a ticket: reply, note, update, accept held mail."""
+
+from collections.abc import Sequence
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from support.addresses import message_id_make
+from support.emails import reply_subject
+from support.exceptions import EmptyReply, MessageNotHeld
+from support.models import Message, Ticket, TicketEvent
+from support.selectors import ticket_thread_id_list
+from support.services._shared import (
+    attachment_store,
+    event_record,
+    files_delete,
+    status_change,
+)
+from support.tasks import support_message_send
+
+# References of a reply: the first message and the latest ones, as mail clients keep them.
+MAX_REFERENCES = 20
+
+
+@transaction.atomic(durable=True)
+def _ticket_reply(
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    internal: bool,
+    attachments: Sequence[File],
+    saved: list[str],
+) -> Message:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if internal:
+        message = Message.objects.create(
+            ticket=ticket, direction=Message.Direction.NOTE, author=author, body_text=body, body_reply=body
+        )
+    else:
+        thread = ticket_thread_id_list(ticket=ticket)
+        references = thread[:1] + thread[1:][-(MAX_REFERENCES - 1) :]
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Message.Direction.OUTBOUND,
+            author=author,
+            # Made and stored before the mail exists, so a reply to it always finds this ticket.
+            message_id=message_id_make(),
+            in_reply_to=thread[-1] if thread else "",
+            references=" ".join(references),
+            from_email=parseaddr(settings.SUPPORT_FROM_EMAIL)[1],
+            to_emails=[ticket.customer_email],
+            cc_emails=list(ticket.cc_emails),
+            subject=reply_subject(ticket=ticket),
+            body_text=body,
+            body_reply=body,
+            delivery_status=Message.Delivery.QUEUED,
+        )
+    for upload in attachments:
+        attachment_store(
+            message=message,
+            filename=upload.name,
+            content_type=getattr(upload, "content_type", ""),
+            content=upload,
+            saved=saved,
+        )
+    if not internal:
+        status_change(ticket=ticket, status=Ticket.Status.WAITING, actor=author)
+        support_message_send.enqueue(message_id=message.pk)
+    ticket.last_activity_at = timezone.now()
+    ticket.save(update_fields=["status", "last_activity_at"])
+    return message
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    internal: bool = False,
+    attachments: Sequence[File] = (),
+) -> Message:
+    """A staff answer on a ticket: an email to the customer (and known CCs), or an internal note.
+
+    A reply stores its Message-ID before the mail is sent, threads it under
+    the conversation (In-Reply-To/References), enqueues the mail and sets the
+    ticket to waiting on customer. An internal note is stored only: never
+    mailed, status unchanged. Locks the ticket row. Raises EmptyReply when
+    there is neither text nor a file; nothing is stored then.
+    """
+    body = body.strip()
+    if not body and not attachments:
+        raise EmptyReply("A reply needs text or an attachment.")
+    saved: list[str] = []
+    try:
+        return _ticket_reply(
+            ticket=ticket, author=author, body=body, internal=internal, attachments=attachments, saved=saved
+        )
+    except BaseException:
+        files_delete(saved)
+        raise
+
+
+_UNCHANGED = object()
+
+
+@transaction.atomic(durable=True)
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser,
+    status: str | None = None,
+    assignee: AbstractBaseUser | object | None = _UNCHANGED,
+    cc_emails: Sequence[str] | None = None,
+) -> Ticket:
+    """Change a ticket's status, assignee or CC addresses, each change recorded as an event.
+
+    Locks the ticket row. Arguments left out stay as they are (``assignee=None`` unassigns).
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
+    fields: list[str] = []
+    if status is not None and status != ticket.status:
+        status_change(ticket=ticket, status=Ticket.Status(status), actor=actor)
+        fields.append("status")
+    if assignee is not _UNCHANGED and getattr(assignee, "pk", None) != ticket.assignee_id:
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.ASSIGNED,
+            actor=actor,
+            from_value=ticket.assignee.email if ticket.assignee else "",
+            to_value=assignee.email if assignee is not None else "",
+        )
+        ticket.assignee = assignee
+        fields.append("assignee")
+    if cc_emails is not None:
+        cleaned = list(dict.fromkeys(address.strip().lower() for address in cc_emails if address.strip()))
+        if cleaned != ticket.cc_emails:
+            event_record(
+                ticket=ticket,
+                kind=TicketEvent.Kind.CC,
+                actor=actor,
+                from_value=", ".join(ticket.cc_emails),
+                to_value=", ".join(cleaned),
+            )
+            ticket.cc_emails = cleaned
+            fields.append("cc_emails")
+    if fields:
+        ticket.save(update_fields=fields)
+    return ticket
+
+
+@transaction.atomic(durable=True)
+def message_release(*, message: Message, actor: AbstractBaseUser) -> Message:
+    """Accept held mail as the customer's: its sender becomes a known CC and the ticket reopens.
+
+    Locks the ticket row. Raises MessageNotHeld for mail that is not held.
+    """
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=message.ticket_id)
+    )
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if not message.is_held:
+        raise MessageNotHeld("This message is not held.")
+    message.is_held = False
+    message.save(update_fields=["is_held"])
+    if not ticket.sender_is_customer(message.from_email):
+        ticket.cc_emails = [*ticket.cc_emails, message.from_email.lower()]
+    event_record(ticket=ticket, kind=TicketEvent.Kind.RELEASED, actor=actor, to_value=message.from_email)
+    if ticket.status != Ticket.Status.NEW:
+        status_change(ticket=ticket, status=Ticket.Status.OPEN, actor=actor)
+    ticket.last_activity_at = timezone.now()
+    ticket.save(update_fields=["cc_emails", "status", "last_activity_at"])
+    return message

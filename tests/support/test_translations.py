@@ -1,0 +1,39 @@
+"""Support speaks Simplified Chinese too: the fragment is complete and used by pages and mail."""
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+from support.models import Message
+from support.services import ticket_ingest_email
+from tests.support.helpers import eml
+
+FRAGMENT = Path(settings.BASE_DIR) / "locale" / "fragments" / "support.po"
+
+
+def test_every_message_of_the_support_fragment_is_translated():
+    entries = [entry for entry in polib.pofile(str(FRAGMENT)) if not entry.obsolete]
+
+    assert entries
+    assert [entry.msgid for entry in entries if not entry.translated()] == []
+    assert [entry.msgid for entry in entries if entry.fuzzy] == []
+
+
+@pytest.mark.django_db
+def test_chinese_mail_is_acknowledged_in_chinese(zh_hans_catalogue):
+    ticket = ticket_ingest_email(raw=eml("gb2312_with_gbk_chars.eml")).ticket
+
+    acknowledgement = ticket.messages.get(direction=Message.Direction.OUTBOUND)
+    assert acknowledgement.subject == f"[{ticket.reference}] 我们已收到您的请求"
+    assert acknowledgement.body_text.startswith("朱镕喆，您好：")  # noqa: RUF001
+
+
+@pytest.mark.django_db
+def test_the_contact_page_in_chinese(client, zh_hans_catalogue):
+    response = client.get("/support/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    html = response.content.decode()
+    assert "联系我们" in html
+    assert "发送留言" in html
