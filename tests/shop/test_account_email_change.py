@@ -3,13 +3,13 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from shop.account_services import EmailTaken, user_email_change_confirm, user_email_change_request
 from shop.account_tokens import InvalidToken, email_change_token_make, email_verification_token_make
 from tests.factories import UserFactory
+from tests.helpers import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +18,6 @@ User = get_user_model()
 PASSWORD = "correct-horse-battery"  # UserFactory's password
 SITE_URL = "http://127.0.0.1:8000"
 FOUR_DAYS = 4 * 24 * 60 * 60
-
-
-def run_queued_tasks() -> None:
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
 
 
 def confirm_path(user, new_email: str) -> str:
@@ -43,7 +39,7 @@ def test_email_change_sends_a_link_to_the_new_address_and_changes_only_when_it_i
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email == "ann@example.com"
-    run_queued_tasks()
+    run_tasks()
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert sorted(by_recipient) == ["ann@example.com", "ann@new.example.com"]
     assert "asked to change its email address to ann@new.example.com" in by_recipient["ann@example.com"].body
@@ -64,7 +60,7 @@ def test_email_change_sends_a_link_to_the_new_address_and_changes_only_when_it_i
     assert user.email == "ann@new.example.com"
     assert user.email_verified_at is not None
     mail.outbox.clear()
-    run_queued_tasks()
+    run_tasks()
     assert [message.to for message in mail.outbox] == [["ann@example.com"]]
     assert "was changed from ann@example.com to ann@new.example.com" in mail.outbox[0].body
     assert client.get(path).status_code == 400  # the link works once

@@ -1,9 +1,7 @@
-import socket
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -13,30 +11,14 @@ from shop.account_tokens import email_verification_token_make
 from shop.emails import AccountEmail, account_email_build
 from shop.tasks import account_email_send
 from tests.factories import UserFactory
+from tests.helpers import free_port, run_tasks, use_smtp
 
 pytestmark = pytest.mark.django_db
 
 
-def run_queued_tasks() -> None:
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def mail_server_down(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = closed_port()
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
+    use_smtp(settings, free_port())  # nothing listens there
     return settings
 
 
@@ -45,7 +27,7 @@ def test_an_email_that_fails_to_send_is_retried_later_and_then_delivered_once(ma
     user = UserFactory(email="ann@example.com")
     account_email_send.enqueue(kind=AccountEmail.EMAIL_VERIFY.value, user_id=user.pk, language="en")
 
-    run_queued_tasks()
+    run_tasks()
 
     first, retry = DBTaskResult.objects.order_by("enqueued_at")
     assert first.status == TaskResultStatus.SUCCESSFUL
@@ -54,12 +36,12 @@ def test_an_email_that_fails_to_send_is_retried_later_and_then_delivered_once(ma
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
     assert timedelta(minutes=1) < retry.run_after - timezone.now() <= timedelta(minutes=2)
     mail_server_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    run_queued_tasks()
+    run_tasks()
     assert mail.outbox == []  # not due yet
     real_now = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(minutes=3))
-    run_queued_tasks()
-    run_queued_tasks()
+    run_tasks()
+    run_tasks()
     retry.refresh_from_db()
     assert retry.status == TaskResultStatus.SUCCESSFUL
     assert retry.return_value == "sent"
@@ -76,7 +58,7 @@ def test_an_email_that_keeps_failing_ends_as_a_failed_task(mail_server_down):
         attempt=mail_server_down.EMAIL_MAX_ATTEMPTS,
     )
 
-    run_queued_tasks()
+    run_tasks()
 
     task = DBTaskResult.objects.get()
     assert task.status == TaskResultStatus.FAILED
@@ -89,7 +71,7 @@ def test_a_verification_email_queued_before_the_address_was_verified_is_not_sent
     user_verification_resend(user=user, language="en")
     user_email_verify(token=email_verification_token_make(user=user))
 
-    run_queued_tasks()
+    run_tasks()
 
     assert DBTaskResult.objects.get().return_value == "skipped"
     assert mail.outbox == []

@@ -1,0 +1,78 @@
+"""Helpers every area's tests share: the real task worker and a real local SMTP server."""
+
+import signal
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+
+def run_tasks() -> None:
+    """Run every task that is due with the real worker, then return (batch mode)."""
+    # db_worker installs its own signal handlers; put pytest's back afterwards.
+    handled = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    saved = {signum: signal.getsignal(signum) for signum in handled}
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0
+        )
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def use_smtp(settings, port: int) -> None:
+    """Send mail through Django's SMTP backend to 127.0.0.1:port."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
+class LocalSmtpServer:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, envelope included.
+
+    Use ``start()``/``stop()`` or ``with LocalSmtpServer() as smtp:``.
+    """
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> "LocalSmtpServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def use_in(self, settings) -> None:
+        use_smtp(settings, self.port)
