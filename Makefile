@@ -22,18 +22,25 @@ install: $(INSTALLED)
 db: install
 	$(PY) manage.py migrate --noinput
 
+# The task worker runs beside the dev server so order and account emails go
+# out (printed to the console unless EMAIL_URL says otherwise).
 run: db
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style: gunicorn, DEBUG off, static files collected and served by WhiteNoise.
 serve: db
 	$(PY) manage.py seed_demo --if-empty
 	@mkdir -p var
 	@test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-	DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py collectstatic --noinput -v 0
-	DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)" $(VENV)/bin/gunicorn shop.wsgi \
-		--bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile -
+	export DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)"; \
+		$(PY) manage.py collectstatic --noinput -v 0 && \
+		{ $(PY) manage.py db_worker --no-reload & worker=$$!; \
+		  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		  $(VENV)/bin/gunicorn shop.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket \
+			--access-logfile -; }
 
 # Chromium for the browser tests comes from Debian (Playwright's own download
 # does not work everywhere); installed only when missing.
