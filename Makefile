@@ -26,6 +26,7 @@ db: install
 # out (printed to the console unless EMAIL_URL says otherwise).
 run: db
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_demo_orders
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)
@@ -77,3 +78,14 @@ stopdb: install
 
 clean: stopdb
 	rm -rf var staticfiles
+
+# Backup: var/backups/<UTC timestamp>/ with db.dump (pg_dump, custom format), media.tar.gz and a
+# manifest of checksums. Restore one (asks first; stop web processes and workers before):
+#   make restore BACKUP=var/backups/20250101T020000Z
+.PHONY: backup restore
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=var/backups/<timestamp>"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)"

@@ -9,8 +9,11 @@
 4. Each section measures against it and returns Markdown; the report is
    printed and written to ``benchmarks/results/latest.md``.
 
-To add a benchmark (checkout throughput, say), write a section function
-``(BenchContext) -> str`` and append it in ``sections()``.
+Sections: the recommendations precompute on paid demo orders
+(``benchmarks/recommendations.py``; first, so the catalogue pages show
+recommendations), catalogue pages (``benchmarks/catalogue.py``) and checkout
+throughput (``benchmarks/checkout.py``). To add one, write a section function
+``(BenchContext) -> str`` and add it in ``sections()``.
 """
 
 import argparse
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from benchmarks.base import Section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
+SECTION_NAMES = ("recommendations", "catalogue", "checkout")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -39,10 +43,34 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--shoppers",
+        type=int,
+        default=8,
+        help="concurrent guest shoppers (processes) in the checkout section",
+    )
+    parser.add_argument(
+        "--checkout-duration", type=int, default=60, help="seconds the shoppers loop through checkout"
+    )
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=SECTION_NAMES,
+        default=list(SECTION_NAMES),
+        help="which sections to run (default: all)",
+    )
     options = parser.parse_args(argv)
-    for name in ("products", "duration", "threads", "connections", "workers"):
+    for name in (
+        "products",
+        "duration",
+        "threads",
+        "connections",
+        "workers",
+        "shoppers",
+        "checkout_duration",
+    ):
         if getattr(options, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if options.warmup < 0:
         parser.error("--warmup must not be negative")
     return options
@@ -68,12 +96,21 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def sections() -> list["Section"]:
-    """The report's sections, in order."""
+def sections(options: argparse.Namespace | None = None) -> list["Section"]:
+    """The report's sections, in order (those named by ``--sections``, all without options)."""
     # Imported here: they use models, which need django.setup() first.
     from benchmarks.catalogue import catalogue_section
+    from benchmarks.checkout import checkout_section_make
+    from benchmarks.recommendations import recommendations_section
 
-    return [catalogue_section]
+    if options is None:
+        options = _arguments([])
+    chosen = {
+        "recommendations": recommendations_section,
+        "catalogue": catalogue_section,
+        "checkout": checkout_section_make(shoppers=options.shoppers, duration=options.checkout_duration),
+    }
+    return [chosen[name] for name in SECTION_NAMES if name in options.sections]
 
 
 def _prepare(products: int) -> None:
@@ -132,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.wrk import WrkError, WrkOptions, wrk_executable
 
     try:
-        wrk_executable()
+        if "catalogue" in options.sections:
+            wrk_executable()
     except WrkError as exc:
         _say(str(exc))
         return 1
@@ -143,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"Starting gunicorn ({options.workers} workers)...")
     with gunicorn_running(environment=environment, workers=options.workers) as port:
         context = BenchContext(port=port, wrk=wrk)
-        for section in sections():
+        for section in sections(options):
             _say(f"Running {section.__name__}...")
             parts.append(section(context))
     report = "\n\n".join(parts) + "\n"

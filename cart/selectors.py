@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.http import HttpRequest
 
+from catalog.cache import recently_viewed_cards_get, recommended_cards_get
 from catalog.models import ProductImage, Variant
 from shop.money import line_total
 
@@ -167,3 +169,33 @@ def cart_get(*, session: Mapping[str, Any]) -> Cart:
     )
     missing = tuple(variant_id for variant_id in quantities if variant_id not in variants)
     return Cart(lines=lines, missing_variant_ids=missing)
+
+
+# Suggestions under the cart ---------------------------------------------------------------------
+
+CART_SUGGESTION_COUNT = 6
+
+
+@dataclass(frozen=True)
+class CartSuggestions:
+    """Product cards for the cart page: bought with its contents, and recently viewed."""
+
+    also_bought: list[dict]
+    recently_viewed: list[dict]
+
+
+def cart_suggestions_get(*, request: HttpRequest, cart: Cart) -> CartSuggestions:
+    """What to suggest under the cart; nothing already in it, nothing hidden or sold out.
+
+    ``also_bought``: products bought together with the cart's products in paid
+    orders (staff pins first, hides left out), else bestsellers of their
+    categories; one query. ``recently_viewed``: the shopper's recently viewed
+    products; usually no query (cards are cached per catalogue revision).
+    """
+    product_ids = list(dict.fromkeys(line.variant.product_id for line in cart.lines))
+    return CartSuggestions(
+        also_bought=recommended_cards_get(
+            request=request, product_ids=product_ids, limit=CART_SUGGESTION_COUNT
+        ),
+        recently_viewed=recently_viewed_cards_get(request=request, exclude_ids=product_ids),
+    )

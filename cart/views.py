@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cart.exceptions import OutOfStock, VariantUnavailable
 from cart.forms import CartAddForm, CartUpdateForm
 from cart.messages import cart_change_message, out_of_stock_message
-from cart.selectors import cart_get
+from cart.selectors import cart_get, cart_suggestions_get
 from cart.services import cart_add, cart_prune, cart_update
 
 
@@ -29,7 +29,8 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     cart = cart_get(session=request.session)
     if cart.missing_variant_ids:
         cart_prune(session=request.session, variant_ids=cart.missing_variant_ids)
-    return render(request, "cart/cart_detail.html", {"cart": cart})
+    suggestions = cart_suggestions_get(request=request, cart=cart)
+    return render(request, "cart/cart_detail.html", {"cart": cart, "suggestions": suggestions})
 
 
 def _cart_write(request: HttpRequest, form_class: type, service, *, added: bool) -> HttpResponseRedirect:

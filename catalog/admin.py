@@ -1,11 +1,25 @@
 """The catalogue admin: products with variants and photos, and the category tree."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +32,17 @@ from catalog.admin_forms import (
     category_path,
     category_tree,
 )
-from catalog.models import LOW_STOCK_THRESHOLD, Category, Product, ProductImage, Variant
+from catalog.models import (
+    LOW_STOCK_THRESHOLD,
+    BackInStockRequest,
+    BackInStockVariant,
+    Category,
+    Product,
+    ProductImage,
+    RecommendationOverride,
+    Variant,
+)
+from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import (
     product_image_discard_files,
     product_image_make_thumbnails,
@@ -45,8 +69,9 @@ def _active_variant_aggregate(aggregate) -> Subquery:
 def _thumbnail_img(storage_name: str | None, storage, size: int) -> str:
     if not storage_name:
         return "—"
+    # No style attribute: the Content-Security-Policy allows no inline styles (css/admin.css fits it).
     return format_html(
-        '<img src="{}" alt="" style="max-width:{}px;max-height:{}px;object-fit:contain">',
+        '<img src="{}" alt="" width="{}" height="{}" class="admin-thumbnail">',
         storage.url(storage_name),
         size,
         size,
@@ -133,9 +158,40 @@ class ProductImageInline(admin.TabularInline):
         )
 
 
+class RecommendationOverrideForm(forms.ModelForm):
+    class Meta:
+        model = RecommendationOverride
+        fields = ["recommended", "action", "position"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The inline leaves the product out of model validation, so its check constraint is checked here.
+        recommended = cleaned.get("recommended")
+        if recommended is not None and recommended.pk == self.instance.product_id:
+            self.add_error("recommended", _("A product cannot recommend itself."))
+        return cleaned
+
+
+class RecommendationOverrideInline(admin.TabularInline):
+    """Staff's pins (first, in position order) and hides (never shown) of this product's recommendations."""
+
+    model = RecommendationOverride
+    form = RecommendationOverrideForm
+    fk_name = "product"
+    fields = ["recommended", "action", "position"]
+    autocomplete_fields = ["recommended"]
+    extra = 0
+    verbose_name = _("recommendation pin or hide")
+    verbose_name_plural = _("recommendations: pins and hides")
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    inlines = [VariantInline, ProductImageInline]
+    inlines = [VariantInline, ProductImageInline, RecommendationOverrideInline]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     list_display = [
         "thumbnail",
         "name",
@@ -263,7 +319,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Activate selected products"), permissions=["change"])
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        changed = product_set_active(product_ids=queryset.values_list("pk", flat=True), active=True)
+        product_ids = list(queryset.values_list("pk", flat=True))
+        changed = product_set_active(product_ids=product_ids, active=True)
+        # update() skips the signals: shoppers waiting for these products' stock are told here.
+        back_in_stock_requests_notify(product_ids=product_ids)
         self.message_user(
             request,
             ngettext("%(count)d product was activated.", "%(count)d products were activated.", changed)
@@ -316,3 +375,68 @@ class CategoryAdmin(admin.ModelAdmin):
     @admin.display(description=_("category"), ordering="tree_key")
     def tree_path(self, obj: Category) -> str:
         return category_path(obj)
+
+
+# Back in stock --------------------------------------------------------------------------------
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(BackInStockRequest)
+class BackInStockRequestAdmin(_ReadOnlyAdmin):
+    """Every shopper's back-in-stock request: waiting, notified (and whether the email went) or stopped."""
+
+    list_display = ["created_at", "email", "variant", "status", "notified_at", "sent_at", "attempts"]
+    list_filter = ["status", "language"]
+    search_fields = ["email", "variant__sku", "variant__product__name"]
+    list_select_related = ["variant__product"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(BackInStockVariant)
+class BackInStockVariantAdmin(_ReadOnlyAdmin):
+    """Variants shoppers have asked about, with their requests counted: what to restock first."""
+
+    list_display = ["sku", "product", "options_label", "stock", "waiting", "notified", "requests_link"]
+    list_display_links = None
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BackInStockVariant]:
+        status = BackInStockRequest.Status
+        return (
+            super()
+            .get_queryset(request)
+            .filter(Exists(BackInStockRequest.objects.filter(variant=OuterRef("pk"))))
+            .annotate(
+                waiting=Count(
+                    "back_in_stock_requests", filter=Q(back_in_stock_requests__status=status.PENDING)
+                ),
+                notified=Count(
+                    "back_in_stock_requests", filter=Q(back_in_stock_requests__status=status.NOTIFIED)
+                ),
+            )
+            .order_by("-waiting", "-notified", "sku")
+        )
+
+    @admin.display(description=_("waiting"), ordering="waiting")
+    def waiting(self, obj: BackInStockVariant) -> int:
+        return obj.waiting
+
+    @admin.display(description=_("notified"), ordering="notified")
+    def notified(self, obj: BackInStockVariant) -> int:
+        return obj.notified
+
+    @admin.display(description=_("requests"))
+    def requests_link(self, obj: BackInStockVariant) -> str:
+        url = reverse("admin:catalog_backinstockrequest_changelist") + f"?variant__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("View requests"))

@@ -9,12 +9,17 @@ token, the language switch's ``next`` path, the header's account and cart
 links and any flash messages. Each request fills the holes afresh, so no
 token, cart or account detail is ever stored, while a warm page costs one
 query (the revision) and one small template (the header links).
+
+Product pages have two more holes: the shopper's recently viewed products
+(kept in the session) and the signed-in shopper's address in the
+back-in-stock form. Their "also bought" recommendations are part of the
+cached page: recomputing them bumps the revision.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from functools import cache, partial
 from typing import Any
@@ -36,6 +41,12 @@ from django.utils.translation import get_language, gettext
 
 from catalog.forms import SORT_CHOICES, ProductFilterForm
 from catalog.models import Product, ProductImage
+from catalog.recommendations import (
+    product_list_bestsellers,
+    product_list_recommended,
+    recently_viewed_ids,
+    recently_viewed_record,
+)
 from catalog.selectors import (
     CategoryTree,
     ProductFilters,
@@ -49,6 +60,8 @@ from catalog.selectors import (
 )
 
 HOME_PRODUCT_COUNT = 8
+RECOMMENDATION_COUNT = 6
+RECENTLY_VIEWED_COUNT = 6
 META_DESCRIPTION_LENGTH = 160
 # Cached in place of a page a shopper may not see, so probing slugs stays cheap.
 _MISSING = "missing"
@@ -113,7 +126,7 @@ def _nav(tree: CategoryTree) -> list[dict]:
 def _holes() -> dict[str, str]:
     # Derived from SECRET_KEY, so catalogue text cannot forge a hole by accident or on purpose.
     digest = salted_hmac("catalog.cache.holes", "page holes").hexdigest()[:24]
-    return {name: f"hole{name}{digest}" for name in ("csrf", "next", "links", "messages")}
+    return {name: f"hole{name}{digest}" for name in ("csrf", "next", "links", "messages", "recent", "email")}
 
 
 def _layout_context(tree: CategoryTree) -> dict:
@@ -222,7 +235,7 @@ def _top_slug(tree: CategoryTree, category_id: int) -> str:
 
 
 def home_page(*, request: HttpRequest) -> HttpResponse:
-    """The home page: categories, featured and newest products."""
+    """The home page: categories, featured products, bestsellers and new arrivals."""
     return _page_response(request=request, kind="home", parts=(), build=partial(_home_build, request=request))
 
 
@@ -233,6 +246,9 @@ def _home_build(*, request: HttpRequest) -> tuple[str, dict]:
         "categories": [{**node, "subcategories": tree.children(node["id"])} for node in tree.children(None)],
         "featured": [_card(p) for p in product_list_featured(category_ids=ids, limit=HOME_PRODUCT_COUNT)],
         "newest": [_card(p) for p in product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT)],
+        "bestsellers": [
+            _card(p) for p in product_list_bestsellers(category_ids=ids, limit=HOME_PRODUCT_COUNT)
+        ],
         "canonical": _absolute(reverse("catalog:home")),
     }
     return "catalog/home.html", {**_layout_context(tree), **context}
@@ -353,9 +369,103 @@ def _listing_texts(category: dict | None, filters: ProductFilters) -> tuple[str,
 
 
 def product_page(*, request: HttpRequest, slug: str) -> HttpResponse:
-    """A product page with its variant choice and add-to-cart form; ``Http404`` for hidden products."""
-    build = partial(_product_build, request=request, slug=slug)
-    return _page_response(request=request, kind="product", parts=(slug,), build=build)
+    """A product page with its variant choice, add-to-cart form and recommendations.
+
+    Raises ``Http404`` for hidden products. Remembers the product in the
+    shopper's recently viewed list when they have a session; no session is
+    started just for that, so crawlers and cookie-less clients cost nothing.
+    """
+
+    def render() -> dict | str:
+        page = _product_build(request=request, slug=slug)
+        if page is None:
+            return _MISSING
+        template_name, context = page
+        return {"html": render_to_string(template_name, context), "product_id": context["product"]["id"]}
+
+    # Cached as {"html", "product_id"} under a kind of its own, never mistaken for a bare page.
+    page = _cached(_key(request, "product-page", slug), render)
+    if page == _MISSING:
+        raise Http404("No such page.")
+    holes = _holes()
+    product_id = page["product_id"]
+    html = page["html"].replace(holes["recent"], _recently_viewed_html(request, exclude_id=product_id))
+    if holes["email"] in html:
+        html = html.replace(holes["email"], escape(_account_email(request)))
+    if _has_session(request):
+        recently_viewed_record(session=request.session, product_id=product_id)
+    return HttpResponse(_fill_holes(html, request))
+
+
+def _has_session(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _account_email(request: HttpRequest) -> str:
+    # Only a visitor with a session can be signed in; the rest cost no query.
+    if _has_session(request) and request.user.is_authenticated:
+        return request.user.email
+    return ""
+
+
+def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
+    cards = recently_viewed_cards_get(request=request, exclude_ids=(exclude_id,))
+    return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
+
+
+def recently_viewed_cards_get(
+    *, request: HttpRequest, exclude_ids: Collection[int] = (), limit: int = RECENTLY_VIEWED_COUNT
+) -> list[dict]:
+    """Cards of the shopper's recently viewed products, latest first, without ``exclude_ids``.
+
+    Empty for a visitor without a session. Hidden products are left out. At
+    most one query (usually none: cards are cached per revision).
+    """
+    if not _has_session(request):
+        return []
+    ids = [pk for pk in recently_viewed_ids(session=request.session) if pk not in exclude_ids]
+    return product_cards_get(request=request, product_ids=ids)[:limit]
+
+
+def product_cards_get(*, request: HttpRequest, product_ids: Sequence[int]) -> list[dict]:
+    """Product cards of visible products in the order of ``product_ids``; hidden or unknown ids are left out.
+
+    Cards are cached per revision (the product page stores its own), so this
+    costs one query for the cards the cache misses, none when it has them all.
+    """
+    if not product_ids:
+        return []
+    store = caches["default"]
+    keys = {pk: _key(request, "card", pk, per_language=False) for pk in product_ids}
+    found = store.get_many([key for key in keys.values() if key is not None])
+    cards = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in product_ids if pk not in cards]
+    if missing:
+        visible = category_tree(request).visible_ids
+        fetched = {
+            product.pk: _card(product)
+            for product in product_list(category_ids=visible).filter(pk__in=missing)
+        }
+        for pk in missing:
+            cards[pk] = fetched.get(pk, _MISSING)
+        store.set_many(
+            {keys[pk]: cards[pk] for pk in missing if keys[pk] is not None}, settings.CATALOG_CACHE_SECONDS
+        )
+    return [cards[pk] for pk in product_ids if cards[pk] != _MISSING]
+
+
+def recommended_cards_get(*, request: HttpRequest, product_ids: Collection[int], limit: int) -> list[dict]:
+    """Cards of what to suggest next to ``product_ids`` (a cart's products): one query, never cached.
+
+    See ``catalog.recommendations.product_list_recommended`` for the order.
+    """
+    if not product_ids:
+        return []
+    visible = category_tree(request).visible_ids
+    return [
+        _card(product)
+        for product in product_list_recommended(product_ids=product_ids, category_ids=visible, limit=limit)
+    ]
 
 
 def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | None:
@@ -408,8 +518,45 @@ def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | Non
         "canonical": _absolute(url),
     }
     data["structured_data"] = _product_structured_data(data)
-    context = {"product": data, "current_category_slug": _top_slug(tree, product.category_id)}
+    data["sold_out_variants"] = [variant for variant in variants if not variant["in_stock"]]
+    data["back_in_stock_url"] = reverse("catalog:back_in_stock_request", kwargs={"slug": product.slug})
+    _own_card_store(request, product, data)
+    recommended = list(
+        product_list_recommended(
+            product_ids=[product.pk], category_ids=tree.visible_ids, limit=RECOMMENDATION_COUNT
+        )
+    )
+    holes = _holes()
+    context = {
+        "product": data,
+        "current_category_slug": _top_slug(tree, product.category_id),
+        "recommendations": [_card(item) for item in recommended],
+        "recommendations_also_bought": any(
+            item.pin_position is not None or item.also_bought_score is not None for item in recommended
+        ),
+        "category_name": tree.node(product.category_id)["name"],
+        "recently_viewed_hole": mark_safe(holes["recent"]),
+        "account_email_hole": holes["email"],
+    }
     return "catalog/product_detail.html", {**_layout_context(tree), **context}
+
+
+def _own_card_store(request: HttpRequest, product: Product, data: dict) -> None:
+    """Cache the product's card as listings show it, for recently viewed lists (no query)."""
+    key = _key(request, "card", product.pk, per_language=False)
+    if key is None:
+        return
+    first = product.ordered_images[0] if product.ordered_images else None
+    card = {
+        "name": product.name,
+        "url": data["url"],
+        "from_price": data["from_price"],
+        "price_varies": data["price_varies"],
+        "in_stock": data["in_stock"],
+        "image_url": _media_url((first.thumbnail_small.name or first.image.name) if first else None),
+        "image_alt": (first.alt_text if first else "") or product.name,
+    }
+    caches["default"].set(key, card, settings.CATALOG_CACHE_SECONDS)
 
 
 def _absolute_media(url: str) -> str:

@@ -1,14 +1,18 @@
-"""Storefront input: the product filter form."""
+"""Storefront input: the product filter form and the back-in-stock request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from catalog.models import Variant
 from catalog.selectors import SEARCH_MAX_LENGTH, ProductFilters, Sort
 from shop.money import quantize
 
@@ -100,3 +104,48 @@ def product_filters_parse(
         return ProductFilters(), ()
     form = ProductFilterForm(query, with_category=with_category)
     return form.filters(), form.ignored_fields()
+
+
+class BackInStockRequestForm(forms.Form):
+    """A "notify me" request from a product page: which option, and the address to write to.
+
+    The option must be one of the product's active variants (the service checks
+    it is still sold out). The address may be left empty by a signed-in shopper:
+    their account's address is used.
+    """
+
+    variant = forms.TypedChoiceField(
+        label=_("Option"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the option you are waiting for."),
+            "invalid_choice": _("That option is not sold here."),
+        },
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Enter a valid email address.")},
+    )
+
+    def __init__(
+        self, *args, variants: Iterable[Variant], user: AbstractBaseUser | AnonymousUser, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["variant"].choices = [
+            (variant.pk, variant.options_label or variant.sku) for variant in variants
+        ]
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email:
+            return email
+        if self.user.is_authenticated and self.user.email:
+            return self.user.email
+        raise forms.ValidationError(_("Enter your email address so we can tell you."), code="required")
+
+    def error_text(self) -> str:
+        """All errors as one sentence for the messages framework."""
+        return " ".join(str(error) for errors in self.errors.values() for error in errors)

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Shoppers are told "only N left" at or below this stock.
 LOW_STOCK_THRESHOLD = 5
@@ -173,3 +175,184 @@ class CatalogRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+# Recommendations and merchandising ----------------------------------------------------------------
+
+
+class ProductRecommendation(models.Model):
+    """A precomputed "customers who bought this also bought" pair.
+
+    Written only by ``product_recommendations_replace``, which swaps the whole
+    table in one transaction; orders computes the rows from paid orders.
+    """
+
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        db_index=False,  # the (product, rank) constraint's index serves every read
+    )
+    recommended = models.ForeignKey(
+        Product, verbose_name=_("recommended product"), on_delete=models.CASCADE, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.PositiveIntegerField(_("paid orders with both"))
+
+    class Meta:
+        verbose_name = _("product recommendation")
+        verbose_name_plural = _("product recommendations")
+        ordering = ["product_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "rank"], name="catalog_rec_product_rank_unique"),
+            models.UniqueConstraint(fields=["product", "recommended"], name="catalog_rec_pair_unique"),
+            models.CheckConstraint(condition=~Q(recommended=F("product")), name="catalog_rec_not_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -> {self.recommended_id} (#{self.rank})"
+
+
+class ProductPopularity(models.Model):
+    """How well a product sells lately (paid orders); replaced with the recommendations."""
+
+    product = models.OneToOneField(
+        Product,
+        verbose_name=_("product"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="popularity",
+    )
+    units_sold = models.PositiveIntegerField(_("units sold"))
+    order_count = models.PositiveIntegerField(_("orders"))
+
+    class Meta:
+        verbose_name = _("product popularity")
+        verbose_name_plural = _("product popularity")
+        indexes = [models.Index(fields=["-units_sold"], name="catalog_popularity_units")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.units_sold}"
+
+
+class RecommendationOverride(models.Model):
+    """Staff's say over one product's recommendations: pin a product first, or never show it."""
+
+    class Action(models.TextChoices):
+        PIN = "pin", pgettext_lazy("recommendation override", "Pin")
+        HIDE = "hide", pgettext_lazy("recommendation override", "Hide")
+
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="recommendation_overrides",
+        db_index=False,  # the (product, recommended) constraint's index serves every read
+    )
+    recommended = models.ForeignKey(
+        Product, verbose_name=_("recommended product"), on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices, default=Action.PIN)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Pinned products show in this order, lowest first.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recommendation pin or hide")
+        verbose_name_plural = _("recommendation pins and hides")
+        ordering = ["action", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "recommended"],
+                name="catalog_rec_override_unique",
+                violation_error_message=_("This product already has a pin or hide for that product."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(recommended=F("product")),
+                name="catalog_rec_override_not_itself",
+                violation_error_message=_("A product cannot recommend itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=["pin", "hide"]), name="catalog_rec_override_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.recommended_id}"
+
+
+class BackInStockRequest(models.Model):
+    """A shopper's wish to get one email when a sold-out variant is back in stock."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("back-in-stock request", "Waiting")
+        NOTIFIED = "notified", pgettext_lazy("back-in-stock request", "Notified")
+        UNSUBSCRIBED = "unsubscribed", pgettext_lazy("back-in-stock request", "Unsubscribed")
+
+    variant = models.ForeignKey(
+        Variant,
+        verbose_name=_("variant"),
+        on_delete=models.CASCADE,
+        related_name="back_in_stock_requests",
+        db_index=False,  # the (variant, email) constraint's index serves every read
+    )
+    # Stored lower-cased, so one address asks once per variant whatever its spelling.
+    email = models.EmailField(_("email"), max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=16, default=settings.LANGUAGE_CODE)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    # Delivery of the one email (catalog.tasks.send_back_in_stock_email).
+    sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("back-in-stock request")
+        verbose_name_plural = _("back-in-stock requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "email"], name="catalog_back_in_stock_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "notified", "unsubscribed"]),
+                name="catalog_back_in_stock_status_valid",
+            ),
+        ]
+        indexes = [
+            # Restocking looks for waiting requests only.
+            models.Index(
+                fields=["variant"], name="catalog_back_in_stock_pending", condition=Q(status="pending")
+            ),
+            models.Index(fields=["email"], name="catalog_back_in_stock_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.variant_id})"
+
+
+class BestsellerProduct(Product):
+    """Products as a sales report: staff's bestsellers by period (its admin lives in orders)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("bestseller")
+        verbose_name_plural = _("bestsellers")
+
+
+class BackInStockVariant(Variant):
+    """Variants shoppers wait for: back-in-stock requests counted per variant, for staff."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("back-in-stock demand")
+        verbose_name_plural = _("back-in-stock demand by variant")

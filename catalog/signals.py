@@ -1,13 +1,16 @@
-"""Cache invalidation: every saved or deleted catalogue row bumps the revision.
+"""Cache invalidation, and back-in-stock notices when stock returns.
 
-Write paths that bypass signals (``QuerySet.update``, ``bulk_create``) call
-``catalog_mark_changed`` themselves.
+Every saved or deleted catalogue row bumps the revision. Write paths that
+bypass signals (``QuerySet.update``, ``bulk_create``) call
+``catalog_mark_changed`` (and, when they return stock,
+``back_in_stock_requests_notify``) themselves.
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, RecommendationOverride, Variant
+from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import catalog_mark_changed
 
 
@@ -15,11 +18,41 @@ from catalog.services import catalog_mark_changed
 @receiver(post_save, sender=Product)
 @receiver(post_save, sender=Variant)
 @receiver(post_save, sender=ProductImage)
+@receiver(post_save, sender=RecommendationOverride)
 @receiver(post_delete, sender=Category)
 @receiver(post_delete, sender=Product)
 @receiver(post_delete, sender=Variant)
 @receiver(post_delete, sender=ProductImage)
+@receiver(post_delete, sender=RecommendationOverride)
 def catalog_row_changed(**kwargs) -> None:
     if kwargs.get("raw"):
         return
     catalog_mark_changed()
+
+
+def _touches(update_fields, *names: str) -> bool:
+    return update_fields is None or any(name in update_fields for name in names)
+
+
+@receiver(post_save, sender=Variant)
+def variant_back_in_stock(
+    *, instance: Variant, created: bool, raw: bool = False, update_fields=None, **kwargs
+) -> None:
+    # Requests wait only on variants that were sold out when asked, so a saved
+    # variant with stock and waiting requests has just gone from 0 to more.
+    # A new variant has no requests yet.
+    if raw or created or instance.stock <= 0 or not instance.is_active:
+        return
+    if _touches(update_fields, "stock", "is_active"):
+        back_in_stock_requests_notify(variant_ids=[instance.pk])
+
+
+@receiver(post_save, sender=Product)
+def product_back_on_sale(
+    *, instance: Product, created: bool, raw: bool = False, update_fields=None, **kwargs
+) -> None:
+    # Re-activating a product puts its variants' stock on sale again.
+    if raw or created or not instance.is_active:
+        return
+    if _touches(update_fields, "is_active"):
+        back_in_stock_requests_notify(product_ids=[instance.pk])

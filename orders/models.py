@@ -166,6 +166,8 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
+        # Money-moving actions in the admin (mark paid, cancel, refund) need this beyond change_order.
+        permissions = [("refund_order", "Can mark orders paid, cancel and refund them")]
         constraints = [
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="orders_order_subtotal_non_negative"),
             models.CheckConstraint(

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from orders.models import Order, ShippingMethod
-from orders.payments import PaymentStart
+from orders.payments import PaymentStart, payment_codes_shipping_unpaid
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
@@ -109,3 +109,89 @@ def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str,
     if getattr(user, "full_name", ""):
         initial["full_name"] = user.full_name
     return initial
+
+
+# Staff side (the orders admin and its dashboard).
+
+
+def order_status_filter(*, status: str) -> Q:
+    """The filter for orders whose ``display_status`` is ``status``, so the database can select them.
+
+    Mirrors ``Order.display_status`` case by case; raises ValueError for an unknown status.
+    """
+    refunded = Q(payment_status=Order.PaymentStatus.REFUNDED)
+    open_ = ~refunded & Q(cancelled_at__isnull=True)
+    paid = Q(payment_status=Order.PaymentStatus.PAID)
+    ships_unpaid = Q(payment_method__in=payment_codes_shipping_unpaid())
+    delivered = Q(fulfilment_status=Order.FulfilmentStatus.DELIVERED)
+    unfulfilled = Q(fulfilment_status=Order.FulfilmentStatus.UNFULFILLED)
+    match status:
+        case Order.Status.REFUNDED:
+            return refunded
+        case Order.Status.CANCELLED:
+            return ~refunded & Q(cancelled_at__isnull=False)
+        case Order.Status.COMPLETED:
+            return open_ & delivered & paid
+        case Order.Status.SHIPPED:
+            return open_ & Q(fulfilment_status=Order.FulfilmentStatus.SHIPPED)
+        case Order.Status.AWAITING_SHIPMENT:
+            return open_ & unfulfilled & (paid | ships_unpaid)
+        case Order.Status.PENDING_PAYMENT:
+            return open_ & ~paid & (delivered | (unfulfilled & ~ships_unpaid))
+    raise ValueError(f"Unknown order status: {status!r}")
+
+
+def order_to_ship_filter() -> Q:
+    """Orders waiting to be shipped: paid or cash on delivery, unfulfilled, neither cancelled nor refunded."""
+    return order_status_filter(status=Order.Status.AWAITING_SHIPMENT)
+
+
+def order_awaiting_payment_filter() -> Q:
+    """Orders whose payment staff are waiting for (the "pending payment" status)."""
+    return order_status_filter(status=Order.Status.PENDING_PAYMENT)
+
+
+def order_carrier_list(*, limit: int = 20) -> list[str]:
+    """Carriers already used on orders, alphabetically: suggestions for the ship form (one query)."""
+    return list(
+        Order.objects.exclude(carrier="")
+        .order_by("carrier")
+        .values_list("carrier", flat=True)
+        .distinct()[:limit]
+    )
+
+
+class OrderAction:
+    """The staff actions on an order; each one calls its service in orders/services.py."""
+
+    MARK_PAID = "mark_paid"
+    SHIP = "ship"
+    MARK_DELIVERED = "mark_delivered"
+    CANCEL = "cancel"
+    REFUND = "refund"
+
+
+def order_action_list(*, order: Order) -> list[str]:
+    """The actions the order page offers for this order's state, in workflow order.
+
+    A hint for the buttons only: each service re-checks the state under its
+    row lock and raises InvalidTransition when the order has moved on.
+    """
+    cancelled = order.is_cancelled
+    paid = order.payment_status == Order.PaymentStatus.PAID
+    unpaid = order.payment_status == Order.PaymentStatus.UNPAID
+    unfulfilled = order.fulfilment_status == Order.FulfilmentStatus.UNFULFILLED
+    provider = order.payment_provider
+    ships_unpaid = provider is not None and provider.ships_unpaid
+    actions = []
+    if not cancelled and unpaid:
+        actions.append(OrderAction.MARK_PAID)
+    if not cancelled and unfulfilled and (paid or (unpaid and ships_unpaid)):
+        actions.append(OrderAction.SHIP)
+    if not cancelled and order.fulfilment_status == Order.FulfilmentStatus.SHIPPED:
+        actions.append(OrderAction.MARK_DELIVERED)
+    if not cancelled and unfulfilled:
+        actions.append(OrderAction.CANCEL)
+    if paid:
+        actions.append(OrderAction.REFUND)
+    return actions

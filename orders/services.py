@@ -9,12 +9,14 @@ Locking, in one place:
   PostgreSQL, so a task exists exactly when the change it reports does.
 """
 
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 from cart.exceptions import CartEmpty, OutOfStock
 from cart.selectors import Cart
 from catalog.models import LOW_STOCK_THRESHOLD, Variant
+from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import catalog_mark_changed
 from orders.exceptions import InvalidTransition
 from orders.models import (
@@ -43,6 +46,8 @@ from orders.tasks import send_order_email
 from shop.money import line_total
 
 ORDER_NUMBER_ATTEMPTS = 5
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,13 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
         actor=order.user,
         note=", ".join(f"{line.sku} x{line.quantity}" for line in lines),
     )
+    _order_event_log(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        from_state="",
+        to_state=order.display_status,
+        actor_id=order.user_id,
+    )
     if any(variant.stock <= LOW_STOCK_THRESHOLD for variant in variants.values()):
         # Stock moved through update(), past the catalogue's signals: cached
         # product pages must learn "only N left" / "sold out" (after commit).
@@ -218,16 +230,48 @@ def _order_lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
+def _order_event_log(
+    *, order: Order, kind: str, from_state: str, to_state: str, actor_id: int | None
+) -> None:
+    # Logged after commit, so the log never reports a change that was rolled back.
+    transaction.on_commit(
+        partial(
+            logger.info,
+            "order %s %s: %s -> %s",
+            order.number,
+            kind,
+            from_state or "-",
+            to_state or "-",
+            extra={
+                "event": "order.status_changed",
+                "order_number": order.number,
+                "kind": str(kind),
+                "from_state": from_state,
+                "to_state": to_state,
+                "actor_id": actor_id,
+            },
+        )
+    )
+
+
 def _order_event(
     *, order: Order, kind: str, from_state: str, to_state: str, actor: AbstractBaseUser | None, note: str
 ) -> None:
+    actor = actor if actor is not None and actor.is_authenticated else None
     OrderEvent.objects.create(
         order=order,
         kind=kind,
         from_state=from_state,
         to_state=to_state,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
         note=note,
+    )
+    _order_event_log(
+        order=order,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=actor.pk if actor is not None else None,
     )
 
 
@@ -331,6 +375,10 @@ def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
             note=", ".join(skus),
         )
         catalog_mark_changed()
+        # The stock came back through update(), past the catalogue's signals:
+        # shoppers waiting for a variant that was sold out get their one email,
+        # enqueued in this transaction (T4).
+        back_in_stock_requests_notify(variant_ids=sorted(quantities))
 
 
 def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: str) -> Order:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from shop import account_views as views
+from shop import two_factor_views
 
 app_name = "account"
 
@@ -24,4 +25,13 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/download/", views.privacy_download, name="privacy_download"),
+    path("privacy/delete/", views.account_delete_view, name="account_delete"),
+    path("two-factor/", two_factor_views.two_factor_setup, name="two_factor"),
+    path("two-factor/verify/", two_factor_views.two_factor_verify_view, name="two_factor_verify"),
+    path(
+        "two-factor/backup-codes/", two_factor_views.two_factor_backup_codes, name="two_factor_backup_codes"
+    ),
+    path("two-factor/remove/", two_factor_views.two_factor_remove, name="two_factor_remove"),
 ]

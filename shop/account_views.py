@@ -1,7 +1,9 @@
 """Account pages (L5): bind a form, call one service or selector, redirect after POST."""
 
+import json
+
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
@@ -9,16 +11,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.models import Country
 from orders.selectors import order_list_for_customer
 from shop.account_forms import (
     EMAIL_TAKEN_MESSAGE,
+    AccountDeleteForm,
     AccountPasswordResetForm,
     EmailChangeForm,
     ProfileForm,
@@ -36,9 +40,14 @@ from shop.account_services import (
     user_verification_resend,
 )
 from shop.account_tokens import InvalidToken, email_verification_token_read
+from shop.privacy import AccountHasOpenOrders, StaffAccountNotDeletable, account_delete, privacy_export
+from shop.ratelimit import account_rate_limit_hit, client_ip
 
 ORDERS_PER_PAGE = 20
 RECENT_ORDERS = 5
+RATE_LIMITED_MESSAGE = gettext_lazy(
+    "Too many requests from your network or for this email address. Please try again in an hour."
+)
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -65,6 +74,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request) or "account:home")
     form = SignUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
+        if not account_rate_limit_hit(
+            action="signup", ip_address=client_ip(request), email=form.cleaned_data["email"]
+        ):
+            form.add_error(None, RATE_LIMITED_MESSAGE)
+            context = {"form": form, "next": _safe_next(request)}
+            return render(request, "account/signup_form.html", context, status=429)
         try:
             user = user_sign_up(
                 email=form.cleaned_data["email"],
@@ -75,7 +90,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         except EmailTaken:
             form.add_error("email", EMAIL_TAKEN_MESSAGE)
         else:
-            login(request, user)
+            # Several backends are configured (axes first), so say which one signed the user in.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We sent you a link to verify your email address."))
             return redirect(_safe_next(request) or "account:home")
     return render(request, "account/signup_form.html", {"form": form, "next": _safe_next(request)})
@@ -102,6 +118,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "account/password_reset_form.html"
     form_class = AccountPasswordResetForm
     success_url = reverse_lazy("account:password_reset_done")
+
+    def form_valid(self, form: AccountPasswordResetForm) -> HttpResponse:
+        # Counted for every address, known or not, so the answer reveals no account.
+        if not account_rate_limit_hit(
+            action="password_reset", ip_address=client_ip(self.request), email=form.cleaned_data["email"]
+        ):
+            form.add_error(None, RATE_LIMITED_MESSAGE)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -220,3 +247,50 @@ def verification_resend(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("Your email address is already verified."))
     return redirect(reverse("account:home"))
+
+
+@require_GET
+@login_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    """Your data: download a copy, or delete the account."""
+    return render(request, "account/privacy.html")
+
+
+@never_cache
+@require_GET
+@login_required
+def privacy_download(request: HttpRequest) -> HttpResponse:
+    """A JSON file of everything the shop keeps about you."""
+    data = json.dumps(privacy_export(user=request.user), ensure_ascii=False, indent=2)
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    """Delete the account after the password; orders stay for the books, anonymised."""
+    form = AccountDeleteForm(_posted(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_delete(user=request.user)
+        except AccountHasOpenOrders as error:
+            form.add_error(None, _open_orders_message(error.numbers))
+        except StaffAccountNotDeletable:
+            form.add_error(None, _("Staff accounts are removed by an administrator in the admin."))
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted. Thank you for shopping with us."))
+            return redirect("catalog:home")
+    status = 400 if form.errors else 200
+    return render(request, "account/account_delete_form.html", {"form": form}, status=status)
+
+
+def _open_orders_message(numbers: list[str]) -> str:
+    return _(
+        "Your account cannot be deleted while these orders are still open: %(numbers)s. "
+        "Try again once they are delivered or cancelled, or contact us."
+    ) % {"numbers": ", ".join(numbers)}

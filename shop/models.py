@@ -89,3 +89,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class RateLimitHit(models.Model):
+    """One counted request (a password reset, a sign-up) for a rate limit (shop/ratelimit.py).
+
+    The key is a keyed hash of what is limited (an address, an IP), never the value itself.
+    """
+
+    scope = models.CharField(_("scope"), max_length=40)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate limit hit")
+        verbose_name_plural = _("rate limit hits")
+        indexes = [models.Index(fields=["scope", "key_hash", "created_at"], name="shop_ratelimit_key_time")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M:%S}"

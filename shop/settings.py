@@ -50,18 +50,36 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    # Two-factor sign-in for staff (shop/two_factor.py) and sign-in throttling (axes).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id and one log line for every request, error pages included.
+    "shop.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shop.security_headers.PermissionsPolicyMiddleware",
+    "shop.security_headers.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The admin only for staff who passed their second factor (shop/security.py).
+    "shop.security.StaffTwoFactorMiddleware",
+    # Malformed row ids in admin actions are a 400, not a server error (shop/security_headers.py).
+    "shop.security_headers.AdminActionSelectionMiddleware",
+    # Last, as django-axes requires: turns a sign-in lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -103,7 +121,25 @@ DATABASES["default"].update(
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     {
         "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
-        "options": "-c statement_timeout={}".format(env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30000)),
+        # A database host that vanishes from the network (not one that refuses)
+        # is noticed in about a minute instead of the kernel's two hours.
+        # libpq ignores these on Unix sockets (the embedded server).
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": env.int("DATABASE_TCP_USER_TIMEOUT_MS", default=30000),
+        # Nothing waits on the database forever: a query, a lock wait and a
+        # transaction left open by a stuck process are all cut off server-side.
+        "options": " ".join(
+            [
+                "-c statement_timeout={}".format(env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30000)),
+                "-c lock_timeout={}".format(env.int("DATABASE_LOCK_TIMEOUT_MS", default=10000)),
+                "-c idle_in_transaction_session_timeout={}".format(
+                    env.int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60000)
+                ),
+            ]
+        ),
     }
 )
 if env.str("TEST_DATABASE_NAME", default=""):
@@ -112,6 +148,11 @@ if env.str("TEST_DATABASE_NAME", default=""):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shop.User"
+# Axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "account:login"
 LOGIN_REDIRECT_URL = "account:home"
 LOGOUT_REDIRECT_URL = "catalog:home"
@@ -174,6 +215,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The shop
 SHOP_NAME = env.str("SHOP_NAME", default="Maple & Pine")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="CNY")
+# The shop's postal address, printed on invoices and packing slips; "\n" separates lines.
+SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True)
 CATALOG_PAGE_SIZE = 24
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
 
@@ -194,14 +237,68 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Load balancers probe the health check over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "shop.views.csrf_failure"
+# Browser features no page of the shop uses (shop.security_headers).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The only MEDIA_ROOT folders the SERVE_MEDIA route serves; support attachments and anything
+# added later stay private (staff download those through the admin).
+MEDIA_PUBLIC_PREFIXES = ["products/", "thumbnails/"]
 
+
+def _origin(url: str) -> list[str]:
+    """The origin of an absolute URL (static or media on a CDN) as a CSP source, else nothing."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content Security Policy (django-csp): no inline script, style or event handler anywhere, the
+# admin included (Django's admin has none; ours keep CSS and JS in static files). JSON-LD blocks
+# are data, not script, and need no exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_origin(STATIC_URL)],
+        "style-src": ["'self'", *_origin(STATIC_URL)],
+        "img-src": ["'self'", "data:", *_origin(STATIC_URL), *_origin(MEDIA_URL)],
+        "font-src": ["'self'", *_origin(STATIC_URL)],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": HTTPS,
+    }
+}
+
+# Structured logs (shop/logging.py): LOG_FORMAT=json (one JSON object a line, the
+# production default) or text (key=value, the development default). Every line
+# written while serving a request carries its request_id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "shop.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "shop.logging.JsonFormatter"},
+        "text": {"()": "shop.logging.KeyValueFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; its warnings (lockouts) are what matters.
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Orders (cart/ and orders/ apps)
@@ -243,3 +340,33 @@ SUPPORT_ATTACHMENT_EXTENSIONS = env.list(
 SUPPORT_RATE_LIMIT_PER_EMAIL = env.int("SUPPORT_RATE_LIMIT_PER_EMAIL", default=5)
 SUPPORT_RATE_LIMIT_PER_IP = env.int("SUPPORT_RATE_LIMIT_PER_IP", default=10)
 SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW_MINUTES", default=60))
+
+# Accounts and staff security (shop/security.py, shop/two_factor.py, shop/ratelimit.py).
+# Where the admin lives; another path than "admin/" keeps it away from blind scans.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL must not be empty: use a path such as 'admin/' or 'staff-area/'.")
+# Sign-in throttling (django-axes, counted in PostgreSQL): after AXES_FAILURE_LIMIT wrong
+# passwords for one address from one IP, that pair is locked out for the cool-off time.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "shop.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "shop.security.login_locked_response"
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are in the structured log already (shop/signals.py); no second copy.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner in every command's output; lockouts are still logged as warnings.
+AXES_VERBOSE = False
+# Two-factor sign-in for the admin (django-otp): the name authenticator apps show.
+OTP_TOTP_ISSUER = SHOP_NAME
+# The admin never shows anyone's TOTP secret or backup codes (superusers only remove devices).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Password reset and sign-up requests per address and per IP within the window.
+ACCOUNT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("ACCOUNT_RATE_LIMIT_WINDOW_MINUTES", default=60))
+PASSWORD_RESET_RATE_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_RATE_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_RATE_LIMIT_PER_IP = env.int("PASSWORD_RESET_RATE_LIMIT_PER_IP", default=10)
+SIGNUP_RATE_LIMIT_PER_EMAIL = env.int("SIGNUP_RATE_LIMIT_PER_EMAIL", default=3)
+SIGNUP_RATE_LIMIT_PER_IP = env.int("SIGNUP_RATE_LIMIT_PER_IP", default=10)

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from catalog.sitemaps import SITEMAPS
 from shop import views
@@ -12,7 +11,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("account/", include("shop.account_urls")),
     path("cart/", include("cart.urls")),
     path("support/", include("support.urls")),
@@ -22,5 +21,10 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", views.media_serve, name="media"),
     ]
+
+handler400 = "shop.views.bad_request"
+handler403 = "shop.views.permission_denied"
+handler404 = "shop.views.page_not_found"
+handler500 = "shop.views.server_error"

@@ -76,3 +76,23 @@ class LocalSmtpServer:
 
     def use_in(self, settings) -> None:
         use_smtp(settings, self.port)
+
+
+def staff_login(client, user) -> None:
+    """Sign a staff member in with the test client past both steps: password and two-factor code.
+
+    ``client.force_login(user)`` alone leaves the session unverified, and the admin then
+    redirects to the code page (shop.security.StaffTwoFactorMiddleware). This gives the user
+    a confirmed authenticator when they have none and marks the session verified with it,
+    as django_otp.login() does after a correct code.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

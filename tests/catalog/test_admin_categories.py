@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from catalog.models import Category
 from tests.factories import CategoryFactory, StaffUserFactory
+from tests.helpers import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +12,7 @@ CHANGELIST_URL = reverse("admin:catalog_category_changelist")
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(StaffUserFactory())
+    staff_login(client, StaffUserFactory())
     return client
 
 

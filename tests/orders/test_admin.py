@@ -6,12 +6,13 @@ from django.urls import reverse
 from orders.models import OutboundEmail, ShippingMethod
 from orders.services import order_mark_paid
 from tests.factories import OrderFactory, StaffUserFactory
+from tests.helpers import staff_login
 
 pytestmark = pytest.mark.django_db
 
 
 def test_staff_manage_shipping_methods_in_the_admin(client):
-    client.force_login(StaffUserFactory())
+    staff_login(client, StaffUserFactory())
 
     response = client.post(
         reverse("admin:orders_shippingmethod_add"),
@@ -30,7 +31,7 @@ def test_staff_manage_shipping_methods_in_the_admin(client):
 
 
 def test_a_negative_shipping_price_is_refused_in_the_admin(client):
-    client.force_login(StaffUserFactory())
+    staff_login(client, StaffUserFactory())
 
     response = client.post(
         reverse("admin:orders_shippingmethod_add"),
@@ -45,7 +46,7 @@ def test_staff_see_outbound_emails_read_only(client):
     order = OrderFactory()
     order_mark_paid(order=order)
     email = OutboundEmail.objects.get()
-    client.force_login(StaffUserFactory())
+    staff_login(client, StaffUserFactory())
 
     listing = client.get(reverse("admin:orders_outboundemail_changelist"))
     detail = client.get(reverse("admin:orders_outboundemail_change", args=[email.pk]))

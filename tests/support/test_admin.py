@@ -8,6 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from support.models import Attachment, Message, Ticket, TicketEvent
 from support.services import ticket_ingest_email
 from tests.factories import OrderFactory, StaffUserFactory, TicketFactory, TicketMessageFactory, UserFactory
+from tests.helpers import staff_login
 from tests.support.helpers import TOKEN, eml
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ PNG = bytes.fromhex(
 @pytest.fixture
 def staff_client(client):
     staff = StaffUserFactory(email="mei@shop.test")
-    client.force_login(staff)
+    staff_login(client, staff)
     client.staff = staff
     return client
 

@@ -1,0 +1,119 @@
+"""Input of the staff order actions: validated here, applied by orders/services.py (L4)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+NOTE_MAX_LENGTH = 1000
+
+
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Kept in the order history; the customer does not see it."),
+    )
+
+
+class OrderTransitionForm(forms.Form):
+    """An optional note for mark paid, mark delivered, cancel and refund."""
+
+    note = _note_field()
+
+
+class OrderShipForm(forms.Form):
+    """Carrier and tracking number of a parcel, and an optional note."""
+
+    carrier = forms.CharField(
+        label=_("Carrier"),
+        max_length=Order._meta.get_field("carrier").max_length,
+        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
+    )
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        max_length=Order._meta.get_field("tracking_number").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    note = _note_field()
+
+    def clean_tracking_number(self) -> str:
+        # Pasted numbers often carry spaces inside; carriers print them without.
+        return "".join(self.cleaned_data["tracking_number"].split())
+
+
+class OrderShipRowForm(forms.Form):
+    """One order of the "ship selected orders" action; both fields empty skips the order."""
+
+    order = forms.ModelChoiceField(queryset=Order.objects.none(), widget=forms.HiddenInput)
+    carrier = forms.CharField(
+        label=_("Carrier"),
+        required=False,
+        max_length=Order._meta.get_field("carrier").max_length,
+        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
+    )
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        required=False,
+        max_length=Order._meta.get_field("tracking_number").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    clean_tracking_number = OrderShipForm.clean_tracking_number
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if bool(cleaned.get("carrier")) != bool(cleaned.get("tracking_number")):
+            raise forms.ValidationError(
+                _("Enter both the carrier and the tracking number, or leave both empty to skip this order.")
+            )
+        return cleaned
+
+    @property
+    def ships(self) -> bool:
+        """Whether this row asks to ship its order (both fields filled)."""
+        return bool(self.cleaned_data.get("carrier") and self.cleaned_data.get("tracking_number"))
+
+
+class BaseOrderShipFormSet(forms.BaseFormSet):
+    """The rows of the bulk ship page; ``orders`` limits which orders a row may name."""
+
+    def __init__(self, *args, orders, **kwargs) -> None:
+        self.orders = orders
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.fields["order"].queryset = self.orders
+        return form
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        chosen = [form.cleaned_data["order"].pk for form in self.forms]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError(_("Each order may appear only once."))
+        if not any(form.ships for form in self.forms):
+            raise forms.ValidationError(_("Enter the carrier and tracking number of at least one order."))
+
+    def shipments(self) -> list[tuple[Order, str, str]]:
+        """(order, carrier, tracking number) of every filled row, once the formset is valid."""
+        return [
+            (form.cleaned_data["order"], form.cleaned_data["carrier"], form.cleaned_data["tracking_number"])
+            for form in self.forms
+            if form.ships
+        ]
+
+
+OrderShipFormSet = forms.formset_factory(
+    OrderShipRowForm,
+    formset=BaseOrderShipFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=100,
+    validate_max=True,
+    absolute_max=100,
+)

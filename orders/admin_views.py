@@ -1,0 +1,318 @@
+"""Custom views of the orders admin: action buttons, the ship form, print pages and CSV export.
+
+Every view is wrapped by ``admin_site.admin_view`` (staff only; others get the
+admin login) and checks the model admin's permissions itself: changes need
+``orders.change_order`` (mark paid, cancel and refund also ``orders.refund_order``),
+printing and exporting ``orders.view_order``. State
+changes go through orders/services.py only; a refused change shows the
+service's InvalidTransition message and changes nothing.
+"""
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from orders.admin_forms import OrderShipForm, OrderTransitionForm
+from orders.exceptions import InvalidTransition
+from orders.models import Order
+from orders.selectors import OrderAction, order_carrier_list
+from orders.services import order_cancel, order_mark_delivered, order_mark_paid, order_refund, order_ship
+
+REFUND_PERMISSION = "orders.refund_order"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A staff action that takes an optional note: its service and what the admin says about it."""
+
+    service: Callable[..., Order]
+    label: Promise
+    question: Promise
+    done: Promise  # %(number)s is the order number
+    dangerous: bool = False
+    # Money changes (mark paid, cancel, refund) also need orders.refund_order.
+    moves_money: bool = False
+
+    def allowed_for(self, user) -> bool:
+        return not self.moves_money or user.has_perm(REFUND_PERMISSION)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    OrderAction.MARK_PAID: Transition(
+        service=order_mark_paid,
+        label=_("Mark as paid"),
+        question=_("Record that the payment for order %(number)s has arrived?"),
+        done=_("Order %(number)s is marked as paid."),
+        moves_money=True,
+    ),
+    OrderAction.MARK_DELIVERED: Transition(
+        service=order_mark_delivered,
+        label=_("Mark as delivered"),
+        question=_("Record that order %(number)s has been delivered?"),
+        done=_("Order %(number)s is marked as delivered."),
+    ),
+    OrderAction.CANCEL: Transition(
+        service=order_cancel,
+        label=_("Cancel order"),
+        question=_("Cancel order %(number)s? Its items go back into stock and the customer is told."),
+        done=_("Order %(number)s is cancelled; its items are back in stock."),
+        dangerous=True,
+        moves_money=True,
+    ),
+    OrderAction.REFUND: Transition(
+        service=order_refund,
+        label=_("Refund"),
+        question=_(
+            "Record a refund of order %(number)s? Send the money back first: this only records it "
+            "and tells the customer."
+        ),
+        done=_("Order %(number)s is marked as refunded."),
+        dangerous=True,
+        moves_money=True,
+    ),
+}
+
+
+def _change_url(order: Order) -> str:
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def _order_get(request: HttpRequest, model_admin: admin.ModelAdmin, object_id: str, *, change: bool) -> Order:
+    """The order for a custom view, after the permission check (before it, so nothing is revealed)."""
+    allowed = model_admin.has_change_permission if change else model_admin.has_view_permission
+    if not allowed(request):
+        raise PermissionDenied
+    order = model_admin.get_object(request, unquote(object_id))
+    if order is None:
+        raise Http404(gettext("There is no order with this ID."))
+    if not allowed(request, order):
+        raise PermissionDenied
+    return order
+
+
+def _page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, template: str, title: str, **context
+) -> TemplateResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        **context,
+    }
+    return TemplateResponse(request, f"admin/orders/order/{template}", context)
+
+
+def order_transition_view(
+    request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str, action: str
+) -> HttpResponse:
+    """GET: ask to confirm (with a note); POST: mark paid, mark delivered, cancel or refund."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Http404(gettext("Unknown order action."))
+    order = _order_get(request, model_admin, object_id, change=True)
+    if not transition.allowed_for(request.user):
+        raise PermissionDenied
+    form = OrderTransitionForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            transition.service(order=order, actor=request.user, note=form.cleaned_data["note"])
+        except InvalidTransition as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
+        else:
+            model_admin.message_user(request, transition.done % {"number": order.number}, messages.SUCCESS)
+        return redirect(_change_url(order))
+    question = transition.question % {"number": order.number}
+    return _page(
+        request,
+        model_admin,
+        "transition_confirm.html",
+        str(transition.label),
+        order=order,
+        form=form,
+        question=question,
+        transition=transition,
+        action=action,
+    )
+
+
+def order_ship_view(request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str) -> HttpResponse:
+    """GET: the ship form; POST: ship with carrier and tracking number (the form again on errors)."""
+    order = _order_get(request, model_admin, object_id, change=True)
+    form = OrderShipForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            order_ship(order=order, actor=request.user, **form.cleaned_data)
+        except InvalidTransition as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
+        else:
+            done = gettext("Order %(number)s is shipped with %(carrier)s, tracking number %(tracking)s.")
+            values = {
+                "number": order.number,
+                **form.cleaned_data,
+                "tracking": form.cleaned_data["tracking_number"],
+            }
+            model_admin.message_user(request, done % values, messages.SUCCESS)
+        return redirect(_change_url(order))
+    title = gettext("Ship order %(number)s") % {"number": order.number}
+    return _page(
+        request, model_admin, "ship_form.html", title, order=order, form=form, carriers=order_carrier_list()
+    )
+
+
+def _print_page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, object_id: str, template: str, title: str
+) -> TemplateResponse:
+    order = _order_get(request, model_admin, object_id, change=False)
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "title": title % {"number": order.number},
+        "shop_name": settings.SHOP_NAME,
+        "shop_address_lines": [line for line in settings.SHOP_ADDRESS.splitlines() if line.strip()],
+        "support_email": settings.SUPPORT_EMAIL,
+        "site_url": settings.SITE_URL,
+        "change_url": _change_url(order),
+    }
+    return TemplateResponse(request, f"admin/orders/order/{template}", context)
+
+
+def order_packing_slip_view(
+    request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str
+) -> TemplateResponse:
+    """The packing slip to print: what goes in the parcel and where it goes, without prices."""
+    return _print_page(
+        request, model_admin, object_id, "packing_slip.html", gettext("Packing slip %(number)s")
+    )
+
+
+def order_invoice_view(
+    request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str
+) -> TemplateResponse:
+    """The invoice to print: lines, prices and totals."""
+    return _print_page(request, model_admin, object_id, "invoice.html", gettext("Invoice %(number)s"))
+
+
+# CSV export
+
+# A cell starting with one of these is a formula to Excel and LibreOffice:
+# prefix it with a quote so it stays text (OWASP "CSV injection").
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH_SIZE = 500
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell that a spreadsheet never evaluates."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+def _csv_header() -> list[str]:
+    return [
+        gettext("Order number"),
+        gettext("Placed at"),
+        gettext("Status"),
+        gettext("Payment status"),
+        gettext("Fulfilment status"),
+        gettext("Payment method"),
+        gettext("Customer"),
+        gettext("Email"),
+        gettext("Phone"),
+        gettext("Country or region"),
+        gettext("Province / state"),
+        gettext("City"),
+        gettext("Postal code"),
+        gettext("Address"),
+        gettext("Address line 2"),
+        gettext("Shipping method"),
+        gettext("Carrier"),
+        gettext("Tracking number"),
+        gettext("Items"),
+        gettext("Subtotal"),
+        gettext("Shipping"),
+        gettext("Total"),
+        gettext("Currency"),
+    ]
+
+
+def _csv_row(order: Order) -> list[object]:
+    placed_at = timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M")
+    items = "; ".join(f"{line.sku} {line.product_name} x{line.quantity}" for line in order.lines.all())
+    return [
+        order.number,
+        placed_at,
+        order.display_status.label,
+        order.get_payment_status_display(),
+        order.get_fulfilment_status_display(),
+        order.payment_method_name,
+        order.full_name,
+        order.email,
+        order.phone,
+        order.get_country_display(),
+        order.province,
+        order.city,
+        order.postal_code,
+        order.address_line1,
+        order.address_line2,
+        order.shipping_method_name,
+        order.carrier,
+        order.tracking_number,
+        items,
+        order.subtotal,
+        order.shipping_total,
+        order.grand_total,
+        settings.SHOP_CURRENCY,
+    ]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(orders: Iterable[Order]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # A byte order mark, so Excel reads UTF-8 (Chinese names) instead of the local code page.
+    yield "\ufeff"
+    yield writer.writerow([csv_cell(value) for value in _csv_header()])
+    for order in orders:
+        yield writer.writerow([csv_cell(value) for value in _csv_row(order)])
+
+
+def order_csv_response(orders: QuerySet[Order]) -> StreamingHttpResponse:
+    """Stream these orders as a UTF-8 CSV file (with BOM), in batches, lines prefetched per batch."""
+    rows = orders.prefetch_related("lines").iterator(chunk_size=CSV_BATCH_SIZE)
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    filename = timezone.localtime().strftime("orders-%Y%m%d-%H%M.csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def order_export_view(request: HttpRequest, *, model_admin: admin.ModelAdmin) -> HttpResponse:
+    """Export the order list as the changelist shows it (filters, search, date, order) to CSV."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+    except IncorrectLookupParameters:
+        model_admin.message_user(
+            request, gettext("These filters are not valid; the list shows every order."), messages.ERROR
+        )
+        return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
+    return order_csv_response(changelist.queryset)

@@ -1,0 +1,80 @@
+"""Rate limits counted in PostgreSQL, so every web process sees the same counts.
+
+A limit is a scope ("password_reset:email") plus a key (the address); only a keyed hash
+of the key is stored. Hits expire after their window and are pruned as new ones arrive.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from shop.models import RateLimitHit
+
+# Expired rows removed per counted hit: keeps the table small without a cron job.
+PRUNE_BATCH = 100
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's IP address: REMOTE_ADDR, or behind our proxy the last X-Forwarded-For entry."""
+    # Behind our proxy the client is the last address it appended; anything
+    # further left in X-Forwarded-For is whatever the client claimed.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
+        return forwarded.split(",")[-1].strip()[:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+def rate_limit_key_hash(*, scope: str, key: str) -> str:
+    """A keyed hash of a limited value: enough to count it, useless to anyone who reads the table."""
+    return salted_hmac("shop.ratelimit", f"{scope}\x00{key.strip().lower()}").hexdigest()[:64]
+
+
+def _advisory_lock_id(scope: str, key_hash: str) -> int:
+    digest = hashlib.blake2b(f"{scope}\x00{key_hash}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@transaction.atomic(durable=True)
+def rate_limit_hit(*, scope: str, key: str, limit: int, window: timedelta) -> bool:
+    """Count one request for (scope, key); False when `limit` requests were counted in `window` already.
+
+    A refused request is not counted, so the limit lifts as the oldest hits age out.
+    Exact across processes: a transaction-level advisory lock per (scope, key) makes
+    concurrent callers count one after another.
+    """
+    key_hash = rate_limit_key_hash(scope=scope, key=key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_lock_id(scope, key_hash)])
+    now = timezone.now()
+    expired = RateLimitHit.objects.filter(expires_at__lte=now).values("pk")[:PRUNE_BATCH]
+    RateLimitHit.objects.filter(pk__in=expired).delete()
+    counted = RateLimitHit.objects.filter(scope=scope, key_hash=key_hash, created_at__gt=now - window).count()
+    if counted >= limit:
+        return False
+    RateLimitHit.objects.create(scope=scope, key_hash=key_hash, created_at=now, expires_at=now + window)
+    return True
+
+
+# Request kinds of the account pages and their (per IP, per email) limit settings.
+ACCOUNT_RATE_LIMITS = {
+    "password_reset": ("PASSWORD_RESET_RATE_LIMIT_PER_IP", "PASSWORD_RESET_RATE_LIMIT_PER_EMAIL"),
+    "signup": ("SIGNUP_RATE_LIMIT_PER_IP", "SIGNUP_RATE_LIMIT_PER_EMAIL"),
+}
+
+
+def account_rate_limit_hit(*, action: str, ip_address: str, email: str) -> bool:
+    """Count a password reset or sign-up request per IP, then per email; False when either limit is reached.
+
+    Limits and window come from settings (ACCOUNT_RATE_LIMITS names them). A request the IP
+    limit refuses is not counted against the address. Must not run inside a transaction.
+    """
+    per_ip, per_email = (getattr(settings, name) for name in ACCOUNT_RATE_LIMITS[action])
+    window = settings.ACCOUNT_RATE_LIMIT_WINDOW
+    return rate_limit_hit(
+        scope=f"{action}:ip", key=ip_address or "unknown", limit=per_ip, window=window
+    ) and rate_limit_hit(scope=f"{action}:email", key=email, limit=per_email, window=window)

@@ -1,0 +1,70 @@
+"""The benchmark's recommendations section: seeding order lines once and its report."""
+
+import pytest
+
+from benchmarks.recommendations import RecommendationsBench, demo_orders_ensure, recommendations_report
+from benchmarks.wrk import WrkResult
+from orders.models import OrderLine
+from orders.recommendations import RecommendationsComputed
+from tests.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def bench(**overrides) -> RecommendationsBench:
+    values = {
+        "products": 10_000,
+        "paid_orders": 40_000,
+        "paid_lines": 100_500,
+        "seeded_seconds": 0.0,
+        "computed": RecommendationsComputed(
+            pairs=95_000, products=9_800, popular_products=9_000, seconds=4.25
+        ),
+        "page": "/products/tea/",
+        "queries_cold": 6,
+        "queries_warm": 1,
+        "load": WrkResult(
+            requests=9000, requests_per_second=900.0, p50_ms=8.0, p99_ms=20.0, non_2xx=0, socket_errors=0
+        ),
+        "error": "",
+    }
+    return RecommendationsBench(**(values | overrides))
+
+
+def test_demo_orders_are_added_until_there_are_enough_lines_and_only_once():
+    for number in range(8):
+        VariantFactory(product=ProductFactory(name=f"Tea {number}"))
+
+    demo_orders_ensure(lines=1500)
+    lines = OrderLine.objects.count()
+    seconds_again = demo_orders_ensure(lines=1500)
+
+    assert lines >= 1500
+    assert OrderLine.objects.count() == lines
+    assert seconds_again == 0.0
+
+
+def test_without_products_seeding_gives_up_instead_of_looping():
+    demo_orders_ensure(lines=100)
+
+    assert OrderLine.objects.count() == 0
+
+
+def test_the_report_states_the_goals():
+    report = recommendations_report(bench())
+
+    assert report.startswith("## Recommendations")
+    assert "| precompute time (count in SQL + replace in one transaction) | 4.25 s |" in report
+    assert "- at least 100,000 paid order lines: 100,500 PASS" in report
+    assert "- precompute under 60 s: 4.25 s PASS" in report
+    assert "- product page with recommendations at most 6 queries cold: 6 PASS" in report
+    assert "900.0, 8.00 ms, 20.00 ms" in report
+
+
+def test_the_report_marks_a_slow_precompute_and_a_failed_load():
+    slow = RecommendationsComputed(pairs=1, products=1, popular_products=1, seconds=75.0)
+
+    report = recommendations_report(bench(computed=slow, load=None, error="wrk is not installed"))
+
+    assert "- precompute under 60 s: 75.00 s FAIL" in report
+    assert "| that page under load | wrk is not installed |" in report

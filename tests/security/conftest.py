@@ -1,0 +1,114 @@
+"""Fixtures of the security tests: a small shop with one of everything, and a headless Chromium."""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from shop.account_tokens import email_change_token_make, email_verification_token_make
+from support.models import Attachment
+from tests.factories import (
+    CategoryFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    StaffUserFactory,
+    TicketFactory,
+    TicketMessageFactory,
+    UserFactory,
+    VariantFactory,
+)
+
+
+@dataclass
+class World:
+    customer: object
+    staff: object
+    category: object
+    product: object
+    variant: object
+    order: object
+    ticket: object
+    message: object
+    attachment: object
+
+    def seed_pages(self) -> dict[str, list[str]]:
+        """Pages whose forms the walk submits, per role (admin pages are added from the registry)."""
+        uid = urlsafe_base64_encode(force_bytes(self.customer.pk))
+        reset_token = default_token_generator.make_token(self.customer)
+        email_change_token = email_change_token_make(user=self.customer, new_email="new@example.com")
+        storefront = [
+            "/",
+            "/products/",
+            f"/products/{self.product.slug}/",
+            f"/category/{self.category.slug}/",
+            "/cart/",
+            "/checkout/",
+            "/support/",
+        ]
+        return {
+            "anonymous": [
+                *storefront,
+                self.order.get_access_url(),
+                "/account/login/",
+                "/account/signup/",
+                "/account/password/reset/",
+                f"/account/password/reset/{uid}/{reset_token}/",
+                f"/account/verify/{email_verification_token_make(user=self.customer)}/",
+                f"/{settings.ADMIN_URL}login/",
+            ],
+            "customer": [
+                *storefront,
+                "/account/",
+                "/account/details/",
+                "/account/email/",
+                f"/account/email/confirm/{email_change_token}/",
+                "/account/password/",
+                "/account/orders/",
+                self.order.get_absolute_url(),
+            ],
+            "staff": [f"/{settings.ADMIN_URL}", f"/{settings.ADMIN_URL}password_change/"],
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    customer = UserFactory(email="customer@example.com")
+    staff = StaffUserFactory(email="staff@example.com")
+    category = CategoryFactory(name="Teapots", slug="teapots")
+    product = ProductFactory(name="Clay teapot", slug="clay-teapot", category=category, is_featured=True)
+    variant = VariantFactory(product=product, sku="TEA-1", stock=50)
+    ShippingMethodFactory(code="standard", name="Standard")
+    order = OrderFactory(user=customer, email=customer.email)
+    OrderLineFactory(order=order, variant=variant)
+    ticket = TicketFactory(customer_email=customer.email, customer=customer, order=order)
+    message = TicketMessageFactory(ticket=ticket, body_text="<script>xss_probe()</script> where is it?")
+    attachment = Attachment(message=message, filename="note.txt", content_type="text/plain", size=5)
+    attachment.file.save("note.txt", ContentFile(b"hello"), save=True)
+    return World(customer, staff, category, product, variant, order, ticket, message, attachment)
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    executable = (
+        os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if executable is None:
+        pytest.fail("Chromium is not installed; `make test` installs it (Debian package chromium).")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

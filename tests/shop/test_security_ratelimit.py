@@ -1,0 +1,162 @@
+"""Rate limits of password reset and sign-up, counted in PostgreSQL (shop/ratelimit.py)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from shop.models import RateLimitHit, User
+from shop.ratelimit import rate_limit_hit, rate_limit_key_hash
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
+
+
+def _signup_data(email: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "full_name": "Ann Lee",
+        "password1": "quiet-lantern-77",
+        "password2": "quiet-lantern-77",
+    }
+
+
+def test_rate_limit_hit_allows_the_limit_then_refuses():
+    outcomes = [rate_limit_hit(scope="test", key="ann@example.com", limit=3, window=HOUR) for _ in range(5)]
+
+    assert outcomes == [True, True, True, False, False]
+    assert RateLimitHit.objects.count() == 3
+
+
+def test_rate_limit_hit_counts_keys_and_scopes_apart_and_ignores_letter_case():
+    for _ in range(2):
+        rate_limit_hit(scope="test", key="Ann@Example.com", limit=2, window=HOUR)
+
+    same_key = rate_limit_hit(scope="test", key="ann@example.com", limit=2, window=HOUR)
+    other_key = rate_limit_hit(scope="test", key="bo@example.com", limit=2, window=HOUR)
+    other_scope = rate_limit_hit(scope="other", key="ann@example.com", limit=2, window=HOUR)
+
+    assert (same_key, other_key, other_scope) == (False, True, True)
+
+
+def test_rate_limit_hits_age_out_of_the_window_and_are_pruned():
+    for _ in range(2):
+        rate_limit_hit(scope="test", key="ann@example.com", limit=2, window=HOUR)
+    RateLimitHit.objects.update(
+        created_at=RateLimitHit.objects.first().created_at - HOUR,
+        expires_at=RateLimitHit.objects.first().expires_at - HOUR,
+    )
+
+    allowed = rate_limit_hit(scope="test", key="ann@example.com", limit=2, window=HOUR)
+
+    assert allowed is True
+    assert RateLimitHit.objects.count() == 1
+
+
+def test_rate_limit_stores_a_keyed_hash_never_the_address():
+    rate_limit_hit(scope="test", key="ann@example.com", limit=2, window=HOUR)
+
+    hit = RateLimitHit.objects.get()
+
+    assert hit.key_hash == rate_limit_key_hash(scope="test", key="ann@example.com")
+    assert "ann" not in hit.key_hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_never_pass_the_limit():
+    outcomes = []
+    barrier = threading.Barrier(8)
+
+    def hit() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(rate_limit_hit(scope="race", key="ann@example.com", limit=3, window=HOUR))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == [False] * 5 + [True] * 3
+    assert RateLimitHit.objects.filter(scope="race").count() == 3
+
+
+def test_password_reset_is_limited_per_email_with_a_clear_message(client, settings):
+    UserFactory(email="ann@example.com")
+    url = reverse("account:password_reset")
+
+    answers = [client.post(url, {"email": "ann@example.com"}).status_code for _ in range(4)]
+    refused = client.post(url, {"email": "ANN@example.com"})
+
+    assert settings.PASSWORD_RESET_RATE_LIMIT_PER_EMAIL == 3
+    assert answers == [302, 302, 302, 429]
+    assert refused.status_code == 429
+    assert "Too many requests from your network or for this email address." in refused.content.decode()
+    assert DBTaskResult.objects.count() == 3
+
+
+def test_password_reset_limit_applies_to_unknown_addresses_alike(client):
+    url = reverse("account:password_reset")
+
+    answers = [client.post(url, {"email": "nobody@example.com"}).status_code for _ in range(4)]
+
+    assert answers == [302, 302, 302, 429]
+
+
+def test_password_reset_is_limited_per_ip_across_addresses(client, settings):
+    settings.PASSWORD_RESET_RATE_LIMIT_PER_IP = 2
+    url = reverse("account:password_reset")
+
+    first = client.post(url, {"email": "a@example.com"}, REMOTE_ADDR="203.0.113.9")
+    second = client.post(url, {"email": "b@example.com"}, REMOTE_ADDR="203.0.113.9")
+    third = client.post(url, {"email": "c@example.com"}, REMOTE_ADDR="203.0.113.9")
+    elsewhere = client.post(url, {"email": "c@example.com"}, REMOTE_ADDR="198.51.100.4")
+
+    assert [first.status_code, second.status_code, third.status_code] == [302, 302, 429]
+    assert elsewhere.status_code == 302
+
+
+def test_sign_up_is_limited_per_ip(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 2
+
+    answers = []
+    for number in range(3):
+        client.post(reverse("account:logout"))
+        answers.append(client.post(reverse("account:signup"), _signup_data(f"new{number}@example.com")))
+
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert "Too many requests from your network" in answers[2].content.decode()
+    assert sorted(User.objects.values_list("email", flat=True)) == ["new0@example.com", "new1@example.com"]
+
+
+def test_sign_up_is_limited_per_email(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_EMAIL = 1
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 100
+    client.post(reverse("account:signup"), _signup_data("ann@example.com"))
+    User.objects.filter(email="ann@example.com").delete()
+    client.post(reverse("account:logout"))
+
+    again = client.post(
+        reverse("account:signup"), _signup_data("ann@example.com"), REMOTE_ADDR="198.51.100.4"
+    )
+
+    assert again.status_code == 429
+    assert not User.objects.filter(email="ann@example.com").exists()
+
+
+def test_an_invalid_sign_up_form_is_not_counted(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 1
+
+    invalid = client.post(reverse("account:signup"), {**_signup_data("ann@example.com"), "password2": "typo"})
+    valid = client.post(reverse("account:signup"), _signup_data("ann@example.com"))
+
+    assert invalid.status_code == 200
+    assert valid.status_code == 302
