@@ -6,6 +6,7 @@ refuses to start without a SECRET_KEY.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -253,8 +254,6 @@ MEDIA_PUBLIC_PREFIXES = ["products/", "thumbnails/"]
 
 def _origin(url: str) -> list[str]:
     """The origin of an absolute URL (static or media on a CDN) as a CSP source, else nothing."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 

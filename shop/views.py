@@ -49,14 +49,14 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 # Error pages ------------------------------------------------------------------------------------
 # 400/403/404 use the site's layout, whose header reads the database (categories, the signed-in
 # user). When that fails (the database or cache is down) the same page renders in the standalone
-# layout instead; the 500 page always does. None shows the exception or the path asked for.
+# layout instead; the 500 page always does. None shows what went wrong.
 
 ERROR_LAYOUT = "_error_layout.html"
 
 
 def _error_page(request: HttpRequest, template_name: str, status: int) -> HttpResponse:
     try:
-        return render(request, template_name, {"exception_status": status}, status=status)
+        return render(request, template_name, status=status)
     except Exception:
         # An error page must not fail in turn, whatever broke the layout.
         logger.warning("Error page %s fell back to the standalone layout", status, exc_info=True)
@@ -64,7 +64,7 @@ def _error_page(request: HttpRequest, template_name: str, status: int) -> HttpRe
 
 
 def _standalone_page(template_name: str, status: int) -> HttpResponse:
-    context = {"error_layout": ERROR_LAYOUT, "SHOP_NAME": settings.SHOP_NAME, "exception_status": status}
+    context = {"error_layout": ERROR_LAYOUT, "SHOP_NAME": settings.SHOP_NAME}
     try:
         html = loader.render_to_string(template_name, context)
     except Exception:

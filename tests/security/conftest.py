@@ -1,7 +1,5 @@
-"""Fixtures of the security tests: a small shop with one of everything, and a headless Chromium."""
+"""Fixtures of the security tests: a small shop with one of everything."""
 
-import os
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -72,6 +70,9 @@ class World:
                 f"/account/email/confirm/{email_change_token}/",
                 "/account/password/",
                 "/account/orders/",
+                "/account/privacy/",
+                "/account/privacy/delete/",
+                "/account/two-factor/",
                 self.order.get_absolute_url(),
             ],
             "staff": [f"/{settings.ADMIN_URL}", f"/{settings.ADMIN_URL}password_change/"],
@@ -93,22 +94,3 @@ def world(db) -> World:
     attachment = Attachment(message=message, filename="note.txt", content_type="text/plain", size=5)
     attachment.file.save("note.txt", ContentFile(b"hello"), save=True)
     return World(customer, staff, category, product, variant, order, ticket, message, attachment)
-
-
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    executable = (
-        os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-    if executable is None:
-        pytest.fail("Chromium is not installed; `make test` installs it (Debian package chromium).")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()

@@ -11,9 +11,11 @@ from urllib.parse import quote, urlsplit
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.regex_helper import normalize
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
@@ -416,6 +418,19 @@ def routes() -> list[Route]:
     return sorted(found.values(), key=lambda route: route.template)
 
 
+def admin_pages(*, keep_pk: int) -> list[str]:
+    """Every registered model's changelist and add page, and change and delete of its first row
+    (never the row ``keep_pk``, the signed-in staff member)."""
+    pages = []
+    for model in admin.site._registry:
+        base = f"/{settings.ADMIN_URL}{model._meta.app_label}/{model._meta.model_name}/"
+        pages += [base, f"{base}add/"]
+        instance = model._default_manager.exclude(pk=keep_pk).order_by("pk").first()
+        if instance is not None:
+            pages += [f"{base}{instance.pk}/change/", f"{base}{instance.pk}/delete/"]
+    return pages
+
+
 # Forms found in pages ---------------------------------------------------------------------------
 
 
@@ -549,6 +564,7 @@ class Outcome:
     status: int
     content: bytes
     content_type: str
+    location: str = ""
 
 
 def send(
@@ -568,12 +584,20 @@ def send(
     content = b"" if getattr(response, "streaming", False) else response.content
     if getattr(response, "streaming", False):
         response.close()
-    return Outcome(response.status_code, content, response.get("Content-Type", ""))
+    return Outcome(
+        response.status_code, content, response.get("Content-Type", ""), response.get("Location", "")
+    )
 
 
 def check_outcome(outcome: Outcome, *, before: dict[str, str], after: dict[str, str], what: str) -> None:
-    """No server error, no raw reflected markup, and no data changed unless the request redirected."""
+    """No server error, no raw reflected markup, no redirect off the site, and no data changed
+    unless the request redirected."""
     assert outcome.status < 500, f"{what} answered {outcome.status}"
+    if outcome.status in REDIRECTS:
+        # Django's check refuses any URL over 2048 characters; the host is in the first few.
+        assert url_has_allowed_host_and_scheme(outcome.location[:2000], allowed_hosts={"testserver"}), (
+            f"{what} redirected off the site, to {outcome.location!r}"
+        )
     if "html" in outcome.content_type:
         for marker in RAW_XSS_MARKERS:
             assert marker not in outcome.content, f"{what} reflected {marker!r} unescaped"

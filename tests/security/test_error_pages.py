@@ -22,11 +22,6 @@ def browser_client() -> Client:
 
 
 @pytest.fixture
-def chinese_catalogue():
-    """The project's compiled zh-hans catalogue (tests/shop/test_translations.py checks it is complete)."""
-
-
-@pytest.fixture
 def database_down(settings):
     """Every new database connection fails, as when PostgreSQL is down; restored afterwards."""
     saved = connection.settings_dict.copy()
@@ -166,7 +161,7 @@ def test_form_without_csrf_token_explains_cookies_and_hides_the_reason():
         ("/test-errors/suspicious/", 400, "请求无效", "Bad request"),
     ],
 )
-def test_error_pages_are_translated(browser_client, chinese_catalogue, url, status, heading, english):
+def test_error_pages_are_translated(browser_client, url, status, heading, english):
     response = browser_client.get(url, headers={"accept-language": "zh-hans"})
 
     assert response.status_code == status
@@ -176,7 +171,7 @@ def test_error_pages_are_translated(browser_client, chinese_catalogue, url, stat
     assert english not in html
 
 
-def test_csrf_failure_page_is_translated(chinese_catalogue):
+def test_csrf_failure_page_is_translated():
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
 
     response = client.post("/cart/add/", {"variant": 1}, headers={"accept-language": "zh-hans"})
