@@ -4,11 +4,8 @@ import re
 import threading
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
-import polib
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +26,6 @@ from tests.factories import CategoryFactory, ProductFactory, StaffUserFactory, U
 from tests.helpers import LocalSmtpServer, free_port, run_tasks, staff_login, use_smtp
 from tests.orders.helpers import cart_with, checkout_data
 
-LOCALE = Path(django_settings.BASE_DIR) / "locale"
 WAITING = BackInStockRequest.Status.PENDING
 NOTIFIED = BackInStockRequest.Status.NOTIFIED
 
@@ -468,24 +464,6 @@ def test_mail_server_down_then_up_delivers_once_after_a_retry(settings):
 # The email --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def zh_hans_catalogue(settings, tmp_path):
-    """The project catalogue plus this area's fragment, compiled for the test."""
-    merged = polib.POFile()
-    merged.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_Hans"}
-    seen = set()
-    for path in [LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po", LOCALE / "fragments" / "recs.po"]:
-        if path.exists():
-            for entry in polib.pofile(str(path)):
-                if entry.msgid and entry.translated() and (entry.msgctxt, entry.msgid) not in seen:
-                    seen.add((entry.msgctxt, entry.msgid))
-                    merged.append(entry)
-    target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    merged.save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path / "locale"]
-
-
 @pytest.mark.django_db
 def test_the_email_links_to_the_product_and_to_a_one_click_unsubscribe(settings):
     settings.SITE_URL = "https://shop.example"
@@ -509,7 +487,7 @@ def test_the_email_links_to_the_product_and_to_a_one_click_unsubscribe(settings)
 
 
 @pytest.mark.django_db
-def test_the_email_speaks_the_language_the_shopper_asked_in(zh_hans_catalogue):
+def test_the_email_speaks_the_language_the_shopper_asked_in():
     stock_request = ask("ann@example.com", sold_out_variant(), language="zh-hans")
 
     message = back_in_stock_email_build(stock_request=stock_request)

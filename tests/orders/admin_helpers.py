@@ -1,9 +1,5 @@
 """Helpers of the orders admin tests: staff with chosen permissions, orders in each state."""
 
-from pathlib import Path
-
-import polib
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
@@ -45,35 +41,3 @@ def order_with_line(**fields) -> Order:
     order = OrderFactory(**fields)
     OrderLineFactory(order=order, unit_price=order.subtotal, line_total=order.subtotal)
     return order
-
-
-def zh_hans_catalogue_compile(settings, tmp_path) -> None:
-    """Compile the project's zh-hans catalogue plus the orders fragments into LOCALE_PATHS for a test.
-
-    So the admin can be checked in Chinese before and after the lead merges the fragments.
-    """
-    locale = Path(django_settings.BASE_DIR) / "locale"
-    sources = [
-        locale / "zh_Hans" / "LC_MESSAGES" / "django.po",
-        locale / "fragments" / "orders_admin.po",
-        locale / "fragments" / "orders.po",
-    ]
-    merged = polib.POFile()
-    merged.metadata = {
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Language": "zh_Hans",
-        "Plural-Forms": "nplurals=1; plural=0;",
-    }
-    seen = set()
-    for path in sources:
-        if not path.exists():
-            continue
-        for entry in polib.pofile(str(path)):
-            key = (entry.msgctxt, entry.msgid)
-            if entry.msgid and entry.translated() and key not in seen:
-                seen.add(key)
-                merged.append(entry)
-    target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    merged.save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path / "locale"]

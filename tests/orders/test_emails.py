@@ -83,7 +83,7 @@ def test_each_order_email_says_what_happened(kind, subject, phrase):
 
 
 @pytest.mark.django_db
-def test_emails_render_in_the_orders_language(zh_hans_catalogue):
+def test_emails_render_in_the_orders_language():
     order = OrderFactory(language="zh-hans")
 
     message = order_email_build(order=order, kind="shipped", to_email=order.email, language=order.language)
@@ -144,7 +144,7 @@ def test_each_state_change_enqueues_its_email():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_delivers_confirmation_and_staff_notice_over_smtp_in_the_orders_language(
-    settings, zh_hans_catalogue
+    settings,
 ):
     settings.ORDERS_NOTIFY_EMAIL = "orders@shop.example"
     server = LocalSmtpServer(free_port())

@@ -243,7 +243,7 @@ def test_cancel_skips_lines_whose_variant_was_deleted():
     assert list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True)) == ["cancelled"]
 
 
-def test_invalid_transition_messages_are_translated(zh_hans_catalogue):
+def test_invalid_transition_messages_are_translated():
     order = OrderFactory()
 
     with translation.override("zh-hans"), pytest.raises(InvalidTransition) as raised:

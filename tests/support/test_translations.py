@@ -8,7 +8,7 @@ from tests.support.helpers import eml
 
 
 @pytest.mark.django_db
-def test_chinese_mail_is_acknowledged_in_chinese(zh_hans_catalogue):
+def test_chinese_mail_is_acknowledged_in_chinese():
     ticket = ticket_ingest_email(raw=eml("gb2312_with_gbk_chars.eml")).ticket
 
     acknowledgement = ticket.messages.get(direction=Message.Direction.OUTBOUND)
@@ -17,7 +17,7 @@ def test_chinese_mail_is_acknowledged_in_chinese(zh_hans_catalogue):
 
 
 @pytest.mark.django_db
-def test_the_contact_page_in_chinese(client, zh_hans_catalogue):
+def test_the_contact_page_in_chinese(client):
     response = client.get("/support/", HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     html = response.content.decode()
