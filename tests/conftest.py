@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +11,6 @@ def _isolated_media_and_cache(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+    # A request in Chinese leaves Chinese active in this thread (LocaleMiddleware never
+    # deactivates): the next test starts in the default language again.
+    translation.deactivate()
