@@ -26,6 +26,8 @@ from orders.models import Order, OrderEvent, OrderLine, OutboundEmail, ShippingM
 from orders.payments import payment_provider_list
 from orders.selectors import OrderAction, order_action_list, order_carrier_list, order_status_filter
 from orders.services import order_ship
+from payments.admin import ORDER_VIEW_PERMISSIONS, PaymentInline
+from shop.admin_readonly import ReadOnlyInline, ReadOnlyModelAdmin
 from shop.money import format_money
 
 
@@ -38,7 +40,7 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyModelAdmin):
     """Read-only: staff see which order emails were sent, are retrying or failed, and why."""
 
     list_display = ["created_at", "kind", "to_email", "order", "status", "attempts", "sent_at"]
@@ -46,15 +48,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     search_fields = ["to_email", "order__number", "subject"]
     list_select_related = ["order"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Orders
@@ -72,8 +65,7 @@ def _state_label(code: str) -> str:
 
 
 def _may_see_orders(request: HttpRequest) -> bool:
-    user = request.user
-    return user.has_perm("orders.view_order") or user.has_perm("orders.change_order")
+    return any(request.user.has_perm(permission) for permission in ORDER_VIEW_PERMISSIONS)
 
 
 class OrderStatusFilter(admin.SimpleListFilter):
@@ -135,27 +127,10 @@ class PaymentMethodFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyInline):
     """An inline that shows snapshot rows to whoever may see the order, and never edits them."""
 
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return _may_see_orders(request)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    view_permissions = ORDER_VIEW_PERMISSIONS
 
 
 class OrderLineInline(_ReadOnlyInline):
@@ -212,7 +187,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email", "full_name", "tracking_number"]
     search_help_text = _("Search by order number, email, name or tracking number.")
     ordering = ["-created_at", "-id"]
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, PaymentInline, OrderEventInline]
     actions = [
         "mark_paid_selected",
         "ship_selected",

@@ -39,7 +39,7 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
             "order": order,
             "lines": list(order.lines.all()),
             "order_url": order.get_absolute_access_url(),
-            "payment": payment_instructions_get(order=order),
+            "payment": payment_instructions_get(order=order, online=True),
             "shop_name": settings.SHOP_NAME,
             "support_email": settings.SUPPORT_EMAIL,
             "site_url": settings.SITE_URL,

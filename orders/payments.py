@@ -8,6 +8,7 @@ Pay gateway). A gateway then tells us the outcome through
 ``orders.services.order_mark_paid`` with the verified result.
 """
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -118,21 +122,33 @@ class CashOnDeliveryProvider(PaymentProvider):
         return PaymentStart(message=message)
 
 
-PAYMENT_PROVIDERS: dict[str, PaymentProvider] = {
-    provider.code: provider for provider in (BankTransferProvider(), CashOnDeliveryProvider())
-}
+@functools.cache
+def _payment_providers() -> dict[str, PaymentProvider]:
+    # Gateways live in the payments app, which builds on this module: imported late.
+    from payments.providers import GATEWAY_PROVIDER_CLASSES
+
+    paths = getattr(settings, "PAYMENT_GATEWAYS", None) or GATEWAY_PROVIDER_CLASSES
+    gateways = [import_string(path)() for path in paths]
+    providers = (*gateways, BankTransferProvider(), CashOnDeliveryProvider())
+    return {provider.code: provider for provider in providers}
+
+
+@receiver(setting_changed)
+def _payment_providers_reset(*, setting: str, **kwargs) -> None:
+    if setting == "PAYMENT_GATEWAYS":
+        _payment_providers.cache_clear()
 
 
 def payment_provider_get(code: str) -> PaymentProvider | None:
     """The provider with this code, or None."""
-    return PAYMENT_PROVIDERS.get(code)
+    return _payment_providers().get(code)
 
 
 def payment_provider_list() -> list[PaymentProvider]:
-    """Every provider, in the order the checkout offers them."""
-    return list(PAYMENT_PROVIDERS.values())
+    """Every provider, in the order the checkout offers them (online gateways first)."""
+    return list(_payment_providers().values())
 
 
 def payment_codes_shipping_unpaid() -> list[str]:
     """Codes of providers whose orders may ship before payment."""
-    return [code for code, provider in PAYMENT_PROVIDERS.items() if provider.ships_unpaid]
+    return [code for code, provider in _payment_providers().items() if provider.ships_unpaid]

@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare
 
 from orders.models import Order, ShippingMethod
 from orders.payments import PaymentStart, payment_codes_shipping_unpaid
+from payments.models import Payment
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
@@ -50,14 +51,12 @@ def order_get_visible(*, request: HttpRequest, number: str) -> Order:
 
     Raises Http404 for everything else, so an order's existence is never revealed.
     """
-    order = (
-        Order.objects.select_related("shipping_method")
-        .prefetch_related("lines")
-        .filter(number=number.upper())
-        .first()
-    )
-    if order is None:
-        raise Http404()
+    try:
+        # The number is unique: get() needs no ordering, and the page shows
+        # the shipping method's snapshot, not the method row.
+        order = Order.objects.prefetch_related("lines").get(number=number.upper())
+    except Order.DoesNotExist:
+        raise Http404() from None
     user = request.user
     if user.is_authenticated and order.user_id is not None and order.user_id == user.pk:
         return order
@@ -67,10 +66,14 @@ def order_get_visible(*, request: HttpRequest, number: str) -> Order:
     raise Http404()
 
 
-def payment_instructions_get(*, order: Order) -> PaymentStart | None:
-    """Instructions to show while an offline payment is still due, else None."""
+def payment_instructions_get(*, order: Order, online: bool = False) -> PaymentStart | None:
+    """Instructions to show while a payment is still due, else None.
+
+    Offline methods always have some; online gateways only when ``online`` is
+    true (emails: the order page has its own "Pay with ..." button instead).
+    """
     provider = order.payment_provider
-    if provider is None or not provider.is_offline:
+    if provider is None or (not provider.is_offline and not online):
         return None
     if order.is_cancelled or order.payment_status != Order.PaymentStatus.UNPAID:
         return None
@@ -192,6 +195,12 @@ def order_action_list(*, order: Order) -> list[str]:
         actions.append(OrderAction.MARK_DELIVERED)
     if not cancelled and unfulfilled:
         actions.append(OrderAction.CANCEL)
-    if paid:
+    if paid and not order_paid_online(order=order):
+        # Online payments are refunded from their payment, through the gateway.
         actions.append(OrderAction.REFUND)
     return actions
+
+
+def order_paid_online(*, order: Order) -> bool:
+    """Whether a gateway payment paid this order (then refunds go through the gateway)."""
+    return order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).exists()

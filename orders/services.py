@@ -12,7 +12,7 @@ Locking, in one place:
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from decimal import Decimal
@@ -24,6 +24,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cart.exceptions import CartEmpty, OutOfStock
@@ -42,8 +43,10 @@ from orders.models import (
     order_number_generate,
 )
 from orders.payments import payment_codes_shipping_unpaid, payment_provider_get
+from orders.selectors import order_paid_online
 from orders.tasks import send_order_email
-from shop.money import line_total
+from payments.tasks import refund_cancelled_order
+from shop.money import format_money, line_total
 
 ORDER_NUMBER_ATTEMPTS = 5
 
@@ -77,58 +80,67 @@ class CheckoutData:
 
 
 CHECKOUT_TOKEN_SESSION_KEY = "checkout_token"
+# How many orders this session has placed: with the session key, it names the next token.
+CHECKOUT_PLACED_SESSION_KEY = "checkout_placed"
+
+
+def _checkout_placed_count(session: MutableMapping[str, Any]) -> int:
+    count = session.get(CHECKOUT_PLACED_SESSION_KEY, 0)
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 0
+
+
+def _checkout_token_derive(*, session_key: str, placed: int) -> uuid.UUID:
+    digest = salted_hmac("orders.checkout_token", f"{session_key}:{placed}", algorithm="sha256").digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def checkout_token_issue(*, session: MutableMapping[str, Any]) -> uuid.UUID:
-    """The idempotency token for this session's next order, created once and reused.
+    """The idempotency token for this session's next order, the same until an order is placed with it.
 
     Every checkout page of the session (two tabs, a reload, the back button)
     carries the same token until an order is placed with it, so all their
-    submits make one order (S3).
+    submits make one order (S3). It is derived from the session key and the
+    number of orders the session has placed (an HMAC under SECRET_KEY), so
+    showing the checkout page writes nothing; only a session without a key
+    yet stores a random token.
     """
     try:
         return uuid.UUID(str(session[CHECKOUT_TOKEN_SESSION_KEY]))
     except (KeyError, ValueError):
-        token = uuid.uuid4()
-        session[CHECKOUT_TOKEN_SESSION_KEY] = str(token)
-        return token
+        pass
+    if session_key := getattr(session, "session_key", None):
+        return _checkout_token_derive(session_key=session_key, placed=_checkout_placed_count(session))
+    token = uuid.uuid4()
+    session[CHECKOUT_TOKEN_SESSION_KEY] = str(token)
+    return token
 
 
 def checkout_token_forget(*, session: MutableMapping[str, Any], token: uuid.UUID) -> None:
     """Retire the session's token once its order exists; the next checkout gets a new one."""
     if session.get(CHECKOUT_TOKEN_SESSION_KEY) == str(token):
         del session[CHECKOUT_TOKEN_SESSION_KEY]
+    session_key = getattr(session, "session_key", None)
+    placed = _checkout_placed_count(session)
+    if session_key and token == _checkout_token_derive(session_key=session_key, placed=placed):
+        session[CHECKOUT_PLACED_SESSION_KEY] = placed + 1
+
+
+def _order_emails_enqueue(*, order: Order, kinds: Sequence[str]) -> None:
+    """Record the emails (one insert) and queue their sending, in the caller's transaction."""
+    emails = []
+    for kind in kinds:
+        if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
+            to_email, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
+        else:
+            to_email, language = order.email, order.language
+        emails.append(OutboundEmail(order=order, kind=kind, to_email=to_email, language=language))
+    for email in OutboundEmail.objects.bulk_create(emails):
+        send_order_email.enqueue(order_id=order.pk, kind=email.kind, email_id=email.pk)
 
 
 def _order_email_enqueue(*, order: Order, kind: str) -> None:
     """Record the email and queue its sending, in the caller's transaction."""
-    if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
-        to_email, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
-    else:
-        to_email, language = order.email, order.language
-    email = OutboundEmail.objects.create(order=order, kind=kind, to_email=to_email, language=language)
-    send_order_email.enqueue(order_id=order.pk, kind=kind, email_id=email.pk)
-
-
-def _order_create(*, token: uuid.UUID, checkout: CheckoutData) -> tuple[Order, bool]:
-    """Insert the order row, or find the one a concurrent submit of the same token made."""
-    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    number=order_number_generate(),
-                    checkout_token=token,
-                    access_token=access_token_generate(),
-                    **checkout.as_order_fields(),
-                )
-            return order, True
-        except IntegrityError:
-            # Either the same checkout committed first (the unique token is the
-            # idempotency fact, S3), or a random number collided: try another.
-            existing = Order.objects.filter(checkout_token=token).first()
-            if existing is not None:
-                return existing, False
-    raise IntegrityError("Could not allocate a unique order number.")
+    _order_emails_enqueue(order=order, kinds=[kind])
 
 
 def _out_of_stock(*, variant_id: int, cart: Cart) -> OutOfStock:
@@ -143,9 +155,8 @@ def _out_of_stock(*, variant_id: int, cart: Cart) -> OutOfStock:
     )
 
 
-@transaction.atomic(durable=True)
 def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Order:
-    """Turn the cart into an order and take the stock.
+    """Turn the cart into an order and take the stock, in one transaction.
 
     Idempotent per checkout token: a repeated or concurrent call returns the
     first order. Takes stock with conditional updates in ascending variant id
@@ -153,18 +164,29 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     left); on either, nothing is written. Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
     ``placed_now`` is True only for the call that created it (so only that
-    request empties the cart).
+    request empties the cart). Must not run inside a transaction.
     """
-    if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
-        existing.placed_now = False
-        return existing
-    if cart.is_empty:
-        raise CartEmpty()
-    order, created = _order_create(token=token, checkout=checkout)
-    order.placed_now = created
-    if not created:
-        return order
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        number = order_number_generate()
+        try:
+            if cart.is_empty:
+                raise CartEmpty()
+            return _order_place_once(cart=cart, checkout=checkout, token=token, number=number)
+        except (CartEmpty, OutOfStock, IntegrityError) as error:
+            # Everything was rolled back. The token's order may exist: a repeated
+            # submit (its cart now empty or short), or a concurrent one that
+            # committed first, whose token made our insert fail (S3).
+            if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
+                return existing
+            if not isinstance(error, IntegrityError) or not Order.objects.filter(number=number).exists():
+                raise
+            # The random order number collided with another order's: try another.
+    raise IntegrityError("Could not allocate a unique order number.")
 
+
+@transaction.atomic(durable=True)
+def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, number: str) -> Order:
+    """order_place's one transaction; an IntegrityError rolls it back whole, stock included."""
     quantities = {line.variant_id: line.quantity for line in cart.lines}
     # Variants in id order, so concurrent checkouts lock rows in the same
     # order and queue instead of deadlocking (S2).
@@ -186,7 +208,6 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             )
         lines.append(
             OrderLine(
-                order=order,
                 variant=variant,
                 product_name=variant.product.name,
                 sku=variant.sku,
@@ -196,12 +217,25 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
                 line_total=line_total(variant.price, quantities[variant_id]),
             )
         )
-    OrderLine.objects.bulk_create(lines)
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    shipping_total = checkout.shipping_method.price_for(subtotal)
 
-    order.subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
-    order.shipping_total = checkout.shipping_method.price_for(order.subtotal)
-    order.grand_total = order.subtotal + order.shipping_total
-    order.save(update_fields=["subtotal", "shipping_total", "grand_total", "updated_at"])
+    # The order row, totals included, comes after the stock: a concurrent submit
+    # of the same token waits here for the first to commit, then fails on the
+    # unique token and rolls back whole (order_place then returns the first).
+    order = Order.objects.create(
+        number=number,
+        checkout_token=token,
+        access_token=access_token_generate(),
+        subtotal=subtotal,
+        shipping_total=shipping_total,
+        grand_total=subtotal + shipping_total,
+        **checkout.as_order_fields(),
+    )
+    order.placed_now = True
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
 
     OrderEvent.objects.create(
         order=order,
@@ -221,8 +255,9 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
         # Stock moved through update(), past the catalogue's signals: cached
         # product pages must learn "only N left" / "sold out" (after commit).
         catalog_mark_changed()
-    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.CONFIRMATION)
-    _order_email_enqueue(order=order, kind=OutboundEmail.Kind.STAFF_NEW_ORDER)
+    _order_emails_enqueue(
+        order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
+    )
     return order
 
 
@@ -275,9 +310,13 @@ def _order_event(
     )
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
-    """Record the payment. Locks the order row; raises InvalidTransition unless it is unpaid and open."""
+    """Record the payment. Locks the order row; raises InvalidTransition unless it is unpaid and open.
+
+    May run inside the caller's transaction (payments.services applies a gateway's
+    notification while holding the payment row).
+    """
     order = _order_lock(order)
     if order.is_cancelled:
         raise InvalidTransition(_("A cancelled order cannot be marked as paid."))
@@ -400,6 +439,9 @@ def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: 
     )
     _order_restock(order=order, actor=actor)
     _order_email_enqueue(order=order, kind=OutboundEmail.Kind.CANCELLED)
+    if order.payment_status == Order.PaymentStatus.PAID and order_paid_online(order=order):
+        # The money goes back through the gateway, by a task: never inside this transaction (T3).
+        refund_cancelled_order.enqueue(order_id=order.pk)
     return order
 
 
@@ -413,15 +455,24 @@ def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: s
     return _order_cancel_locked(order=_order_lock(order), actor=actor, note=note)
 
 
-@transaction.atomic(durable=True)
-def order_refund(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+@transaction.atomic
+def order_refund(
+    *, order: Order, actor: AbstractBaseUser | None = None, note: str = "", through_gateway: bool = False
+) -> Order:
     """Record a refund of a paid order. Locks the order row; raises InvalidTransition unless paid.
 
     A refund does not return stock: cancel the order (before shipping) for that.
+    An order paid through a gateway is refunded by payments.services.payment_refund,
+    which calls this with ``through_gateway=True`` once the gateway has sent the
+    whole payment back (inside its transaction).
     """
     order = _order_lock(order)
     if order.payment_status != Order.PaymentStatus.PAID:
         raise InvalidTransition(_("Only a paid order can be refunded."))
+    if not through_gateway and order_paid_online(order=order):
+        raise InvalidTransition(
+            _("This order was paid online: refund it from its payment, so the gateway sends the money back.")
+        )
     order.payment_status = Order.PaymentStatus.REFUNDED
     order.save(update_fields=["payment_status", "updated_at"])
     _order_event(
@@ -476,3 +527,26 @@ def order_cancel_expired(*, older_than: timedelta) -> list[str]:
         if (number := _order_cancel_if_expired(order_id=order_id, cutoff=cutoff)) is not None:
             cancelled.append(number)
     return cancelled
+
+
+@transaction.atomic
+def order_partial_refund_record(
+    *, order: Order, amount: Decimal, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Order:
+    """Record that part of a paid order's money was sent back; the order stays paid.
+
+    Locks the order row; raises InvalidTransition unless the order is paid. Used by
+    payments.services when a gateway confirms a partial refund.
+    """
+    order = _order_lock(order)
+    if order.payment_status != Order.PaymentStatus.PAID:
+        raise InvalidTransition(_("Only a paid order can be refunded."))
+    _order_event(
+        order=order,
+        kind=OrderEvent.Kind.REFUNDED,
+        from_state="paid",
+        to_state="paid",
+        actor=actor,
+        note=note or _("Partial refund of %(amount)s.") % {"amount": format_money(amount)},
+    )
+    return order

@@ -14,6 +14,8 @@ from orders.exceptions import CartEmpty, OutOfStock
 from orders.forms import CheckoutForm
 from orders.selectors import checkout_initial_get, order_get_visible, payment_instructions_get
 from orders.services import checkout_token_forget, checkout_token_issue, order_place
+from payments.selectors import gateway_get, online_payment_state_get, order_payment_list
+from payments.views import allows_payment_forms, payment_begin
 
 
 def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> HttpResponse:
@@ -34,14 +36,16 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
         # concurrent duplicate saving its stale copy would bring the cart back.
         cart_clear(session=request.session)
         checkout_token_forget(session=request.session, token=order.checkout_token)
-    start = order.payment_provider.start(order)
-    return redirect(start.redirect_url or order.get_access_url())
+    if gateway_get(order.payment_method) is not None:
+        return payment_begin(request=request, order=order)
+    return redirect(order.get_access_url())
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@allows_payment_forms
 def checkout(request: HttpRequest) -> HttpResponse:
-    cart = cart_get(session=request.session)
+    cart = cart_get(session=request.session, with_thumbnails=False)
     if request.method == "POST":
         form = CheckoutForm(request.POST, subtotal=cart.subtotal)
         if form.is_valid():
@@ -60,11 +64,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@allows_payment_forms
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = order_get_visible(request=request, number=number)
     context = {
         "order": order,
         "payment": payment_instructions_get(order=order),
+        "online": online_payment_state_get(order=order, returned=request.GET.get("payment") == "returned"),
+        "payments": order_payment_list(order=order),
         "support_email": settings.SUPPORT_EMAIL,
     }
     return render(request, "orders/order_detail.html", context)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/", include("shop.account_urls")),
     path("cart/", include("cart.urls")),
     path("support/", include("support.urls")),
+    path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

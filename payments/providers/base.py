@@ -1,0 +1,176 @@
+"""The interface every online gateway implements (Stripe, Alipay, WeChat Pay).
+
+A gateway provider only talks to its gateway: it creates the hosted checkout,
+verifies and parses notifications, queries a payment and sends refunds. It
+never writes to the database; ``payments.services`` applies what it reports,
+under row locks, and calls it outside every transaction (STYLE.md T3).
+"""
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
+
+from orders.payments import PaymentProvider, PaymentStart
+
+if TYPE_CHECKING:
+    from orders.models import Order
+    from payments.models import Payment, Refund
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or refused a request; the message says why (for logs and staff)."""
+
+
+class NotificationRejected(Exception):
+    """A notification that must change nothing: bad signature, stale, malformed; ``reason`` is logged."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class EventKind(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+    PENDING = "pending"
+    REFUND_SUCCEEDED = "refund_succeeded"
+    REFUND_FAILED = "refund_failed"
+    REFUND_PENDING = "refund_pending"
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A verified statement of the gateway about one of our payments or refunds.
+
+    ``reference`` is our Payment.reference; ``refund_reference`` our
+    Refund.reference for refund events. ``amount`` is in major units (yuan,
+    dollars) as a Decimal with two places; for refund events it is the refund's
+    amount. ``event_id`` is the gateway's id of the notification ("" for the
+    answer to a query). ``payload`` is stored on the order: leave secrets out.
+    """
+
+    kind: EventKind
+    reference: str
+    event_id: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    gateway_reference: str = ""
+    refund_reference: str = ""
+    status: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GatewayUrls:
+    """Where the gateway sends the shopper back (return_url) and its notifications (notify_url)."""
+
+    return_url: str
+    notify_url: str
+
+
+@dataclass(frozen=True)
+class GatewayCheckout:
+    """What the gateway gave for a new payment: a page to redirect to or a QR code to show."""
+
+    redirect_url: str = ""
+    qr_code: str = ""
+    gateway_reference: str = ""
+    expires_at: datetime | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """The gateway's answer to a refund request or a refund query."""
+
+    status: str  # one of Refund.Status: "pending", "succeeded", "failed"
+    gateway_reference: str = ""
+    message: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+class GatewayProvider(PaymentProvider):
+    """An online gateway: redirect (or QR code) to pay, then a signed notification says paid."""
+
+    is_offline = False
+    # Currencies the gateway takes; the provider is offered only when SHOP_CURRENCY is one.
+    currencies: ClassVar[frozenset[str]] = frozenset()
+    # The channel for desktop browsers first, then for phones (e.g. ("page", "wap")).
+    channels: ClassVar[tuple[str, ...]] = ("",)
+
+    @abstractmethod
+    def is_configured(self) -> bool:
+        """Whether every setting the gateway needs is present."""
+
+    def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
+        # Gateways take no zero payments: an order costing nothing is paid another way.
+        if total is not None and total <= 0:
+            return False
+        return self.is_configured() and settings.SHOP_CURRENCY.upper() in self.currencies
+
+    def start(self, order: "Order") -> PaymentStart:
+        message = gettext(
+            "Not paid yet? Open your order page and choose “Pay with %(name)s”. "
+            "Unpaid orders are cancelled after %(hours)d hours."
+        ) % {"name": self.name, "hours": int(settings.ORDER_PAYMENT_TIMEOUT.total_seconds() // 3600)}
+        return PaymentStart(message=message)
+
+    def channel_for(self, *, mobile: bool) -> str:
+        """The channel to use for a desktop or a mobile browser."""
+        return self.channels[-1] if mobile else self.channels[0]
+
+    def form_action_origins(self) -> list[str]:
+        """Origins the shopper's browser is sent to for paying (added to the CSP form-action)."""
+        return []
+
+    @abstractmethod
+    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+        """Create the hosted payment for ``payment`` (its reference, amount, currency, channel, order).
+
+        Raises GatewayError when the gateway cannot be reached or refuses.
+        """
+
+    @abstractmethod
+    def notification_parse(self, request: HttpRequest) -> list[GatewayEvent]:
+        """Verify a notification (signature, freshness, decryption) and say what it reports.
+
+        Raises NotificationRejected for anything not genuine. An empty list means a
+        genuine notification about nothing we track (acknowledged, changes nothing).
+        """
+
+    def notification_response(self, *, accepted: bool) -> HttpResponse:
+        """The answer the gateway expects: success, or a refusal it may retry."""
+        return HttpResponse("ok" if accepted else "refused", status=200 if accepted else 400)
+
+    @abstractmethod
+    def payment_query(self, *, payment: "Payment") -> GatewayEvent | None:
+        """Ask the gateway for the payment's state: an event (paid or failed), or None while pending.
+
+        Raises GatewayError when the gateway cannot answer.
+        """
+
+    @abstractmethod
+    def checkout_close(self, *, payment: "Payment") -> None:
+        """Close an unpaid payment at the gateway so it can no longer be paid (the order was cancelled).
+
+        Raises GatewayError when the gateway refuses (for example because it was paid meanwhile).
+        """
+
+    @abstractmethod
+    def refund_create(self, *, payment: "Payment", refund: "Refund") -> RefundOutcome:
+        """Ask the gateway to send ``refund.amount`` back; ``refund.reference`` is its idempotency key.
+
+        Raises GatewayError when the gateway cannot be reached (the refund stays pending).
+        """
+
+    @abstractmethod
+    def refund_query(self, *, payment: "Payment", refund: "Refund") -> RefundOutcome:
+        """The current state of a refund that was still pending."""

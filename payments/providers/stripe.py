@@ -1,0 +1,424 @@
+"""Card payments through Stripe Checkout, with the official ``stripe`` library.
+
+The shopper pays on Stripe's hosted Checkout page and comes back to the order
+page; only a signed webhook (``checkout.session.completed`` and friends) or a
+server-side query of the Checkout Session says the order is paid. A client is
+built per call from the settings (``stripe.StripeClient``), never from the
+library's global state, so tests point it at a local stand-in.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from payments.providers.base import (
+    EventKind,
+    GatewayCheckout,
+    GatewayError,
+    GatewayEvent,
+    GatewayProvider,
+    GatewayUrls,
+    NotificationRejected,
+    RefundOutcome,
+)
+
+if TYPE_CHECKING:
+    from payments.models import Payment, Refund
+
+logger = logging.getLogger(__name__)
+
+# Stripe counts these currencies in whole units (no cents): 1000 JPY is sent as 1000, not 100000.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV"}
+    | {"XAF", "XOF", "XPF"}  # the CFA and CFP francs
+)
+CENTS = Decimal("0.01")
+# Stripe's documented default: a webhook signed longer ago than this is refused (a replay).
+WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe lets a Checkout Session live from 30 minutes to 24 hours; a minute of headroom at
+# both ends, so a clock a little off from Stripe's never makes the request invalid.
+SESSION_LIFETIME_MIN = timedelta(minutes=31)
+SESSION_LIFETIME_MAX = timedelta(hours=24) - timedelta(minutes=1)
+
+PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
+FAILED_EVENTS = frozenset({"checkout.session.async_payment_failed", "checkout.session.expired"})
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed"})
+REFUND_STATUSES = {
+    "succeeded": "succeeded",
+    "pending": "pending",
+    "requires_action": "pending",
+    "failed": "failed",
+    "canceled": "failed",
+}
+# Fields of Stripe objects worth keeping on the order (no client secrets, URLs or personal data).
+SESSION_FIELDS = (
+    "id",
+    "object",
+    "status",
+    "payment_status",
+    "amount_total",
+    "currency",
+    "client_reference_id",
+    "payment_intent",
+    "metadata",
+    "created",
+    "expires_at",
+    "livemode",
+)
+REFUND_FIELDS = (
+    "id",
+    "object",
+    "status",
+    "amount",
+    "currency",
+    "payment_intent",
+    "charge",
+    "metadata",
+    "failure_reason",
+    "created",
+)
+# Errors after which a refund's fate is unknown: it stays pending and is asked about again.
+TRANSIENT_ERRORS = (
+    stripe.APIConnectionError,
+    stripe.APIError,
+    stripe.RateLimitError,
+    stripe.AuthenticationError,
+    stripe.PermissionError,
+    stripe.IdempotencyError,
+)
+
+
+def amount_to_minor(amount: Decimal, currency: str) -> int:
+    """``amount`` in Stripe's smallest unit (cents, or whole yen); refuses what cannot be sent exactly."""
+    minor = amount if currency.upper() in ZERO_DECIMAL_CURRENCIES else amount * 100
+    if minor != minor.to_integral_value():
+        raise GatewayError(f"{amount} {currency} cannot be charged exactly in Stripe's smallest unit")
+    return int(minor)
+
+
+def amount_from_minor(minor: int, currency: str) -> Decimal:
+    """An amount in Stripe's smallest unit as a Decimal of major units with two places (exact)."""
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise ValueError(f"not an amount in minor units: {minor!r}")
+    amount = Decimal(minor) if currency.upper() in ZERO_DECIMAL_CURRENCIES else Decimal(minor).scaleb(-2)
+    return amount.quantize(CENTS)
+
+
+def _pick(values: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: values[name] for name in fields if name in values}
+
+
+def _id_of(value: Any) -> str:
+    """The id of a reference that Stripe may send as an id or as an expanded object."""
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _cancel_url(return_url: str) -> str:
+    """The order page for a shopper who left Checkout without paying: "not paid yet", not "waiting"."""
+    scheme, netloc, path, query, fragment = urlsplit(return_url)
+    pairs = [
+        (key, "cancelled" if key == "payment" else value)
+        for key, value in parse_qsl(query, keep_blank_values=True)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
+
+
+def _error_text(error: stripe.StripeError) -> str:
+    return f"Stripe: {type(error).__name__}: {error.user_message or error}"
+
+
+class StripeProvider(GatewayProvider):
+    """Stripe Checkout (hosted card payment page), webhooks signed with the endpoint secret."""
+
+    code = "stripe"
+    name = _("Card (Stripe)")
+    description = _("Pay by credit or debit card on Stripe's secure payment page.")
+    currencies = frozenset(
+        {"CNY", "USD", "EUR", "GBP", "HKD", "SGD", "JPY", "KRW", "AUD", "CAD", "NZD", "CHF", "MOP"}
+    )
+
+    def is_configured(self) -> bool:
+        return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+    def form_action_origins(self) -> list[str]:
+        return [settings.STRIPE_CHECKOUT_ORIGIN]
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def _client(self) -> stripe.StripeClient:
+        """A client for this call, from the settings as they are now (tests change them)."""
+        return stripe.StripeClient(
+            settings.STRIPE_SECRET_KEY,
+            base_addresses={"api": settings.STRIPE_API_BASE},
+            http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+            # Safe to retry: every request that creates something carries an idempotency key.
+            max_network_retries=2,
+        )
+
+    def _live(self) -> bool:
+        return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+        """Create a Checkout Session for the payment's exact amount; idempotent per payment reference."""
+        order = payment.order
+        params = self._session_params(payment=payment, urls=urls)
+        try:
+            session = self._client().v1.checkout.sessions.create(
+                params, {"idempotency_key": payment.reference}
+            )
+        except stripe.StripeError as error:
+            logger.warning("Stripe checkout for %s failed: %s", payment.reference, _error_text(error))
+            raise GatewayError(_error_text(error)) from error
+        values = session.to_dict()
+        if not values.get("url") or not values.get("id"):
+            raise GatewayError("Stripe answered a Checkout Session without id or url")
+        logger.info("Stripe Checkout Session %s for order %s", values["id"], order.number)
+        expires_at = values.get("expires_at")
+        return GatewayCheckout(
+            redirect_url=values["url"],
+            gateway_reference=values["id"],
+            expires_at=datetime.fromtimestamp(expires_at, tz=UTC) if isinstance(expires_at, int) else None,
+            payload=_pick(values, SESSION_FIELDS),
+        )
+
+    def _session_params(self, *, payment: "Payment", urls: GatewayUrls) -> dict[str, Any]:
+        order = payment.order
+        currency = payment.currency.upper()
+        lifetime = timedelta(minutes=settings.STRIPE_CHECKOUT_EXPIRES_MINUTES)
+        lifetime = min(max(lifetime, SESSION_LIFETIME_MIN), SESSION_LIFETIME_MAX)
+        # Counted from the payment's creation, so a repeated request for the same payment has the
+        # same parameters (Stripe refuses an idempotency key reused with other parameters).
+        now = timezone.now()
+        expires_at = max((payment.created_at or now) + lifetime, now + SESSION_LIFETIME_MIN)
+        metadata = {"payment_reference": payment.reference, "order_number": order.number}
+        with translation.override(order.language or settings.LANGUAGE_CODE):
+            product_name = gettext("Order %(number)s") % {"number": order.number}
+        return {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": amount_to_minor(payment.amount, currency),
+                        "product_data": {"name": product_name},
+                    },
+                }
+            ],
+            "client_reference_id": payment.reference,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "customer_email": order.email,
+            "success_url": urls.return_url,
+            "cancel_url": _cancel_url(urls.return_url),
+            "expires_at": int(expires_at.timestamp()),
+            "locale": "zh" if (order.language or "").lower().startswith("zh") else "en",
+        }
+
+    def _session_get(self, *, client: stripe.StripeClient, payment: "Payment") -> dict[str, Any]:
+        """The payment's Checkout Session, found by its id or, once paid, by its PaymentIntent."""
+        reference = payment.gateway_reference
+        if reference.startswith("pi_"):
+            found = client.v1.checkout.sessions.list({"payment_intent": reference, "limit": 1})
+            sessions = found.to_dict().get("data") or []
+            if not sessions:
+                raise GatewayError(f"Stripe knows no Checkout Session for {reference}")
+            return sessions[0]
+        if not reference:
+            raise GatewayError(f"payment {payment.reference} has no Checkout Session")
+        return client.v1.checkout.sessions.retrieve(reference).to_dict()
+
+    def payment_query(self, *, payment: "Payment") -> GatewayEvent | None:
+        """Ask Stripe about the Checkout Session: paid, expired (failed), or None while open."""
+        try:
+            session = self._session_get(client=self._client(), payment=payment)
+        except stripe.StripeError as error:
+            raise GatewayError(_error_text(error)) from error
+        if session.get("client_reference_id") != payment.reference:
+            raise GatewayError(f"Stripe session {session.get('id')} is not for payment {payment.reference}")
+        if session.get("payment_status") == "paid":
+            return self._session_event(kind=EventKind.PAID, session=session, event_id="")
+        if session.get("status") == "expired":
+            return self._session_event(kind=EventKind.FAILED, session=session, event_id="")
+        return None
+
+    def checkout_close(self, *, payment: "Payment") -> None:
+        """Expire the Checkout Session; one that is already expired counts as closed."""
+        client = self._client()
+        try:
+            session = self._session_get(client=client, payment=payment)
+            if session.get("status") == "expired":
+                return
+            if session.get("status") != "open":
+                raise GatewayError(f"Stripe session {session.get('id')} is {session.get('status')}, not open")
+            client.v1.checkout.sessions.expire(session["id"])
+        except stripe.StripeError as error:
+            raise GatewayError(_error_text(error)) from error
+        logger.info("Stripe Checkout Session for %s expired", payment.reference)
+
+    def refund_create(self, *, payment: "Payment", refund: "Refund") -> RefundOutcome:
+        """Refund ``refund.amount`` of the payment's PaymentIntent; idempotent per refund reference."""
+        try:
+            amount = amount_to_minor(refund.amount, payment.currency)
+        except GatewayError as error:
+            return RefundOutcome(status="failed", message=str(error))
+        client = self._client()
+        try:
+            payment_intent = self._payment_intent_id(client=client, payment=payment)
+            created = client.v1.refunds.create(
+                {
+                    "payment_intent": payment_intent,
+                    "amount": amount,
+                    "metadata": {
+                        "refund_reference": refund.reference,
+                        "payment_reference": payment.reference,
+                        "order_number": payment.order.number,
+                    },
+                },
+                {"idempotency_key": refund.reference},
+            )
+        except TRANSIENT_ERRORS as error:
+            raise GatewayError(_error_text(error)) from error
+        except stripe.StripeError as error:
+            # Stripe refused the refund itself (already refunded, amount too large...): final.
+            logger.warning("Stripe refused refund %s: %s", refund.reference, _error_text(error))
+            return RefundOutcome(status="failed", message=_error_text(error))
+        return self._refund_outcome(created.to_dict())
+
+    def refund_query(self, *, payment: "Payment", refund: "Refund") -> RefundOutcome:
+        """The refund's state at Stripe; one whose creation was never confirmed is found or sent again."""
+        client = self._client()
+        try:
+            if refund.gateway_reference:
+                return self._refund_outcome(client.v1.refunds.retrieve(refund.gateway_reference).to_dict())
+            payment_intent = self._payment_intent_id(client=client, payment=payment)
+            listed = client.v1.refunds.list({"payment_intent": payment_intent, "limit": 100}).to_dict()
+        except stripe.StripeError as error:
+            raise GatewayError(_error_text(error)) from error
+        for values in listed.get("data") or []:
+            if (values.get("metadata") or {}).get("refund_reference") == refund.reference:
+                return self._refund_outcome(values)
+        # Stripe never received it (the first request failed in transit): send it now.
+        return self.refund_create(payment=payment, refund=refund)
+
+    def _payment_intent_id(self, *, client: stripe.StripeClient, payment: "Payment") -> str:
+        if payment.gateway_reference.startswith("pi_"):
+            return payment.gateway_reference
+        session = self._session_get(client=client, payment=payment)
+        payment_intent = _id_of(session.get("payment_intent"))
+        if not payment_intent:
+            raise GatewayError(f"Stripe session {session.get('id')} has no payment to refund")
+        return payment_intent
+
+    def _refund_outcome(self, values: Mapping[str, Any]) -> RefundOutcome:
+        status = REFUND_STATUSES.get(str(values.get("status")), "pending")
+        return RefundOutcome(
+            status=status,
+            gateway_reference=str(values.get("id") or ""),
+            message=str(values.get("failure_reason") or ""),
+            payload=_pick(values, REFUND_FIELDS),
+        )
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def notification_parse(self, request: HttpRequest) -> list[GatewayEvent]:
+        """Verify the Stripe-Signature (HMAC of the raw body, at most 5 minutes old) and map the event."""
+        if not self.is_configured():
+            raise NotificationRejected("Stripe is not configured")
+        body = request.body
+        try:
+            self._client().construct_event(
+                body,
+                request.headers.get("Stripe-Signature"),
+                settings.STRIPE_WEBHOOK_SECRET,
+                tolerance=WEBHOOK_TOLERANCE_SECONDS,
+            )
+            event = json.loads(body)
+        except stripe.SignatureVerificationError as error:
+            raise NotificationRejected(f"bad Stripe signature: {error.user_message or error}") from error
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            raise NotificationRejected(f"malformed Stripe event: {error}") from error
+        self._check_signed_time(request.headers.get("Stripe-Signature", ""))
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+            raise NotificationRejected("malformed Stripe event: no id")
+        if bool(event.get("livemode")) != self._live():
+            raise NotificationRejected("Stripe event from the other mode (test versus live keys)")
+        try:
+            return self._events_from(event)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise NotificationRejected(f"malformed Stripe event {event['id']}: {error!r}") from error
+
+    def _check_signed_time(self, header: str) -> None:
+        """Refuse a signature dated in the future too (the library only refuses old ones)."""
+        stamps = [part[2:] for part in header.split(",") if part.startswith("t=")]
+        if not stamps or not stamps[0].isdigit() or int(stamps[0]) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise NotificationRejected("Stripe signature timestamp out of range")
+
+    def _events_from(self, event: Mapping[str, Any]) -> list[GatewayEvent]:
+        kind, event_id = event["type"], event["id"]
+        data = event["data"]["object"]
+        if kind in PAID_EVENTS:
+            # A completed session paid by a delayed method is "unpaid" until async_payment_succeeded.
+            if data.get("payment_status") != "paid":
+                return []
+            return [self._session_event(kind=EventKind.PAID, session=data, event_id=event_id)]
+        if kind in FAILED_EVENTS:
+            return [self._session_event(kind=EventKind.FAILED, session=data, event_id=event_id)]
+        if kind in REFUND_EVENTS:
+            return self._refund_events(refund=data, event_id=event_id)
+        return []
+
+    def _session_event(self, *, kind: EventKind, session: Mapping[str, Any], event_id: str) -> GatewayEvent:
+        reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
+            "payment_reference", ""
+        )
+        if not reference:
+            raise ValueError("Checkout Session without client_reference_id")
+        currency = str(session["currency"]).upper()
+        payment_intent = _id_of(session.get("payment_intent"))
+        return GatewayEvent(
+            kind=kind,
+            reference=reference,
+            event_id=event_id,
+            amount=amount_from_minor(session["amount_total"], currency),
+            currency=currency,
+            gateway_reference=payment_intent if kind == EventKind.PAID else str(session["id"]),
+            status=str(session.get("payment_status") or session.get("status") or ""),
+            payload={"event_id": event_id, **_pick(session, SESSION_FIELDS)},
+        )
+
+    def _refund_events(self, *, refund: Mapping[str, Any], event_id: str) -> list[GatewayEvent]:
+        metadata = refund.get("metadata") or {}
+        refund_reference = metadata.get("refund_reference", "")
+        status = REFUND_STATUSES.get(str(refund.get("status")), "pending")
+        # Refunds made on Stripe's dashboard carry none of our references; pending ones change nothing.
+        if not refund_reference or status == "pending":
+            return []
+        currency = str(refund["currency"]).upper()
+        return [
+            GatewayEvent(
+                kind=EventKind.REFUND_SUCCEEDED if status == "succeeded" else EventKind.REFUND_FAILED,
+                reference=metadata.get("payment_reference", ""),
+                event_id=event_id,
+                amount=amount_from_minor(refund["amount"], currency),
+                currency=currency,
+                gateway_reference=str(refund["id"]),
+                refund_reference=refund_reference,
+                status=str(refund.get("status")),
+                payload={"event_id": event_id, **_pick(refund, REFUND_FIELDS)},
+            )
+        ]

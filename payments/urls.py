@@ -1,0 +1,11 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("orders/<str:number>/pay/", views.pay, name="pay"),
+    path("orders/<str:number>/pay/<str:reference>/", views.qr, name="qr"),
+    path("payments/notify/<str:provider>/", views.notify, name="notify"),
+]

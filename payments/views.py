@@ -1,0 +1,95 @@
+import re
+from collections.abc import Callable
+from functools import wraps
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from orders.models import Order
+from orders.selectors import order_get_visible
+from payments.models import Payment
+from payments.selectors import gateway_form_action_origins, gateway_get
+from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
+from shop.ratelimit import client_ip
+
+MOBILE_BROWSER = re.compile(r"Mobile|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
+
+
+def payment_forms_allowed(response: HttpResponse) -> HttpResponse:
+    """Let this page's forms lead to the gateways' payment pages (CSP form-action follows redirects)."""
+    if origins := gateway_form_action_origins():
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator: the page's forms may lead to a gateway (checkout, the order page)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return payment_forms_allowed(view(request, *args, **kwargs))
+
+    return wrapped
+
+
+def payment_redirect(*, request: HttpRequest, order: Order, payment: Payment) -> HttpResponseRedirect:
+    """Send the shopper to the gateway's page, or to our page showing the QR code."""
+    if payment.redirect_url:
+        return redirect(payment.redirect_url)
+    url = reverse("payments:qr", kwargs={"number": order.number, "reference": payment.reference})
+    return redirect(f"{url}?token={order.access_token}")
+
+
+def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> HttpResponseRedirect:
+    """Start (or resume) paying the order online; on failure back to the order page with a message."""
+    provider = gateway_get(order.payment_method)
+    if provider is not None and channel not in provider.channels:
+        mobile = bool(MOBILE_BROWSER.search(request.headers.get("User-Agent", "")))
+        channel = provider.channel_for(mobile=mobile)
+    try:
+        payment = payment_start(order=order, channel=channel, client_ip=client_ip(request))
+    except PaymentUnavailable as error:
+        messages.error(request, error.message)
+        return redirect(order.get_access_url())
+    return payment_redirect(request=request, order=order, payment=payment)
+
+
+@require_POST
+def pay(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_get_visible(request=request, number=number)
+    return payment_begin(request=request, order=order, channel=request.POST.get("channel", "")[:16])
+
+
+@never_cache
+@require_GET
+def qr(request: HttpRequest, number: str, reference: str) -> HttpResponse:
+    order = order_get_visible(request=request, number=number)
+    payment = get_object_or_404(Payment, order=order, reference=reference.upper()[:32])
+    expired = payment.expires_at is not None and payment.expires_at <= timezone.now()
+    if payment.status != Payment.Status.PENDING or not payment.qr_code or order.is_cancelled or expired:
+        return redirect(order.get_access_url())
+    if order.payment_status != Order.PaymentStatus.UNPAID:
+        return redirect(order.get_access_url())
+    context = {
+        "order": order,
+        "payment": payment,
+        "provider": gateway_get(payment.provider),
+        "qr_svg": segno.make(payment.qr_code, error="m").svg_data_uri(scale=6, border=2),
+    }
+    return render(request, "payments/qr.html", context)
+
+
+@csrf_exempt
+@require_POST
+def notify(request: HttpRequest, provider: str) -> HttpResponse:
+    gateway = gateway_get(provider)
+    if gateway is None:
+        raise Http404()
+    return payment_notification_receive(provider=gateway, request=request)
