@@ -32,6 +32,10 @@ run: db
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style: gunicorn, DEBUG off, static files collected and served by WhiteNoise.
+# One sync worker per CPU, as `make bench` runs it: the work is CPU-bound next to a
+# local PostgreSQL, and more workers than CPUs measured slower (benchmarks/README.md).
+# The app logs one line per request itself, so gunicorn writes no access log.
+WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 serve: db
 	$(PY) manage.py seed_demo --if-empty
 	@mkdir -p var
@@ -40,8 +44,8 @@ serve: db
 		$(PY) manage.py collectstatic --noinput -v 0 && \
 		{ $(PY) manage.py db_worker --no-reload & worker=$$!; \
 		  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		  $(VENV)/bin/gunicorn shop.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket \
-			--access-logfile -; }
+		  $(VENV)/bin/gunicorn shop.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) \
+			--worker-class sync --no-control-socket; }
 
 # Chromium for the browser tests comes from Debian (Playwright's own download
 # does not work everywhere); installed only when missing.

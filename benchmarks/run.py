@@ -4,8 +4,9 @@
    ``benchmarks/settings.py``) is created if missing, migrated, and seeded
    once with 10,000 demo products.
 2. Static files are collected into ``var/bench/static`` (DEBUG is off).
-3. gunicorn runs with 2 sync workers on a free 127.0.0.1 port, with DEBUG=0,
-   HTTPS=0, a throwaway SECRET_KEY and ALLOWED_HOSTS=127.0.0.1.
+3. gunicorn runs with one sync worker per CPU (as ``make serve`` does) on a
+   free 127.0.0.1 port, with DEBUG=0, HTTPS=0, a throwaway SECRET_KEY and
+   ALLOWED_HOSTS=127.0.0.1.
 4. Each section measures against it and returns Markdown; the report is
    printed and written to ``benchmarks/results/latest.md``.
 
@@ -33,6 +34,14 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 SECTION_NAMES = ("recommendations", "catalogue", "checkout")
 
 
+def cpus_available() -> int:
+    """The CPUs this process may run on (what ``nproc`` prints, which ``make serve`` uses)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 2
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -42,7 +51,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers", type=int, default=cpus_available(), help="gunicorn sync workers (default: one per CPU)"
+    )
     parser.add_argument(
         "--shoppers",
         type=int,

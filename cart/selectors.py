@@ -138,36 +138,39 @@ class Cart:
         return next((line for line in self.lines if line.variant_id == variant_id), None)
 
 
-def cart_get(*, session: Mapping[str, Any]) -> Cart:
+def cart_get(*, session: Mapping[str, Any], with_thumbnails: bool = True) -> Cart:
     """The cart with today's prices and stock: two queries however many lines it has.
 
-    Variants deleted since they were added are left out and listed in
-    ``missing_variant_ids`` so the caller may prune them.
+    Without thumbnails (checkout shows none) it is one query. Variants deleted
+    since they were added are left out and listed in ``missing_variant_ids``
+    so the caller may prune them.
     """
     quantities = cart_quantities_get(session=session)
     if not quantities:
         return Cart(lines=())
-    first_images = (
-        ProductImage.objects.order_by("product_id", "position", "id")
-        .distinct("product_id")
-        .only("id", "product_id", "image", "thumbnail_small", "alt_text")
-    )
-    variants = (
-        Variant.objects.filter(pk__in=quantities)
-        .select_related("product")
-        .prefetch_related(Prefetch("product__images", queryset=first_images, to_attr="first_images"))
-        .in_bulk()
-    )
+    variants = Variant.objects.filter(pk__in=quantities).select_related("product")
+    if with_thumbnails:
+        first_images = (
+            ProductImage.objects.order_by("product_id", "position", "id")
+            .distinct("product_id")
+            # width and height too: the image field reads them when a row loads,
+            # and deferring them would cost two more queries per line.
+            .only("id", "product_id", "image", "width", "height", "thumbnail_small", "alt_text")
+        )
+        variants = variants.prefetch_related(
+            Prefetch("product__images", queryset=first_images, to_attr="first_images")
+        )
+    found = variants.in_bulk()
     lines = tuple(
         CartLine(
-            variant=variants[variant_id],
+            variant=found[variant_id],
             quantity=quantity,
-            thumbnail=next(iter(variants[variant_id].product.first_images), None),
+            thumbnail=next(iter(found[variant_id].product.first_images), None) if with_thumbnails else None,
         )
         for variant_id, quantity in quantities.items()
-        if variant_id in variants
+        if variant_id in found
     )
-    missing = tuple(variant_id for variant_id in quantities if variant_id not in variants)
+    missing = tuple(variant_id for variant_id in quantities if variant_id not in found)
     return Cart(lines=lines, missing_variant_ids=missing)
 
 

@@ -36,14 +36,12 @@ def _cart_save(session: MutableMapping[str, Any], quantities: dict[int, int]) ->
 
 
 def _variant_for_sale(variant_id: int) -> Variant:
-    variant = (
-        Variant.objects.filter(pk=variant_id, is_active=True, product__is_active=True)
-        .select_related("product")
-        .first()
-    )
-    if variant is None:
-        raise VariantUnavailable(variant_id=variant_id)
-    return variant
+    try:
+        return Variant.objects.select_related("product").get(
+            pk=variant_id, is_active=True, product__is_active=True
+        )
+    except Variant.DoesNotExist:
+        raise VariantUnavailable(variant_id=variant_id) from None
 
 
 def cart_add(*, session: MutableMapping[str, Any], variant_id: int, quantity: int) -> CartChange:

@@ -409,8 +409,18 @@ def _account_email(request: HttpRequest) -> str:
 
 
 def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
-    cards = recently_viewed_cards_get(request=request, exclude_ids=(exclude_id,))
-    return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
+    """The product page's recently viewed section, rendered once per revision, language and list."""
+    if not _has_session(request):
+        return ""
+    ids = tuple(pk for pk in recently_viewed_ids(session=request.session) if pk != exclude_id)
+    if not ids:
+        return ""
+
+    def render() -> str:
+        cards = product_cards_get(request=request, product_ids=ids)[:RECENTLY_VIEWED_COUNT]
+        return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
+
+    return _cached(_key(request, "recently-viewed", ids), render)
 
 
 def recently_viewed_cards_get(

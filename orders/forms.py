@@ -1,12 +1,15 @@
 """Checkout input: every field validated here, nothing written (L4)."""
 
+import hashlib
 import uuid
 from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils.translation import gettext
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Country, ShippingMethod
@@ -20,12 +23,58 @@ phone_validator = RegexValidator(
     _("Enter a phone number of digits, spaces or dashes, for example 138 0013 8000."),
 )
 cn_postal_code_validator = RegexValidator(r"^[0-9]{6}$", _("A postal code in China has six digits."))
+# Fields holding a shopper's own details: a form pre-filled with any of them is never cached.
+PERSONAL_FIELDS = (
+    "email",
+    "full_name",
+    "phone",
+    "province",
+    "city",
+    "postal_code",
+    "address_line1",
+    "address_line2",
+    "note",
+)
+
+
+class _ListedChoiceIterator(ModelChoiceIterator):
+    # Django's iterator runs a fresh query (through a server-side cursor) each
+    # time the choices are rendered; the field's methods were read once already.
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for method in self.field.methods:
+            yield self.choice(method)
+
+    def __len__(self) -> int:
+        return len(self.field.methods) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.methods)
 
 
 class ShippingMethodChoiceField(forms.ModelChoiceField):
+    """The active shipping methods, read in one query per form, labelled with their price."""
+
+    iterator = _ListedChoiceIterator
+
     def __init__(self, *args, subtotal: Decimal, **kwargs) -> None:
         self.subtotal = subtotal
         super().__init__(*args, **kwargs)
+
+    @property
+    def methods(self) -> list[ShippingMethod]:
+        """The queryset's methods, read once (rendering and validation share them)."""
+        return list(self.queryset)  # evaluated once: the queryset caches its rows
+
+    def to_python(self, value) -> ShippingMethod | None:
+        if value in self.empty_values:
+            return None
+        chosen = str(value.pk if isinstance(value, ShippingMethod) else value)
+        for method in self.methods:
+            if str(method.pk) == chosen:
+                return method
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
     def label_from_instance(self, method: ShippingMethod) -> str:
         price = method.price_for(self.subtotal)
@@ -91,9 +140,32 @@ class CheckoutForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("checkout_token", uuid.uuid4())
             self.initial.setdefault("country", Country.CN)
-            self.initial.setdefault("shipping_method", shipping.queryset.first())
+            self.initial.setdefault("shipping_method", next(iter(shipping.methods), None))
             if providers:
                 self.initial.setdefault("payment_method", providers[0].code)
+
+    @property
+    def render_cache_key(self) -> str:
+        """What the rendered fields depend on, when they may be cached; "" when they may not.
+
+        Only an unbound form without anyone's details is cached (a guest's
+        empty form): its HTML is the same for every shopper with the same
+        language, shipping prices and payment methods. The checkout token and
+        the CSRF token are rendered outside the cached fields.
+        """
+        if self.is_bound or any(self.initial.get(name) for name in PERSONAL_FIELDS):
+            return ""
+        parts = (
+            get_language(),
+            [(str(value), str(label)) for value, label in self.fields["shipping_method"].choices],
+            [(str(value), str(label)) for value, label in self.fields["payment_method"].choices],
+            sorted(
+                (name, str(getattr(value, "pk", value)))
+                for name, value in self.initial.items()
+                if name != "checkout_token"
+            ),
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     @property
     def token_for_render(self) -> str:

@@ -1,9 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cart.selectors import CartLine, cart_get
+from catalog.models import ProductImage
 from tests.factories import ProductFactory, VariantFactory
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,51 @@ def test_cart_get_takes_two_queries_however_many_lines(django_assert_num_queries
         [line.thumbnail_url for line in cart.lines]
 
     assert len(cart.lines) == 6
+
+
+def test_cart_get_reads_photos_in_its_two_queries_however_many_lines(django_assert_num_queries):
+    variants = []
+    for number in range(3):
+        product = ProductFactory()
+        ProductImage.objects.create(
+            product=product,
+            image=SimpleUploadedFile(
+                f"photo{number}.jpg", image_bytes(size=(20, 10)), content_type="image/jpeg"
+            ),
+            thumbnail_small=SimpleUploadedFile(
+                f"photo{number}-small.jpg", image_bytes(size=(8, 4)), content_type="image/jpeg"
+            ),
+        )
+        variants.append(VariantFactory(product=product))
+    session = {"cart": {str(variant.pk): 1 for variant in variants}}
+
+    with django_assert_num_queries(2):
+        cart = cart_get(session=session)
+        urls = [line.thumbnail_url for line in cart.lines]
+        sizes = [(line.thumbnail.width, line.thumbnail.height) for line in cart.lines]
+
+    assert [url.rsplit("/", 1)[-1] for url in urls] == [
+        "photo0-small.jpg",
+        "photo1-small.jpg",
+        "photo2-small.jpg",
+    ]
+    assert sizes == [(20, 10)] * 3
+
+
+def test_cart_get_without_thumbnails_takes_one_query(django_assert_num_queries):
+    product = ProductFactory()
+    ProductImage.objects.create(
+        product=product,
+        image=SimpleUploadedFile("photo.jpg", image_bytes(size=(20, 10)), content_type="image/jpeg"),
+    )
+    variant = VariantFactory(product=product, price=Decimal("5.00"))
+    session = {"cart": {str(variant.pk): 2, str(VariantFactory().pk): 1}}
+
+    with django_assert_num_queries(1):
+        cart = cart_get(session=session, with_thumbnails=False)
+
+    assert [line.thumbnail for line in cart.lines] == [None, None]
+    assert cart.lines[0].line_total == Decimal("10.00")
 
 
 def test_an_empty_cart_costs_no_query(django_assert_num_queries):

@@ -253,3 +253,15 @@ def test_cart_survives_signing_up(client):
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
     assert cart_in(client) == {str(variant.pk): 1}
+
+
+def test_adding_to_the_cart_takes_three_queries(client, django_assert_num_queries):
+    first, second = VariantFactory(stock=10), VariantFactory(stock=10)
+    client.post(reverse("cart:add"), {"variant": first.pk, "quantity": 1})
+
+    # The session, the variant (for sale, with its stock), the session saved.
+    with django_assert_num_queries(3):
+        response = client.post(reverse("cart:add"), {"variant": second.pk, "quantity": 2})
+
+    assert response.status_code == 302
+    assert cart_in(client) == {str(first.pk): 1, str(second.pk): 2}

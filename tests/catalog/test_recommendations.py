@@ -290,6 +290,21 @@ def test_recently_viewed_costs_no_query_per_product(client):
     assert len(six_viewed) == len(one_viewed)
 
 
+def test_a_shopper_views_a_cached_product_page_in_three_queries(client, django_assert_num_queries):
+    tea = CategoryFactory()
+    sencha, matcha = product("Sencha", category=tea), product("Matcha", category=tea)
+    with_session(client)
+    for item in (sencha, matcha, sencha):
+        client.get(item.get_absolute_url())
+
+    # The catalogue revision, the session, and the session saved with the new list.
+    with django_assert_num_queries(3):
+        html = client.get(matcha.get_absolute_url()).content.decode()
+
+    assert names(section(html, "recently-viewed-heading")) == ["Sencha"]
+    assert client.session[RECENTLY_VIEWED_SESSION_KEY] == [matcha.pk, sencha.pk]
+
+
 def test_recently_viewed_leaves_out_products_hidden_since(client, django_capture_on_commit_callbacks):
     tea = CategoryFactory()
     sencha, matcha, oolong = (product(name, category=tea) for name in ("Sencha", "Matcha", "Oolong"))

@@ -1,8 +1,10 @@
+import re
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 
 from orders.models import Order
@@ -224,3 +226,81 @@ def test_back_and_resubmit_shows_the_placed_order_and_keeps_a_new_cart(client):
     assert Order.objects.count() == 1
     assert client.session["cart"] == {str(later.pk): 1}
     assert next_token != token
+
+
+def test_showing_the_checkout_page_takes_four_queries_and_writes_no_session(
+    client, django_assert_num_queries
+):
+    standard_shipping()
+    fill_cart(client, VariantFactory())
+    first = client.get(reverse("orders:checkout")).context["form"].token_for_render
+
+    with django_assert_num_queries(4) as captured:
+        response = client.get(reverse("orders:checkout"))
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert response.status_code == 200
+    assert response.context["form"].token_for_render == first
+    assert not [sql for sql in statements if "django_session" in sql and not sql.startswith("SELECT")]
+
+
+def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_num_queries):
+    shipping = standard_shipping()
+    variant = VariantFactory(stock=5)
+    fill_cart(client, variant, 1)
+    token = client.get(reverse("orders:checkout")).context["form"].token_for_render
+
+    # Session, cart, shipping methods; the order's transaction (savepoint, stock, snapshot,
+    # order, lines, event, both emails, their two tasks, release); the session saved.
+    with django_assert_num_queries(14):
+        response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+
+    assert response["Location"] == Order.objects.get().get_access_url()
+
+
+def test_a_signed_in_customers_details_never_reach_a_guests_checkout_page(client):
+    user = UserFactory(email="ann@example.com")
+    OrderFactory(user=user, city="Suzhou", address_line1="1 Canal Street", phone="13900000000")
+    client.force_login(user)
+    fill_cart(client, VariantFactory())
+    guest = Client()
+    fill_cart(guest, VariantFactory())
+    guest.get(reverse("orders:checkout"))
+
+    customers_page = client.get(reverse("orders:checkout")).content.decode()
+    guests_page = guest.get(reverse("orders:checkout")).content.decode()
+
+    assert "1 Canal Street" in customers_page
+    assert "1 Canal Street" not in guests_page
+    assert "ann@example.com" not in guests_page
+
+
+def test_the_checkout_page_shows_todays_shipping_prices_and_the_shoppers_language(client):
+    shipping = standard_shipping()
+    fill_cart(client, VariantFactory(price=Decimal("10.00")))
+    client.get(reverse("orders:checkout"))
+    shipping.price = Decimal("15.00")
+    shipping.save()
+
+    english = client.get(reverse("orders:checkout")).content.decode()
+    chinese = client.get(reverse("orders:checkout"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Standard: ¥15.00" in english
+    assert "Standard: ¥12.00" not in english
+    assert "姓名" in chinese
+    assert "Full name" not in chinese
+
+
+def test_each_guest_gets_a_token_of_their_own_from_the_cached_form(client):
+    standard_shipping()
+    fill_cart(client, VariantFactory())
+    guest = Client()
+    fill_cart(guest, VariantFactory())
+
+    mine = client.get(reverse("orders:checkout")).content.decode()
+    theirs = guest.get(reverse("orders:checkout")).content.decode()
+
+    my_token = re.search(r'name="checkout_token" value="([^"]+)"', mine).group(1)
+    their_token = re.search(r'name="checkout_token" value="([^"]+)"', theirs).group(1)
+    assert my_token != their_token
+    assert mine.count('name="checkout_token"') == theirs.count('name="checkout_token"') == 1

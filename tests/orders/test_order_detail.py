@@ -135,3 +135,19 @@ def test_order_page_query_count_does_not_grow_with_lines(client, django_assert_m
         response = client.get(order.get_access_url())
 
     assert response.content.decode().count("SKU-") >= 6
+
+
+def test_a_guest_reads_the_order_page_in_a_few_queries(client, django_assert_max_num_queries):
+    order = OrderFactory()
+    OrderLineFactory(order=order, variant=VariantFactory())
+    client.get(order.get_access_url())
+
+    # The order, its lines and the catalogue revision (for the menu); the
+    # session only when the visitor has one; the online payments block its own.
+    with django_assert_max_num_queries(5) as captured:
+        response = client.get(order.get_access_url())
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert response.status_code == 200
+    assert sum('FROM "orders_order"' in sql for sql in statements) == 1
+    assert sum('FROM "orders_orderline"' in sql for sql in statements) == 1

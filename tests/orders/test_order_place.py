@@ -2,7 +2,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import DataError
+from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from catalog.models import CatalogRevision
@@ -231,3 +232,64 @@ def test_emails_are_enqueued_in_the_order_transaction_so_a_rollback_drops_them_t
     assert Order.objects.count() == 0
     assert OutboundEmail.objects.count() == 0
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_one_line_order_takes_ten_statements(django_assert_num_queries):
+    variant = VariantFactory(stock=5)
+    cart = cart_with((variant, 1))
+    checkout = checkout_data()
+
+    # Savepoint (the transaction in tests), stock, snapshot, order, lines, event,
+    # both emails in one insert, their two tasks, release.
+    with django_assert_num_queries(10):
+        order = order_place(cart=cart, checkout=checkout, token=uuid.uuid4())
+
+    assert order.placed_now
+    assert order.grand_total == Decimal("31.99")
+
+
+def test_each_more_line_costs_one_stock_update():
+    variants = [VariantFactory(stock=5) for _ in range(3)]
+    checkout = checkout_data()
+
+    with CaptureQueriesContext(connection) as one_line:
+        order_place(cart=cart_with((variants[0], 1)), checkout=checkout, token=uuid.uuid4())
+    with CaptureQueriesContext(connection) as two_lines:
+        order_place(cart=cart_with((variants[1], 1), (variants[2], 1)), checkout=checkout, token=uuid.uuid4())
+
+    assert len(two_lines) == len(one_line) + 1
+
+
+def test_a_repeated_token_returns_the_order_even_when_the_cart_is_now_short():
+    variant = VariantFactory(stock=2)
+    token = uuid.uuid4()
+    first = order_place(cart=cart_with((variant, 2)), checkout=checkout_data(), token=token)
+
+    again = order_place(cart=cart_with((variant, 2)), checkout=checkout_data(), token=token)
+
+    variant.refresh_from_db()
+    assert again.pk == first.pk
+    assert not again.placed_now
+    assert variant.stock == 0
+    assert Order.objects.count() == 1
+
+
+def test_an_order_number_taken_already_is_replaced_by_another(monkeypatch):
+    taken = order_place(cart=cart_with((VariantFactory(), 1)), checkout=checkout_data(), token=uuid.uuid4())
+    variant = VariantFactory(stock=5)
+    # The random source stands in: first the number already taken, then a fresh one.
+    numbers = iter([taken.number, "MPFRESH234"])
+    monkeypatch.setattr("orders.services.order_number_generate", lambda: next(numbers))
+
+    order = order_place(cart=cart_with((variant, 1)), checkout=checkout_data(), token=uuid.uuid4())
+
+    variant.refresh_from_db()
+    assert order.number == "MPFRESH234"
+    assert variant.stock == 4
+    assert Order.objects.count() == 2
+    assert OrderLine.objects.filter(order=order).count() == 1
+
+
+def test_an_order_is_placed_in_one_durable_transaction():
+    with pytest.raises(RuntimeError), transaction.atomic(durable=True):
+        order_place(cart=cart_with((VariantFactory(), 1)), checkout=checkout_data(), token=uuid.uuid4())
