@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from catalog.demo import demo_catalog_seed
 from orders.models import Order, OutboundEmail
+from tests.e2e.helpers import checkout_as_guest
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -46,22 +47,6 @@ def _catalogue() -> None:
     VariantFactory(product=wanted, sku="TEA-DW-100", price=Decimal("68.00"), stock=10)
     other = ProductFactory(name="Jasmine Pearls", category=tea, is_featured=True)
     VariantFactory(product=other, price=Decimal("88.00"), stock=20)
-
-
-def _checkout(page) -> None:
-    fields = {
-        "email": "lena@example.com",
-        "full_name": "Lena Hoffmann",
-        "phone": "138 0013 8000",
-        "province": "Zhejiang",
-        "city": "Hangzhou",
-        "postal_code": "310000",
-        "address_line1": "18 West Lake Road",
-    }
-    for name, value in fields.items():
-        page.locator(f"#id_{name}").fill(value)
-    page.get_by_label("Bank transfer").check()
-    page.get_by_role("button", name="Place order").click()
 
 
 def _save_storefront_screenshot(page, settings) -> None:
@@ -109,7 +94,7 @@ def test_a_guest_buys_two_and_staff_mark_it_paid_and_ship_it(page, live_server, 
 
     # Checkout: the confirmation page shows the order number.
     page.get_by_role("link", name="Check out").click()
-    _checkout(page)
+    checkout_as_guest(page, payment_method="Bank transfer")
     expect(page).to_have_url(re.compile(r"/orders/MP[A-Z0-9]+/\?token="))
     order = Order.objects.get()
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, OutboundEmail
 from payments.models import Payment, PaymentEvent
+from tests.e2e.helpers import checkout_as_guest
 from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
 from tests.helpers import run_tasks
 from tests.payments.stripe_standin import StripeStandin
@@ -27,22 +28,6 @@ def stripe_gateway(settings, live_server):
         yield standin
 
 
-def _checkout(page) -> None:
-    fields = {
-        "email": "lena@example.com",
-        "full_name": "Lena Hoffmann",
-        "phone": "138 0013 8000",
-        "province": "Zhejiang",
-        "city": "Hangzhou",
-        "postal_code": "310000",
-        "address_line1": "18 West Lake Road",
-    }
-    for name, value in fields.items():
-        page.locator(f"#id_{name}").fill(value)
-    page.get_by_label("Card (Stripe)").check()
-    page.get_by_role("button", name="Place order").click()
-
-
 def test_a_guest_pays_by_card_on_stripe_checkout_and_the_webhook_marks_the_order_paid(page, stripe_gateway):
     ShippingMethodFactory(code="standard", name="Standard", price=Decimal("12.00"), free_above=None)
     product = ProductFactory(name="Dragon Well Green Tea", slug="dragon-well")
@@ -54,7 +39,7 @@ def test_a_guest_pays_by_card_on_stripe_checkout_and_the_webhook_marks_the_order
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile(r"/cart/$"))
     page.get_by_role("link", name="Check out").click()
-    _checkout(page)
+    checkout_as_guest(page, payment_method="Card (Stripe)")
 
     # Stripe's hosted page (the stand-in) asks for the exact total.
     expect(page).to_have_url(re.compile(rf"^{re.escape(stripe_gateway.base_url)}/pay/cs_test_\w+$"))

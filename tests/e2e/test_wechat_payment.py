@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, OutboundEmail
 from payments.models import Payment, PaymentEvent
+from tests.e2e.helpers import checkout_as_guest
 from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
 from tests.helpers import run_tasks
 from tests.payments.wechat_standin import WeChatPayStandIn
@@ -31,22 +32,6 @@ def wechat(settings, monkeypatch, live_server):
         yield standin
 
 
-def _checkout(page) -> None:
-    fields = {
-        "email": "lena@example.com",
-        "full_name": "Lena Hoffmann",
-        "phone": "138 0013 8000",
-        "province": "Zhejiang",
-        "city": "Hangzhou",
-        "postal_code": "310000",
-        "address_line1": "18 West Lake Road",
-    }
-    for name, value in fields.items():
-        page.locator(f"#id_{name}").fill(value)
-    page.get_by_label("WeChat Pay").check()
-    page.get_by_role("button", name="Place order").click()
-
-
 def test_a_guest_scans_the_qr_code_pays_and_the_shop_page_moves_on_to_paid(page, wechat, live_server):
     ShippingMethodFactory(code="standard", name="Standard", price=Decimal("12.00"), free_above=None)
     product = ProductFactory(name="Dragon Well Green Tea", slug="dragon-well")
@@ -56,7 +41,7 @@ def test_a_guest_scans_the_qr_code_pays_and_the_shop_page_moves_on_to_paid(page,
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile(r"/cart/$"))
     page.get_by_role("link", name="Check out").click()
-    _checkout(page)
+    checkout_as_guest(page, payment_method="WeChat Pay")
 
     # The shop's own page shows the QR code of the Native payment and refreshes itself.
     order = Order.objects.get()
