@@ -279,7 +279,7 @@ def test_an_order_number_taken_already_is_replaced_by_another(monkeypatch):
     variant = VariantFactory(stock=5)
     # The random source stands in: first the number already taken, then a fresh one.
     numbers = iter([taken.number, "MPFRESH234"])
-    monkeypatch.setattr("orders.services.order_number_generate", lambda: next(numbers))
+    monkeypatch.setattr("orders.services.placing.order_number_generate", lambda: next(numbers))
 
     order = order_place(cart=cart_with((variant, 1)), checkout=checkout_data(), token=uuid.uuid4())
 

@@ -1,0 +1,39 @@
+"""Every write path of orders: placing one and moving it through its states.
+
+Locking, in one place:
+- Stock is taken and returned with conditional updates, one variant at a time
+  in ascending id order (S1, S2), so concurrent checkouts queue, never deadlock.
+- A state change locks its order row (SELECT ... FOR UPDATE) and re-checks the
+  state under the lock; the cancel job skips rows another machine holds.
+- Emails are tasks enqueued in the same transaction (T4): the queue is in
+  PostgreSQL, so a task exists exactly when the change it reports does.
+
+The write paths live in ``placing`` (checkout tokens, ``order_place``),
+``transitions`` (paid, shipped, delivered, refunded), ``cancelling`` (cancel,
+the unpaid-order job) and ``records`` (events, log lines, emails); import
+them from here.
+"""
+
+from orders.services.cancelling import order_cancel, order_cancel_expired
+from orders.services.placing import CheckoutData, checkout_token_forget, checkout_token_issue, order_place
+from orders.services.transitions import (
+    order_mark_delivered,
+    order_mark_paid,
+    order_partial_refund_record,
+    order_refund,
+    order_ship,
+)
+
+__all__ = [
+    "CheckoutData",
+    "checkout_token_forget",
+    "checkout_token_issue",
+    "order_cancel",
+    "order_cancel_expired",
+    "order_mark_delivered",
+    "order_mark_paid",
+    "order_partial_refund_record",
+    "order_place",
+    "order_refund",
+    "order_ship",
+]

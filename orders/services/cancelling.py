@@ -1,0 +1,123 @@
+"""Cancelling orders, by staff or for want of payment, with their stock returned exactly once."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Variant
+from catalog.recommendations import back_in_stock_requests_notify
+from catalog.services import catalog_mark_changed
+from orders.exceptions import InvalidTransition
+from orders.models import Order, OrderEvent, OutboundEmail
+from orders.payments import payment_codes_shipping_unpaid
+from orders.selectors import order_paid_online
+from orders.services.records import order_change_save, order_event_record, order_lock
+from payments.tasks import refund_cancelled_order
+
+
+def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
+    """Return the order's units to stock, variants in ascending id order (S2)."""
+    quantities: dict[int, int] = defaultdict(int)
+    skus: list[str] = []
+    for line in order.lines.all():
+        if line.variant_id is not None:
+            quantities[line.variant_id] += line.quantity
+            skus.append(f"{line.sku} x{line.quantity}")
+    for variant_id in sorted(quantities):
+        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
+    if quantities:
+        order_event_record(
+            order=order,
+            kind=OrderEvent.Kind.RESTOCKED,
+            from_state="",
+            to_state="",
+            actor=actor,
+            note=", ".join(skus),
+        )
+        catalog_mark_changed()
+        # The stock came back through update(), past the catalogue's signals:
+        # shoppers waiting for a variant that was sold out get their one email,
+        # enqueued in this transaction (T4).
+        back_in_stock_requests_notify(variant_ids=sorted(quantities))
+
+
+def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: str) -> Order:
+    """Cancel an order whose row the caller holds locked; restocks exactly once."""
+    if order.is_cancelled:
+        raise InvalidTransition(_("This order is already cancelled."))
+    if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
+        raise InvalidTransition(_("A shipped order cannot be cancelled."))
+    from_state = order.display_status
+    order.cancelled_at = timezone.now()
+    order_change_save(
+        order=order,
+        fields=["cancelled_at"],
+        kind=OrderEvent.Kind.CANCELLED,
+        from_state=from_state,
+        to_state="cancelled",
+        actor=actor,
+        note=note,
+        email=OutboundEmail.Kind.CANCELLED,
+    )
+    _order_restock(order=order, actor=actor)
+    if order.payment_status == Order.PaymentStatus.PAID and order_paid_online(order=order):
+        # The money goes back through the gateway, by a task: never inside this transaction (T3).
+        refund_cancelled_order.enqueue(order_id=order.pk)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Cancel an unshipped order and return its stock, exactly once.
+
+    Locks the order row, so two concurrent cancels restock once: the second
+    sees the first's cancellation and raises InvalidTransition.
+    """
+    return _order_cancel_locked(order=order_lock(order), actor=actor, note=note)
+
+
+def _expired_unpaid_q(cutoff) -> Q:
+    return Q(
+        payment_status=Order.PaymentStatus.UNPAID,
+        fulfilment_status=Order.FulfilmentStatus.UNFULFILLED,
+        cancelled_at__isnull=True,
+        created_at__lt=cutoff,
+    ) & ~Q(payment_method__in=payment_codes_shipping_unpaid())
+
+
+@transaction.atomic(durable=True)
+def _order_cancel_if_expired(*, order_id: int, cutoff) -> str | None:
+    # SKIP LOCKED: an order another machine is cancelling (or staff are
+    # editing) is left to it; the state is re-checked under our lock.
+    order = (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(_expired_unpaid_q(cutoff), pk=order_id)
+        .first()
+    )
+    if order is None:
+        return None
+    _order_cancel_locked(order=order, actor=None, note=_("Payment was not received in time."))
+    return order.number
+
+
+def order_cancel_expired(*, older_than: timedelta) -> list[str]:
+    """Cancel unpaid, unfulfilled orders (not cash on delivery) placed more than ``older_than`` ago.
+
+    Safe to run every minute on several machines at once: one transaction per
+    order, each order locked with SKIP LOCKED and re-checked. Must not run
+    inside a transaction. Returns the cancelled order numbers.
+    """
+    cutoff = timezone.now() - older_than
+    candidates = list(
+        Order.objects.filter(_expired_unpaid_q(cutoff)).order_by("id").values_list("pk", flat=True)
+    )
+    cancelled = []
+    for order_id in candidates:
+        if (number := _order_cancel_if_expired(order_id=order_id, cutoff=cutoff)) is not None:
+            cancelled.append(number)
+    return cancelled

@@ -1,0 +1,221 @@
+"""Placing an order: the checkout's idempotency token and the one transaction that takes the stock."""
+
+import uuid
+from collections.abc import MutableMapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.crypto import salted_hmac
+
+from cart.exceptions import CartEmpty, OutOfStock
+from cart.selectors import Cart
+from catalog.models import LOW_STOCK_THRESHOLD, Variant
+from catalog.services import catalog_mark_changed
+from orders.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboundEmail,
+    ShippingMethod,
+    access_token_generate,
+    order_number_generate,
+)
+from orders.services.records import order_emails_enqueue, order_event_log
+from shop.money import line_total
+
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CheckoutData:
+    """The shopper's validated checkout details (built by CheckoutForm)."""
+
+    email: str
+    full_name: str
+    phone: str
+    country: str
+    province: str
+    city: str
+    postal_code: str
+    address_line1: str
+    address_line2: str
+    note: str
+    shipping_method: ShippingMethod
+    payment_method: str
+    user: AbstractBaseUser | None = None
+    language: str = settings.LANGUAGE_CODE
+
+    def as_order_fields(self) -> dict:
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        values["shipping_method_name"] = self.shipping_method.name
+        values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
+        return values
+
+
+CHECKOUT_TOKEN_SESSION_KEY = "checkout_token"
+# How many orders this session has placed: with the session key, it names the next token.
+CHECKOUT_PLACED_SESSION_KEY = "checkout_placed"
+
+
+def _checkout_placed_count(session: MutableMapping[str, Any]) -> int:
+    count = session.get(CHECKOUT_PLACED_SESSION_KEY, 0)
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 0
+
+
+def _checkout_token_derive(*, session_key: str, placed: int) -> uuid.UUID:
+    digest = salted_hmac("orders.checkout_token", f"{session_key}:{placed}", algorithm="sha256").digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
+
+
+def checkout_token_issue(*, session: MutableMapping[str, Any]) -> uuid.UUID:
+    """The idempotency token for this session's next order, the same until an order is placed with it.
+
+    Every checkout page of the session (two tabs, a reload, the back button)
+    carries the same token until an order is placed with it, so all their
+    submits make one order (S3). It is derived from the session key and the
+    number of orders the session has placed (an HMAC under SECRET_KEY), so
+    showing the checkout page writes nothing; only a session without a key
+    yet stores a random token.
+    """
+    try:
+        return uuid.UUID(str(session[CHECKOUT_TOKEN_SESSION_KEY]))
+    except (KeyError, ValueError):
+        pass
+    if session_key := getattr(session, "session_key", None):
+        return _checkout_token_derive(session_key=session_key, placed=_checkout_placed_count(session))
+    token = uuid.uuid4()
+    session[CHECKOUT_TOKEN_SESSION_KEY] = str(token)
+    return token
+
+
+def checkout_token_forget(*, session: MutableMapping[str, Any], token: uuid.UUID) -> None:
+    """Retire the session's token once its order exists; the next checkout gets a new one."""
+    if session.get(CHECKOUT_TOKEN_SESSION_KEY) == str(token):
+        del session[CHECKOUT_TOKEN_SESSION_KEY]
+    session_key = getattr(session, "session_key", None)
+    placed = _checkout_placed_count(session)
+    if session_key and token == _checkout_token_derive(session_key=session_key, placed=placed):
+        session[CHECKOUT_PLACED_SESSION_KEY] = placed + 1
+
+
+def _out_of_stock(*, variant_id: int, cart: Cart) -> OutOfStock:
+    row = Variant.objects.filter(pk=variant_id).values("stock", "is_active", "product__is_active").first()
+    available = row["stock"] if row and row["is_active"] and row["product__is_active"] else 0
+    line = cart.line_for(variant_id)
+    return OutOfStock(
+        variant_id=variant_id,
+        available=available,
+        name=str(line.variant) if line else "",
+        in_cart=line.quantity if line else 0,
+    )
+
+
+def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Order:
+    """Turn the cart into an order and take the stock, in one transaction.
+
+    Idempotent per checkout token: a repeated or concurrent call returns the
+    first order. Takes stock with conditional updates in ascending variant id
+    order. Raises CartEmpty or OutOfStock (naming the variant and how many are
+    left); on either, nothing is written. Enqueues the confirmation email and
+    the staff notice in the same transaction. The returned order's
+    ``placed_now`` is True only for the call that created it (so only that
+    request empties the cart). Must not run inside a transaction.
+    """
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        number = order_number_generate()
+        try:
+            if cart.is_empty:
+                raise CartEmpty()
+            return _order_place_once(cart=cart, checkout=checkout, token=token, number=number)
+        except (CartEmpty, OutOfStock, IntegrityError) as error:
+            # Everything was rolled back. The token's order may exist: a repeated
+            # submit (its cart now empty or short), or a concurrent one that
+            # committed first, whose token made our insert fail (S3).
+            if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
+                return existing
+            if not isinstance(error, IntegrityError) or not Order.objects.filter(number=number).exists():
+                raise
+            # The random order number collided with another order's: try another.
+    raise IntegrityError("Could not allocate a unique order number.")
+
+
+@transaction.atomic(durable=True)
+def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, number: str) -> Order:
+    """order_place's one transaction; an IntegrityError rolls it back whole, stock included."""
+    quantities = {line.variant_id: line.quantity for line in cart.lines}
+    # Variants in id order, so concurrent checkouts lock rows in the same
+    # order and queue instead of deadlocking (S2).
+    for variant_id in sorted(quantities):
+        taken = Variant.objects.filter(
+            pk=variant_id, is_active=True, stock__gte=quantities[variant_id]
+        ).update(stock=F("stock") - quantities[variant_id])
+        if not taken:
+            raise _out_of_stock(variant_id=variant_id, cart=cart)  # rolls back everything
+
+    # The rows are locked by our updates now: read them for the snapshot.
+    variants = Variant.objects.select_related("product").in_bulk(sorted(quantities))
+    lines = []
+    for variant_id in sorted(quantities):
+        variant = variants[variant_id]
+        if not variant.product.is_active:
+            raise OutOfStock(
+                variant_id=variant_id, available=0, name=str(variant), in_cart=quantities[variant_id]
+            )
+        lines.append(
+            OrderLine(
+                variant=variant,
+                product_name=variant.product.name,
+                sku=variant.sku,
+                options_label=variant.options_label,
+                unit_price=variant.price,
+                quantity=quantities[variant_id],
+                line_total=line_total(variant.price, quantities[variant_id]),
+            )
+        )
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    shipping_total = checkout.shipping_method.price_for(subtotal)
+
+    # The order row, totals included, comes after the stock: a concurrent submit
+    # of the same token waits here for the first to commit, then fails on the
+    # unique token and rolls back whole (order_place then returns the first).
+    order = Order.objects.create(
+        number=number,
+        checkout_token=token,
+        access_token=access_token_generate(),
+        subtotal=subtotal,
+        shipping_total=shipping_total,
+        grand_total=subtotal + shipping_total,
+        **checkout.as_order_fields(),
+    )
+    order.placed_now = True
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        to_state=order.display_status,
+        actor=order.user,
+        note=", ".join(f"{line.sku} x{line.quantity}" for line in lines),
+    )
+    order_event_log(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        from_state="",
+        to_state=order.display_status,
+        actor_id=order.user_id,
+    )
+    if any(variant.stock <= LOW_STOCK_THRESHOLD for variant in variants.values()):
+        # Stock moved through update(), past the catalogue's signals: cached
+        # product pages must learn "only N left" / "sold out" (after commit).
+        catalog_mark_changed()
+    order_emails_enqueue(
+        order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
+    )
+    return order

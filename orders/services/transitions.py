@@ -1,0 +1,167 @@
+"""Moving a placed order through its states: paid, shipped, delivered, refunded.
+
+Each locks the order row (SELECT ... FOR UPDATE), re-checks the state under
+the lock and refuses transitions that make no sense with InvalidTransition.
+Cancelling, which also returns stock, lives in ``orders.services.cancelling``.
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orders.exceptions import InvalidTransition
+from orders.models import Order, OrderEvent, OutboundEmail
+from orders.payments import payment_provider_get
+from orders.selectors import order_paid_online
+from orders.services.records import order_change_save, order_event_record, order_lock
+from shop.money import format_money
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record the payment. Locks the order row; raises InvalidTransition unless it is unpaid and open.
+
+    May run inside the caller's transaction (payments.services applies a gateway's
+    notification while holding the payment row).
+    """
+    order = order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("A cancelled order cannot be marked as paid."))
+    if order.payment_status != Order.PaymentStatus.UNPAID:
+        raise InvalidTransition(_("This order has already been paid."))
+    order.payment_status = Order.PaymentStatus.PAID
+    order_change_save(
+        order=order,
+        fields=["payment_status"],
+        kind=OrderEvent.Kind.PAID,
+        from_state="unpaid",
+        to_state="paid",
+        actor=actor,
+        note=note,
+        email=OutboundEmail.Kind.PAID,
+    )
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_ship(
+    *,
+    order: Order,
+    carrier: str,
+    tracking_number: str,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+) -> Order:
+    """Hand the parcel to a carrier. Locks the order row.
+
+    Raises InvalidTransition for a cancelled, refunded or already shipped
+    order, for a missing carrier or tracking number, and for an unpaid order
+    unless its payment method ships unpaid (cash on delivery).
+    """
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise InvalidTransition(_("Enter the carrier and the tracking number."))
+    order = order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("A cancelled order cannot be shipped."))
+    if order.payment_status == Order.PaymentStatus.REFUNDED:
+        raise InvalidTransition(_("A refunded order cannot be shipped."))
+    if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
+        raise InvalidTransition(_("This order has already been shipped."))
+    provider = payment_provider_get(order.payment_method)
+    ships_unpaid = provider is not None and provider.ships_unpaid
+    if order.payment_status != Order.PaymentStatus.PAID and not ships_unpaid:
+        raise InvalidTransition(_("This order must be paid before it is shipped."))
+    order.fulfilment_status = Order.FulfilmentStatus.SHIPPED
+    order.carrier, order.tracking_number = carrier[:100], tracking_number[:100]
+    order_change_save(
+        order=order,
+        fields=["fulfilment_status", "carrier", "tracking_number"],
+        kind=OrderEvent.Kind.SHIPPED,
+        from_state="unfulfilled",
+        to_state="shipped",
+        actor=actor,
+        note=note or f"{order.carrier} {order.tracking_number}",
+        email=OutboundEmail.Kind.SHIPPED,
+    )
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_mark_delivered(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record delivery of a shipped order. Locks the order row; raises InvalidTransition otherwise."""
+    order = order_lock(order)
+    if order.is_cancelled or order.fulfilment_status != Order.FulfilmentStatus.SHIPPED:
+        raise InvalidTransition(_("Only a shipped order can be marked as delivered."))
+    order.fulfilment_status = Order.FulfilmentStatus.DELIVERED
+    order_change_save(
+        order=order,
+        fields=["fulfilment_status"],
+        kind=OrderEvent.Kind.DELIVERED,
+        from_state="shipped",
+        to_state="delivered",
+        actor=actor,
+        note=note,
+    )
+    return order
+
+
+@transaction.atomic
+def order_refund(
+    *, order: Order, actor: AbstractBaseUser | None = None, note: str = "", through_gateway: bool = False
+) -> Order:
+    """Record a refund of a paid order. Locks the order row; raises InvalidTransition unless paid.
+
+    A refund does not return stock: cancel the order (before shipping) for that.
+    An order paid through a gateway is refunded by payments.services.payment_refund,
+    which calls this with ``through_gateway=True`` once the gateway has sent the
+    whole payment back (inside its transaction).
+    """
+    order = _paid_order_lock(order)
+    if not through_gateway and order_paid_online(order=order):
+        raise InvalidTransition(
+            _("This order was paid online: refund it from its payment, so the gateway sends the money back.")
+        )
+    order.payment_status = Order.PaymentStatus.REFUNDED
+    order_change_save(
+        order=order,
+        fields=["payment_status"],
+        kind=OrderEvent.Kind.REFUNDED,
+        from_state="paid",
+        to_state="refunded",
+        actor=actor,
+        note=note,
+        email=OutboundEmail.Kind.REFUNDED,
+    )
+    return order
+
+
+@transaction.atomic
+def order_partial_refund_record(
+    *, order: Order, amount: Decimal, actor: AbstractBaseUser | None = None, note: str = ""
+) -> Order:
+    """Record that part of a paid order's money was sent back; the order stays paid.
+
+    Locks the order row; raises InvalidTransition unless the order is paid. Used by
+    payments.services when a gateway confirms a partial refund.
+    """
+    order = _paid_order_lock(order)
+    order_event_record(
+        order=order,
+        kind=OrderEvent.Kind.REFUNDED,
+        from_state="paid",
+        to_state="paid",
+        actor=actor,
+        note=note or _("Partial refund of %(amount)s.") % {"amount": format_money(amount)},
+    )
+    return order
+
+
+def _paid_order_lock(order: Order) -> Order:
+    """The order's row, locked, when it is paid (what every refund needs); InvalidTransition otherwise."""
+    order = order_lock(order)
+    if order.payment_status != Order.PaymentStatus.PAID:
+        raise InvalidTransition(_("Only a paid order can be refunded."))
+    return order
