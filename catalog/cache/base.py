@@ -1,0 +1,212 @@
+"""The machinery of the storefront's page cache: keys, holes, and the small helpers pages share.
+
+Every key starts with the catalogue revision, which ``catalog_mark_changed``
+bumps after each committed catalogue change, so a price or stock edit shows at
+once in every web process; the cache itself is never needed for correctness.
+
+A whole page is cached with *holes* where per-request parts go: the CSRF
+token, the language switch's ``next`` path, the header's account and cart
+links and any flash messages. Each request fills the holes afresh, so no
+token, cart or account detail is ever stored, while a warm page costs one
+query (the revision) and one small template (the header links).
+
+Product pages have two more holes: the shopper's recently viewed products
+(kept in the session) and the signed-in shopper's address in the
+back-in-stock form. Their "also bought" recommendations are part of the
+cached page: recomputing them bumps the revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import get_language
+
+from catalog.models import Product, ProductImage
+from catalog.selectors import (
+    CategoryTree,
+    catalog_revision,
+    category_tree_get,
+)
+
+META_DESCRIPTION_LENGTH = 160
+# Cached in place of a page a shopper may not see, so probing slugs stays cheap.
+MISSING = "missing"
+_UNSET = object()
+
+# A page builder returns the template and its context, or None for a hidden page.
+PageBuild = Callable[[], tuple[str, dict] | None]
+
+
+def request_revision(request: HttpRequest) -> int | None:
+    """The catalogue revision, read at most once per request (memoized on it)."""
+    revision = getattr(request, "_catalog_revision", _UNSET)
+    if revision is _UNSET:
+        revision = catalog_revision()
+        request._catalog_revision = revision
+    return revision
+
+
+def cache_key(request: HttpRequest, kind: str, *parts: Any, per_language: bool = True) -> str | None:
+    """A cache key under the current revision; ``None`` (do not cache) without a revision."""
+    revision = request_revision(request)
+    if revision is None:
+        return None
+    language = get_language() if per_language else "-"
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"catalog:{revision}:{language}:{kind}:{digest}"
+
+
+def cache_get_or_build(key: str | None, build: Callable[[], Any]) -> Any:
+    if key is None:
+        return build()
+    store = caches["default"]
+    value = store.get(key)
+    if value is None:
+        value = build()
+        store.set(key, value, settings.CATALOG_CACHE_SECONDS)
+    return value
+
+
+def category_tree(request: HttpRequest) -> CategoryTree:
+    """The category tree of the current revision (cached; memoized on the request)."""
+    tree = getattr(request, "_catalog_tree", None)
+    if tree is None:
+        tree = cache_get_or_build(cache_key(request, "tree", per_language=False), category_tree_get)
+        request._catalog_tree = tree
+    return tree
+
+
+def category_nav_get(*, request: HttpRequest) -> list[dict]:
+    """Top-level categories for the site navigation: name, slug and url of each."""
+    return _nav(category_tree(request))
+
+
+def _nav(tree: CategoryTree) -> list[dict]:
+    return [{"name": node["name"], "slug": node["slug"], "url": node["url"]} for node in tree.children(None)]
+
+
+# Whole pages with holes -------------------------------------------------------------------------
+
+
+@cache
+def page_holes() -> dict[str, str]:
+    # Derived from SECRET_KEY, so catalogue text cannot forge a hole by accident or on purpose.
+    digest = salted_hmac("catalog.cache.holes", "page holes").hexdigest()[:24]
+    return {name: f"hole{name}{digest}" for name in ("csrf", "next", "links", "messages", "recent", "email")}
+
+
+def layout_context(tree: CategoryTree) -> dict:
+    """What base.html needs, with holes for everything that belongs to one request."""
+    holes = page_holes()
+    return {
+        "SHOP_NAME": settings.SHOP_NAME,
+        "SHOP_CURRENCY": settings.SHOP_CURRENCY,
+        "nav_categories": _nav(tree),
+        "csrf_token": holes["csrf"],
+        "language_next": holes["next"],
+        "header_links_hole": mark_safe(holes["links"]),
+        "messages_hole": mark_safe(holes["messages"]),
+    }
+
+
+def holes_fill(html: str, request: HttpRequest) -> str:
+    holes = page_holes()
+    messages = get_messages(request)
+    messages_html = (
+        render_to_string("catalog/_site_messages.html", {"messages": messages}) if len(messages) else ""
+    )
+    # Links first: they may hold a CSRF hole of their own.
+    return (
+        html.replace(holes["links"], _header_links(request))
+        .replace(holes["csrf"], get_token(request))
+        .replace(holes["next"], escape(request.get_full_path()))
+        .replace(holes["messages"], messages_html)
+    )
+
+
+def _header_links(request: HttpRequest) -> str:
+    """The header's account and cart links, rendered fresh for anyone with a session.
+
+    A visitor without a session cookie is anonymous with an empty cart, so the
+    links depend only on the language and the path; they are cached for them
+    (most first visits, crawlers and load tests). Nothing per visitor is
+    cached: a CSRF token in the links is left as a hole.
+    """
+    # Any CSRF token in the links becomes a hole, filled per request like the page's own.
+    render = partial(
+        render_to_string, "_header_links.html", {"csrf_token": page_holes()["csrf"]}, request=request
+    )
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return render()
+    path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return cache_get_or_build(f"catalog:header-links:{get_language()}:{path_digest}", render)
+
+
+def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageBuild) -> HttpResponse:
+    """Serve a cached page with its holes filled; raises ``Http404`` when ``build`` finds it hidden."""
+
+    def render() -> str:
+        page = build()
+        if page is None:
+            return MISSING
+        template_name, context = page
+        return render_to_string(template_name, context)
+
+    html = cache_get_or_build(cache_key(request, kind, *parts), render)
+    if html == MISSING:
+        raise Http404("No such page.")
+    return HttpResponse(holes_fill(html, request))
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def url_with_query(path: str, params: list[tuple[str, str]]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def page_title(title: str) -> str:
+    return f"{title} | {settings.SHOP_NAME}"
+
+
+def meta_summary(text: str) -> str:
+    return Truncator(" ".join(strip_tags(text).split())).chars(META_DESCRIPTION_LENGTH)
+
+
+def media_url(name: str | None) -> str | None:
+    if not name:
+        return None
+    return ProductImage._meta.get_field("image").storage.url(name)
+
+
+def product_card(product: Product) -> dict:
+    return {
+        "name": product.name,
+        "url": product.get_absolute_url(),
+        "from_price": product.from_price,
+        "price_varies": product.from_price != product.to_price,
+        "in_stock": product.in_stock,
+        "image_url": media_url(product.image_small or product.image_full),
+        "image_alt": product.image_alt or product.name,
+    }
+
+
+def top_category_slug(tree: CategoryTree, category_id: int) -> str:
+    ancestors = tree.ancestors(category_id)
+    return ancestors[0]["slug"] if ancestors else ""

@@ -1,0 +1,279 @@
+"""Product pages, cached whole with holes, and the product cards other pages show."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from catalog.cache.base import (
+    MISSING,
+    absolute_url,
+    cache_get_or_build,
+    cache_key,
+    category_tree,
+    holes_fill,
+    layout_context,
+    media_url,
+    meta_summary,
+    page_holes,
+    page_title,
+    product_card,
+    top_category_slug,
+)
+from catalog.models import Product, ProductImage
+from catalog.recommendations import (
+    product_list_recommended,
+    recently_viewed_ids,
+    recently_viewed_record,
+)
+from catalog.selectors import (
+    product_get_visible,
+    product_list,
+)
+
+RECOMMENDATION_COUNT = 6
+RECENTLY_VIEWED_COUNT = 6
+
+# Product page -----------------------------------------------------------------------------------
+
+
+def product_page(*, request: HttpRequest, slug: str) -> HttpResponse:
+    """A product page with its variant choice, add-to-cart form and recommendations.
+
+    Raises ``Http404`` for hidden products. Remembers the product in the
+    shopper's recently viewed list when they have a session; no session is
+    started just for that, so crawlers and cookie-less clients cost nothing.
+    """
+
+    def render() -> dict | str:
+        page = _product_build(request=request, slug=slug)
+        if page is None:
+            return MISSING
+        template_name, context = page
+        return {"html": render_to_string(template_name, context), "product_id": context["product"]["id"]}
+
+    # Cached as {"html", "product_id"} under a kind of its own, never mistaken for a bare page.
+    page = cache_get_or_build(cache_key(request, "product-page", slug), render)
+    if page == MISSING:
+        raise Http404("No such page.")
+    holes = page_holes()
+    product_id = page["product_id"]
+    html = page["html"].replace(holes["recent"], _recently_viewed_html(request, exclude_id=product_id))
+    if holes["email"] in html:
+        html = html.replace(holes["email"], escape(_account_email(request)))
+    if _has_session(request):
+        recently_viewed_record(session=request.session, product_id=product_id)
+    return HttpResponse(holes_fill(html, request))
+
+
+def _has_session(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _account_email(request: HttpRequest) -> str:
+    # Only a visitor with a session can be signed in; the rest cost no query.
+    if _has_session(request) and request.user.is_authenticated:
+        return request.user.email
+    return ""
+
+
+def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
+    """The product page's recently viewed section, rendered once per revision, language and list."""
+    if not _has_session(request):
+        return ""
+    ids = tuple(pk for pk in recently_viewed_ids(session=request.session) if pk != exclude_id)
+    if not ids:
+        return ""
+
+    def render() -> str:
+        cards = product_cards_get(request=request, product_ids=ids)[:RECENTLY_VIEWED_COUNT]
+        return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
+
+    return cache_get_or_build(cache_key(request, "recently-viewed", ids), render)
+
+
+def recently_viewed_cards_get(
+    *, request: HttpRequest, exclude_ids: Collection[int] = (), limit: int = RECENTLY_VIEWED_COUNT
+) -> list[dict]:
+    """Cards of the shopper's recently viewed products, latest first, without ``exclude_ids``.
+
+    Empty for a visitor without a session. Hidden products are left out. At
+    most one query (usually none: cards are cached per revision).
+    """
+    if not _has_session(request):
+        return []
+    ids = [pk for pk in recently_viewed_ids(session=request.session) if pk not in exclude_ids]
+    return product_cards_get(request=request, product_ids=ids)[:limit]
+
+
+def product_cards_get(*, request: HttpRequest, product_ids: Sequence[int]) -> list[dict]:
+    """Product cards of visible products in the order of ``product_ids``; hidden or unknown ids are left out.
+
+    Cards are cached per revision (the product page stores its own), so this
+    costs one query for the cards the cache misses, none when it has them all.
+    """
+    if not product_ids:
+        return []
+    store = caches["default"]
+    keys = {pk: cache_key(request, "card", pk, per_language=False) for pk in product_ids}
+    found = store.get_many([key for key in keys.values() if key is not None])
+    cards = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in product_ids if pk not in cards]
+    if missing:
+        visible = category_tree(request).visible_ids
+        fetched = {
+            product.pk: product_card(product)
+            for product in product_list(category_ids=visible).filter(pk__in=missing)
+        }
+        for pk in missing:
+            cards[pk] = fetched.get(pk, MISSING)
+        store.set_many(
+            {keys[pk]: cards[pk] for pk in missing if keys[pk] is not None}, settings.CATALOG_CACHE_SECONDS
+        )
+    return [cards[pk] for pk in product_ids if cards[pk] != MISSING]
+
+
+def recommended_cards_get(*, request: HttpRequest, product_ids: Collection[int], limit: int) -> list[dict]:
+    """Cards of what to suggest next to ``product_ids`` (a cart's products): one query, never cached.
+
+    See ``catalog.recommendations.product_list_recommended`` for the order.
+    """
+    if not product_ids:
+        return []
+    visible = category_tree(request).visible_ids
+    return [
+        product_card(product)
+        for product in product_list_recommended(product_ids=product_ids, category_ids=visible, limit=limit)
+    ]
+
+
+def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | None:
+    tree = category_tree(request)
+    try:
+        product = product_get_visible(slug=slug, category_ids=tree.visible_ids)
+    except Http404:
+        return None
+    storage = ProductImage._meta.get_field("image").storage
+    images = [
+        {
+            "url": media_url(image.thumbnail_large.name or image.image.name),
+            "full_url": storage.url(image.image.name),
+            "alt": image.alt_text or product.name,
+        }
+        for image in product.ordered_images
+        if image.image
+    ]
+    variants = [
+        {
+            "id": variant.pk,
+            "sku": variant.sku,
+            "options_label": variant.options_label,
+            "price": variant.price,
+            "stock": variant.stock,
+            "in_stock": variant.in_stock,
+            "is_low_stock": variant.is_low_stock,
+        }
+        for variant in product.active_variants
+    ]
+    prices = [variant["price"] for variant in variants]
+    in_stock_ids = [variant["id"] for variant in variants if variant["in_stock"]]
+    url = product.get_absolute_url()
+    data = {
+        "id": product.pk,
+        "name": product.name,
+        "slug": product.slug,
+        "url": url,
+        "description": product.description,
+        "breadcrumbs": tree.ancestors(product.category_id),
+        "images": images,
+        "variants": variants,
+        "from_price": min(prices),
+        "price_varies": min(prices) != max(prices),
+        "in_stock": bool(in_stock_ids),
+        "default_variant_id": in_stock_ids[0] if in_stock_ids else None,
+        "title": page_title(product.name),
+        "meta_description": meta_summary(product.description)
+        or gettext("Buy %(product)s at %(shop)s.") % {"product": product.name, "shop": settings.SHOP_NAME},
+        "canonical": absolute_url(url),
+    }
+    data["structured_data"] = _product_structured_data(data)
+    data["sold_out_variants"] = [variant for variant in variants if not variant["in_stock"]]
+    data["back_in_stock_url"] = reverse("catalog:back_in_stock_request", kwargs={"slug": product.slug})
+    _own_card_store(request, product, data)
+    recommended = list(
+        product_list_recommended(
+            product_ids=[product.pk], category_ids=tree.visible_ids, limit=RECOMMENDATION_COUNT
+        )
+    )
+    holes = page_holes()
+    context = {
+        "product": data,
+        "current_category_slug": top_category_slug(tree, product.category_id),
+        "recommendations": [product_card(item) for item in recommended],
+        "recommendations_also_bought": any(
+            item.pin_position is not None or item.also_bought_score is not None for item in recommended
+        ),
+        "category_name": tree.node(product.category_id)["name"],
+        "recently_viewed_hole": mark_safe(holes["recent"]),
+        "account_email_hole": holes["email"],
+    }
+    return "catalog/product_detail.html", {**layout_context(tree), **context}
+
+
+def _own_card_store(request: HttpRequest, product: Product, data: dict) -> None:
+    """Cache the product's card as listings show it, for recently viewed lists (no query)."""
+    key = cache_key(request, "card", product.pk, per_language=False)
+    if key is None:
+        return
+    first = product.ordered_images[0] if product.ordered_images else None
+    card = {
+        "name": product.name,
+        "url": data["url"],
+        "from_price": data["from_price"],
+        "price_varies": data["price_varies"],
+        "in_stock": data["in_stock"],
+        "image_url": media_url((first.thumbnail_small.name or first.image.name) if first else None),
+        "image_alt": (first.alt_text if first else "") or product.name,
+    }
+    caches["default"].set(key, card, settings.CATALOG_CACHE_SECONDS)
+
+
+def _absolute_media(url: str) -> str:
+    return url if "://" in url else absolute_url(url)
+
+
+def _product_structured_data(data: dict) -> dict:
+    """schema.org Product with one Offer per active variant."""
+    offers = [
+        {
+            "@type": "Offer",
+            "sku": variant["sku"],
+            "price": str(variant["price"]),
+            "priceCurrency": settings.SHOP_CURRENCY,
+            "availability": "https://schema.org/InStock"
+            if variant["in_stock"]
+            else "https://schema.org/OutOfStock",
+            "url": data["canonical"],
+        }
+        for variant in data["variants"]
+    ]
+    structured = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": data["name"],
+        "description": data["description"] or data["name"],
+        "sku": data["variants"][0]["sku"],
+        "url": data["canonical"],
+        "offers": offers[0] if len(offers) == 1 else offers,
+    }
+    if data["images"]:
+        structured["image"] = [_absolute_media(image["full_url"]) for image in data["images"]]
+    return structured
