@@ -2,8 +2,8 @@
 
 A view-only admin list over products (the catalogue's ``BestsellerProduct``
 proxy; it shows under Catalogue in the admin), registered here because only
-orders knows about sales. ``OrdersConfig.ready`` imports this module, so
-``orders/admin.py`` stays as it is.
+orders knows about sales. ``OrdersConfig.ready`` imports this module (it is
+not part of the ``orders/admin/`` package).
 """
 
 from datetime import timedelta

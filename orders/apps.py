@@ -7,5 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        # The bestsellers report registers itself with the admin (orders/admin.py is left alone).
+        # The bestsellers report registers itself with the admin (it is not part of orders/admin/).
         from orders import admin_bestsellers  # noqa: F401

@@ -1,0 +1,187 @@
+"""The product admin: the product list (photo, prices, stock) and the product page.
+
+Photo files follow the rows: new or replaced photos get thumbnails, deleted
+ones lose their files. Activating and deactivating go through catalog/services.py.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from catalog.admin.expressions import active_variant_aggregate
+from catalog.admin.filters import CategoryTreeListFilter, LowStockFilter, StockStateFilter
+from catalog.admin.inlines import ProductImageInline, RecommendationOverrideInline, VariantInline
+from catalog.admin.thumbnails import THUMBNAIL_COLUMN_SIZE, thumbnail_img
+from catalog.admin_forms import CategoryChoiceField, category_tree
+from catalog.models import Product, ProductImage
+from catalog.recommendations import back_in_stock_requests_notify
+from catalog.services import (
+    product_image_discard_files,
+    product_image_make_thumbnails,
+    product_set_active,
+)
+from shop.money import format_money
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    inlines = [VariantInline, ProductImageInline, RecommendationOverrideInline]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    list_display = [
+        "thumbnail",
+        "name",
+        "category",
+        "price_range",
+        "total_stock",
+        "is_active",
+        "is_featured",
+        "updated_at",
+    ]
+    list_display_links = ["thumbnail", "name"]
+    list_filter = [
+        ("category", CategoryTreeListFilter),
+        "is_active",
+        "is_featured",
+        StockStateFilter,
+        LowStockFilter,
+    ]
+    list_select_related = ["category"]
+    search_fields = ["name", "variants__sku"]
+    search_help_text = _("Search by product name or variant SKU.")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ["name", "slug", "category", "description", "is_active", "is_featured"]
+    actions = ["activate_products", "deactivate_products"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        first_thumbnail = (
+            ProductImage.objects.filter(product=OuterRef("pk"))
+            .order_by("position", "id")
+            .values("thumbnail_small")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                min_price=active_variant_aggregate(Min("price")),
+                max_price=active_variant_aggregate(Max("price")),
+                total_stock=Coalesce(
+                    active_variant_aggregate(Sum("stock")), Value(0), output_field=IntegerField()
+                ),
+                first_thumbnail=Subquery(first_thumbnail),
+            )
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # Django would join variants to search SKUs and then need DISTINCT;
+        # matching in a subquery keeps one row per product and the annotations right.
+        if not search_term.strip():
+            return queryset, False
+        matching, _duplicates = super().get_search_results(request, Product.objects.order_by(), search_term)
+        return queryset.filter(pk__in=matching.values("pk")), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            kwargs["form_class"] = CategoryChoiceField
+            kwargs["queryset"] = category_tree()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("photo"))
+    def thumbnail(self, obj: Product) -> str:
+        return thumbnail_img(
+            obj.first_thumbnail, ProductImage.thumbnail_small.field.storage, THUMBNAIL_COLUMN_SIZE
+        )
+
+    @admin.display(description=_("price"), ordering="min_price")
+    def price_range(self, obj: Product) -> str:
+        if obj.min_price is None:
+            return "—"
+        if obj.min_price == obj.max_price:
+            return format_money(obj.min_price)
+        return f"{format_money(obj.min_price)} – {format_money(obj.max_price)}"  # noqa: RUF001
+
+    @admin.display(description=_("stock"), ordering="total_stock")
+    def total_stock(self, obj: Product) -> int:
+        return obj.total_stock
+
+    # Photo files: kept in step with the ProductImage rows.
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not ProductImage:
+            super().save_formset(request, form, formset, change)
+            return
+        replaced_originals = {
+            image_form.instance.pk: image_form.initial["image"].name
+            for image_form in formset.initial_forms
+            if "image" in image_form.changed_data
+            and image_form not in formset.deleted_forms
+            and image_form.initial.get("image")
+        }
+        formset.save()
+        for image in formset.deleted_objects:
+            product_image_discard_files(image=image)
+        for image_form in formset.forms:
+            image = image_form.instance
+            if image.pk is None or image_form in formset.deleted_forms:
+                continue
+            if image_form in formset.extra_forms or image.pk in replaced_originals:
+                product_image_make_thumbnails(image=image)
+                if image.pk in replaced_originals:
+                    product_image_discard_files(image=image, names=[replaced_originals[image.pk]])
+            elif not image.thumbnail_small or not image.thumbnail_large:
+                self._repair_thumbnails(request, image)
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        images = list(obj.images.all())
+        super().delete_model(request, obj)
+        for image in images:
+            product_image_discard_files(image=image)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        product_ids = list(queryset.values_list("pk", flat=True))
+        images = list(ProductImage.objects.filter(product_id__in=product_ids))
+        super().delete_queryset(request, queryset)
+        for image in images:
+            product_image_discard_files(image=image)
+
+    def _repair_thumbnails(self, request: HttpRequest, image: ProductImage) -> None:
+        try:
+            product_image_make_thumbnails(image=image)
+        except (ValidationError, OSError):
+            self.message_user(
+                request,
+                gettext("No thumbnails could be made for the image “%(name)s”; upload it again.")
+                % {"name": image.image.name},
+                messages.WARNING,
+            )
+
+    # Actions
+
+    @admin.action(description=_("Activate selected products"), permissions=["change"])
+    def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        product_ids = list(queryset.values_list("pk", flat=True))
+        changed = product_set_active(product_ids=product_ids, active=True)
+        # update() skips the signals: shoppers waiting for these products' stock are told here.
+        back_in_stock_requests_notify(product_ids=product_ids)
+        self.message_user(
+            request,
+            ngettext("%(count)d product was activated.", "%(count)d products were activated.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Deactivate selected products"), permissions=["change"])
+    def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        changed = product_set_active(product_ids=queryset.values_list("pk", flat=True), active=False)
+        self.message_user(
+            request,
+            ngettext("%(count)d product was deactivated.", "%(count)d products were deactivated.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,17 @@
+"""The orders admin: orders read-only, changed only through orders/services.py (L6).
+
+Django's admin autodiscovery imports this package; importing the modules
+below registers their model admins.
+
+- ``order``: the order list and order page (columns, read-only fields, buttons, custom URLs)
+- ``actions``: the order list's actions, each order going through its service
+- ``filters``: the order list's filters
+- ``inlines``: the order's line snapshots and event history
+- ``shipping_method``, ``outbound_email``: the shipping methods and the sent emails
+"""
+
+from orders.admin.order import OrderAdmin
+from orders.admin.outbound_email import OutboundEmailAdmin
+from orders.admin.shipping_method import ShippingMethodAdmin
+
+__all__ = ["OrderAdmin", "OutboundEmailAdmin", "ShippingMethodAdmin"]

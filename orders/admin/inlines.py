@@ -1,0 +1,62 @@
+"""Inlines of the order page: the line snapshots and the event history, shown and never edited."""
+
+from django.contrib import admin
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, OrderEvent, OrderLine
+from payments.admin import ORDER_VIEW_PERMISSIONS
+from shop.admin_readonly import ReadOnlyInline
+from shop.money import format_money
+
+# Labels of the states an OrderEvent records (payment, fulfilment and display statuses).
+STATE_LABELS = {
+    **dict(Order.PaymentStatus.choices),
+    **dict(Order.FulfilmentStatus.choices),
+    **dict(Order.Status.choices),
+}
+
+
+def _state_label(code: str) -> str:
+    return str(STATE_LABELS.get(code, code)) if code else "—"
+
+
+class _ReadOnlyInline(ReadOnlyInline):
+    """An inline that shows snapshot rows to whoever may see the order, and never edits them."""
+
+    view_permissions = ORDER_VIEW_PERMISSIONS
+
+
+class OrderLineInline(_ReadOnlyInline):
+    model = OrderLine
+    verbose_name_plural = _("items")
+    fields = ["product_name", "sku", "options_label", "unit_price_display", "quantity", "line_total_display"]
+
+    @admin.display(description=_("unit price"))
+    def unit_price_display(self, line: OrderLine) -> str:
+        return format_money(line.unit_price)
+
+    @admin.display(description=_("line total"))
+    def line_total_display(self, line: OrderLine) -> str:
+        return format_money(line.line_total)
+
+
+class OrderEventInline(_ReadOnlyInline):
+    model = OrderEvent
+    verbose_name_plural = _("history")
+    fields = ["created_at", "kind", "actor_display", "from_display", "to_display", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("by"))
+    def actor_display(self, event: OrderEvent) -> str:
+        return str(event.actor) if event.actor is not None else gettext("system or customer")
+
+    @admin.display(description=pgettext_lazy("order state change", "from"))
+    def from_display(self, event: OrderEvent) -> str:
+        return _state_label(event.from_state)
+
+    @admin.display(description=pgettext_lazy("order state change", "to"))
+    def to_display(self, event: OrderEvent) -> str:
+        return _state_label(event.to_state)

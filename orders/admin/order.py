@@ -1,0 +1,237 @@
+"""The order admin: the order list and the order page, read-only.
+
+Every change is a button (orders/admin_views.py) or a list action
+(orders/admin/actions.py) calling orders/services.py; the admin never saves an
+order form, adds or deletes an order.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from orders.admin.actions import (
+    cancel_selected,
+    export_csv_selected,
+    mark_delivered_selected,
+    mark_paid_selected,
+    refund_selected,
+    ship_selected,
+)
+from orders.admin.filters import CancelledFilter, OrderStatusFilter, PaymentMethodFilter, ToShipFilter
+from orders.admin.inlines import OrderEventInline, OrderLineInline
+from orders.admin_forms import OrderShipForm
+from orders.admin_views import (
+    REFUND_PERMISSION,
+    TRANSITIONS,
+    order_export_view,
+    order_invoice_view,
+    order_packing_slip_view,
+    order_ship_view,
+    order_transition_view,
+)
+from orders.models import Order
+from orders.selectors import OrderAction, order_action_list, order_carrier_list
+from payments.admin import PaymentInline
+from shop.money import format_money
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are read-only here: every change is a button or action calling orders/services.py."""
+
+    list_display = ["number", "status_badge", "created_at", "customer", "total", "payment_method_display"]
+    list_display_links = ["number"]
+    list_filter = [
+        OrderStatusFilter,
+        ToShipFilter,
+        "payment_status",
+        "fulfilment_status",
+        CancelledFilter,
+        PaymentMethodFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    date_hierarchy = "created_at"
+    search_fields = ["number", "email", "full_name", "tracking_number"]
+    search_help_text = _("Search by order number, email, name or tracking number.")
+    ordering = ["-created_at", "-id"]
+    inlines = [OrderLineInline, PaymentInline, OrderEventInline]
+    actions = [
+        mark_paid_selected,
+        ship_selected,
+        mark_delivered_selected,
+        cancel_selected,
+        refund_selected,
+        export_csv_selected,
+    ]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["number", "created_at", "status_badge", "user", "language_display", "customer_page"]},
+        ),
+        (_("Customer"), {"fields": ["full_name", "email", "phone"]}),
+        (_("Shipping address"), {"fields": ["address_display"]}),
+        (
+            _("Payment"),
+            {
+                "fields": [
+                    "payment_method_display",
+                    "payment_status",
+                    "subtotal_display",
+                    "shipping_total_display",
+                    "grand_total_display",
+                ]
+            },
+        ),
+        (
+            _("Fulfilment"),
+            {
+                "fields": [
+                    "fulfilment_status",
+                    "shipping_method_name",
+                    "carrier",
+                    "tracking_number",
+                    "cancelled_at",
+                ]
+            },
+        ),
+        (_("Customer's note"), {"fields": ["note"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/orders_admin.css"]}
+
+    # Read-only: the order is a record; services change it (no add, no delete, no form save).
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _name, options in self.fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_refund_permission(self, request) -> bool:
+        """Mark paid, cancel and refund move money: change permission plus orders.refund_order."""
+        return self.has_change_permission(request) and request.user.has_perm(REFUND_PERMISSION)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        extra_context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            actions = order_action_list(order=obj)
+            context["order_buttons"] = [
+                {"key": key, "transition": TRANSITIONS[key]}
+                for key in actions
+                if key in TRANSITIONS and TRANSITIONS[key].allowed_for(request.user)
+            ]
+            if OrderAction.SHIP in actions:
+                context["ship_form"] = OrderShipForm()
+                context["carriers"] = order_carrier_list()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Columns and read-only fields
+
+    @admin.display(description=_("customer"), ordering="full_name")
+    def customer(self, order: Order) -> str:
+        return format_html('{}<br><span class="order-email">{}</span>', order.full_name, order.email)
+
+    @admin.display(description=_("total"), ordering="grand_total")
+    def total(self, order: Order) -> str:
+        return format_money(order.grand_total)
+
+    @admin.display(description=_("payment method"), ordering="payment_method")
+    def payment_method_display(self, order: Order) -> str:
+        return order.payment_method_name
+
+    @admin.display(description=_("status"))
+    def status_badge(self, order: Order) -> str:
+        status = order.display_status
+        return format_html('<span class="order-badge order-badge-{}">{}</span>', status.value, status.label)
+
+    @admin.display(description=_("language"))
+    def language_display(self, order: Order) -> str:
+        return str(dict(settings.LANGUAGES).get(order.language, order.language))
+
+    @admin.display(description=_("customer's view"))
+    def customer_page(self, order: Order) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            order.get_access_url(),
+            gettext("Open the order page the customer sees"),
+        )
+
+    @admin.display(description=_("address"))
+    def address_display(self, order: Order) -> str:
+        lines = [
+            order.full_name,
+            order.address_line1,
+            order.address_line2,
+            " ".join(part for part in [order.postal_code, order.city, order.province] if part),
+            order.get_country_display(),
+            order.phone,
+        ]
+        return format_html_join("", "{}<br>", ((line,) for line in lines if line))
+
+    @admin.display(description=_("subtotal"))
+    def subtotal_display(self, order: Order) -> str:
+        return format_money(order.subtotal)
+
+    @admin.display(description=_("shipping"))
+    def shipping_total_display(self, order: Order) -> str:
+        return format_money(order.shipping_total)
+
+    @admin.display(description=_("total"))
+    def grand_total_display(self, order: Order) -> str:
+        return format_money(order.grand_total)
+
+    # Custom views (orders/admin_views.py)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        custom = [
+            path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path("<path:object_id>/ship/", wrap(self.ship_view), name="{}_{}_ship".format(*info)),
+            path(
+                "<path:object_id>/do/<slug:action>/",
+                wrap(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<path:object_id>/packing-slip/",
+                wrap(self.packing_slip_view),
+                name="{}_{}_packing_slip".format(*info),
+            ),
+            path("<path:object_id>/invoice/", wrap(self.invoice_view), name="{}_{}_invoice".format(*info)),
+        ]
+        return custom + super().get_urls()
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        return order_export_view(request, model_admin=self)
+
+    def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return order_ship_view(request, model_admin=self, object_id=object_id)
+
+    def transition_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        return order_transition_view(request, model_admin=self, object_id=object_id, action=action)
+
+    def packing_slip_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return order_packing_slip_view(request, model_admin=self, object_id=object_id)
+
+    def invoice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return order_invoice_view(request, model_admin=self, object_id=object_id)
