@@ -17,7 +17,7 @@ PASSWORD = "plum-orchard-lantern-42"
 
 @pytest.fixture
 def staff_client(client):
-    staff_login(client, StaffUserFactory(email="boss@example.com"))
+    staff_login(client, StaffUserFactory(email="boss@example.com", full_name="Shop Owner"))
     return client
 
 
