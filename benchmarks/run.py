@@ -13,8 +13,9 @@
 Sections: the recommendations precompute on paid demo orders
 (``benchmarks/recommendations.py``; first, so the catalogue pages show
 recommendations), catalogue pages (``benchmarks/catalogue.py``) and checkout
-throughput (``benchmarks/checkout.py``). To add one, write a section function
-``(BenchContext) -> str`` and add it in ``sections()``.
+throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``).
+To add one, write a section function ``(BenchContext) -> str`` and add it in
+``sections()``.
 """
 
 import argparse

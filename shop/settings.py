@@ -178,7 +178,10 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "shop.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop")}
+# Local memory by default, one cache per process. Room for 5,000 entries (about 11 KB per cached
+# product page, so at most ~55 MB): Django's default of 300 made busy workers evict and rebuild
+# their product pages, crowded out by per-visitor "recently viewed" lists.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop?max_entries=5000")}
 
 # Internationalisation
 LANGUAGE_CODE = "en"
