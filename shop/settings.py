@@ -388,7 +388,7 @@ PAYMENT_SYNC_AFTER = timedelta(minutes=env.int("PAYMENT_SYNC_AFTER_MINUTES", def
 # Dotted paths of the gateway classes to load; empty means all of payments/providers/__init__.py.
 PAYMENT_GATEWAYS: list[str] = []
 
-# Online payments: Stripe (payments/providers/stripe.py)
+# Online payments: Stripe (payments/providers/stripe/)
 # Card payments through Stripe Checkout; offered only when both keys are set. Test-mode keys
 # (sk_test_...) are Stripe's sandbox: only test-mode webhooks are accepted with them, and only
 # live ones with live keys. The webhook endpoint (Stripe dashboard) is
@@ -403,7 +403,7 @@ STRIPE_CHECKOUT_EXPIRES_MINUTES = env.int("STRIPE_CHECKOUT_EXPIRES_MINUTES", def
 # Seconds to wait for an answer of the API.
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 
-# Online payments: Alipay (payments/providers/alipay.py)
+# Online payments: Alipay (payments/providers/alipay/)
 # Offered when the app id and both RSA2 keys are set. A key is PEM text (or the bare base64
 # Alipay's key tool prints; "\n" in the value counts as a line break) or, in the _FILE
 # variant, the path of a file holding it. ALIPAY_PUBLIC_KEY is Alipay's public key, not ours.
@@ -420,7 +420,7 @@ ALIPAY_GATEWAY_URL = env.str("ALIPAY_GATEWAY_URL", default="")
 # Seconds a call to Alipay's API may take.
 ALIPAY_TIMEOUT = env.int("ALIPAY_TIMEOUT", default=15)
 
-# Online payments: WeChat Pay (payments/providers/wechat.py)
+# Online payments: WeChat Pay (payments/providers/wechat/)
 # API v3 in "WeChat Pay public key" mode: requests are signed with the merchant's API private
 # key (its certificate serial number in WECHATPAY_CERT_SERIAL_NO); answers and notifications
 # must be signed by WeChat Pay's platform key WECHATPAY_PUBLIC_KEY (id WECHATPAY_PUBLIC_KEY_ID).

@@ -4,6 +4,9 @@ A gateway provider only talks to its gateway: it creates the hosted checkout,
 verifies and parses notifications, queries a payment and sends refunds. It
 never writes to the database; ``payments.services`` applies what it reports,
 under row locks, and calls it outside every transaction (STYLE.md T3).
+
+Each gateway is a package (``stripe``, ``alipay``, ``wechat``) that builds on
+this interface and on the few helpers below that all of them use.
 """
 
 from abc import abstractmethod
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -23,6 +27,27 @@ from orders.payments import PaymentProvider, PaymentStart
 if TYPE_CHECKING:
     from orders.models import Order
     from payments.models import Payment, Refund
+
+CENTS = Decimal("0.01")
+
+
+def pick_fields(values: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The entries of ``values`` named in ``fields``: what a payload keeps of a gateway's object."""
+    return {name: values[name] for name in fields if name in values}
+
+
+def setting_or_file(name: str) -> str:
+    """Setting ``name`` (a key given inline), else the text of the file named in ``name``_FILE, else "".
+
+    Raises OSError when that file cannot be read.
+    """
+    inline = getattr(settings, name, "")
+    if inline:
+        return inline
+    path = getattr(settings, f"{name}_FILE", "")
+    if not path:
+        return ""
+    return Path(path).read_text(encoding="utf-8")
 
 
 class GatewayError(Exception):

@@ -1,4 +1,4 @@
-"""Paying with Alipay in a real browser, against the local stand-in (tests/payments/alipay_standin.py)."""
+"""Paying with Alipay in a real browser, against the local stand-in (tests/payments/alipay_standin/)."""
 
 import re
 from decimal import Decimal

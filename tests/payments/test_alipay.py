@@ -1,4 +1,4 @@
-"""Alipay through the real python-alipay-sdk against the local stand-in (tests/payments/alipay_standin.py).
+"""Alipay through the real python-alipay-sdk against the local stand-in (tests/payments/alipay_standin/).
 
 Every scenario goes through the shop's public entry points: checkout, the pay
 button, the notify URL, the order page, the admin's refund form and
@@ -27,8 +27,9 @@ from payments.providers.base import GatewayError, NotificationRejected
 from payments.services import payment_refund
 from tests.factories import StaffUserFactory
 from tests.helpers import free_port, run_tasks, staff_login
-from tests.payments.alipay_standin import AlipayStandin, backdated, private_pem, public_pem
+from tests.payments.alipay_standin import AlipayStandin, backdated
 from tests.payments.helpers import latest_order, online_checkout
+from tests.payments.standin_rsa import private_pem, public_pem
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """WeChat Pay (API v3) end to end: the real wechatpayv3 SDK against a local stand-in of the gateway.
 
-The stand-in (tests/payments/wechat_standin.py) checks the shop's request
+The stand-in (tests/payments/wechat_standin/) checks the shop's request
 signatures, signs its answers and notifications with a platform key generated
 per test, and encrypts notification resources with the merchant's APIv3 key.
 """
@@ -29,7 +29,8 @@ from payments.services import payment_refund, payments_sync
 from tests.factories import StaffUserFactory
 from tests.helpers import run_tasks, staff_login
 from tests.payments.helpers import latest_order, online_checkout
-from tests.payments.wechat_standin import StandInError, WeChatPayStandIn, private_pem
+from tests.payments.standin_rsa import private_pem
+from tests.payments.wechat_standin import StandInError, WeChatPayStandIn
 
 pytestmark = pytest.mark.django_db
 

@@ -1,18 +1,11 @@
-"""Card payments through Stripe Checkout, with the official ``stripe`` library.
+"""``StripeProvider``: Checkout Sessions, their queries and expiry, and refunds through Stripe's API.
 
-The shopper pays on Stripe's hosted Checkout page and comes back to the order
-page; only a signed webhook (``checkout.session.completed`` and friends) or a
-server-side query of the Checkout Session says the order is paid. A client is
-built per call from the settings (``stripe.StripeClient``), never from the
-library's global state, so tests point it at a local stand-in.
+Every call builds its client from the settings as they are now; requests that
+create something carry our reference as the idempotency key, so a repeat is safe.
 """
 
-import json
 import logging
-import time
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -32,63 +25,27 @@ from payments.providers.base import (
     GatewayUrls,
     NotificationRejected,
     RefundOutcome,
+    pick_fields,
 )
+from payments.providers.stripe.objects import (
+    SESSION_FIELDS,
+    amount_to_minor,
+    id_of,
+    refund_outcome,
+    session_event,
+)
+from payments.providers.stripe.webhooks import webhook_events
 
 if TYPE_CHECKING:
     from payments.models import Payment, Refund
 
-logger = logging.getLogger(__name__)
+# One logger per gateway, named after its package as before the split into modules.
+logger = logging.getLogger(__package__)
 
-# Stripe counts these currencies in whole units (no cents): 1000 JPY is sent as 1000, not 100000.
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV"}
-    | {"XAF", "XOF", "XPF"}  # the CFA and CFP francs
-)
-CENTS = Decimal("0.01")
-# Stripe's documented default: a webhook signed longer ago than this is refused (a replay).
-WEBHOOK_TOLERANCE_SECONDS = 300
 # Stripe lets a Checkout Session live from 30 minutes to 24 hours; a minute of headroom at
 # both ends, so a clock a little off from Stripe's never makes the request invalid.
 SESSION_LIFETIME_MIN = timedelta(minutes=31)
 SESSION_LIFETIME_MAX = timedelta(hours=24) - timedelta(minutes=1)
-
-PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
-FAILED_EVENTS = frozenset({"checkout.session.async_payment_failed", "checkout.session.expired"})
-REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed"})
-REFUND_STATUSES = {
-    "succeeded": "succeeded",
-    "pending": "pending",
-    "requires_action": "pending",
-    "failed": "failed",
-    "canceled": "failed",
-}
-# Fields of Stripe objects worth keeping on the order (no client secrets, URLs or personal data).
-SESSION_FIELDS = (
-    "id",
-    "object",
-    "status",
-    "payment_status",
-    "amount_total",
-    "currency",
-    "client_reference_id",
-    "payment_intent",
-    "metadata",
-    "created",
-    "expires_at",
-    "livemode",
-)
-REFUND_FIELDS = (
-    "id",
-    "object",
-    "status",
-    "amount",
-    "currency",
-    "payment_intent",
-    "charge",
-    "metadata",
-    "failure_reason",
-    "created",
-)
 # Errors after which a refund's fate is unknown: it stays pending and is asked about again.
 TRANSIENT_ERRORS = (
     stripe.APIConnectionError,
@@ -98,33 +55,6 @@ TRANSIENT_ERRORS = (
     stripe.PermissionError,
     stripe.IdempotencyError,
 )
-
-
-def amount_to_minor(amount: Decimal, currency: str) -> int:
-    """``amount`` in Stripe's smallest unit (cents, or whole yen); refuses what cannot be sent exactly."""
-    minor = amount if currency.upper() in ZERO_DECIMAL_CURRENCIES else amount * 100
-    if minor != minor.to_integral_value():
-        raise GatewayError(f"{amount} {currency} cannot be charged exactly in Stripe's smallest unit")
-    return int(minor)
-
-
-def amount_from_minor(minor: int, currency: str) -> Decimal:
-    """An amount in Stripe's smallest unit as a Decimal of major units with two places (exact)."""
-    if isinstance(minor, bool) or not isinstance(minor, int):
-        raise ValueError(f"not an amount in minor units: {minor!r}")
-    amount = Decimal(minor) if currency.upper() in ZERO_DECIMAL_CURRENCIES else Decimal(minor).scaleb(-2)
-    return amount.quantize(CENTS)
-
-
-def _pick(values: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: values[name] for name in fields if name in values}
-
-
-def _id_of(value: Any) -> str:
-    """The id of a reference that Stripe may send as an id or as an expanded object."""
-    if isinstance(value, Mapping):
-        return str(value.get("id") or "")
-    return str(value or "")
 
 
 def _cancel_url(return_url: str) -> str:
@@ -192,7 +122,7 @@ class StripeProvider(GatewayProvider):
             redirect_url=values["url"],
             gateway_reference=values["id"],
             expires_at=datetime.fromtimestamp(expires_at, tz=UTC) if isinstance(expires_at, int) else None,
-            payload=_pick(values, SESSION_FIELDS),
+            payload=pick_fields(values, SESSION_FIELDS),
         )
 
     def _session_params(self, *, payment: "Payment", urls: GatewayUrls) -> dict[str, Any]:
@@ -251,9 +181,9 @@ class StripeProvider(GatewayProvider):
         if session.get("client_reference_id") != payment.reference:
             raise GatewayError(f"Stripe session {session.get('id')} is not for payment {payment.reference}")
         if session.get("payment_status") == "paid":
-            return self._session_event(kind=EventKind.PAID, session=session, event_id="")
+            return session_event(kind=EventKind.PAID, session=session, event_id="")
         if session.get("status") == "expired":
-            return self._session_event(kind=EventKind.FAILED, session=session, event_id="")
+            return session_event(kind=EventKind.FAILED, session=session, event_id="")
         return None
 
     def checkout_close(self, *, payment: "Payment") -> None:
@@ -297,21 +227,21 @@ class StripeProvider(GatewayProvider):
             # Stripe refused the refund itself (already refunded, amount too large...): final.
             logger.warning("Stripe refused refund %s: %s", refund.reference, _error_text(error))
             return RefundOutcome(status="failed", message=_error_text(error))
-        return self._refund_outcome(created.to_dict())
+        return refund_outcome(created.to_dict())
 
     def refund_query(self, *, payment: "Payment", refund: "Refund") -> RefundOutcome:
         """The refund's state at Stripe; one whose creation was never confirmed is found or sent again."""
         client = self._client()
         try:
             if refund.gateway_reference:
-                return self._refund_outcome(client.v1.refunds.retrieve(refund.gateway_reference).to_dict())
+                return refund_outcome(client.v1.refunds.retrieve(refund.gateway_reference).to_dict())
             payment_intent = self._payment_intent_id(client=client, payment=payment)
             listed = client.v1.refunds.list({"payment_intent": payment_intent, "limit": 100}).to_dict()
         except stripe.StripeError as error:
             raise GatewayError(_error_text(error)) from error
         for values in listed.get("data") or []:
             if (values.get("metadata") or {}).get("refund_reference") == refund.reference:
-                return self._refund_outcome(values)
+                return refund_outcome(values)
         # Stripe never received it (the first request failed in transit): send it now.
         return self.refund_create(payment=payment, refund=refund)
 
@@ -319,19 +249,10 @@ class StripeProvider(GatewayProvider):
         if payment.gateway_reference.startswith("pi_"):
             return payment.gateway_reference
         session = self._session_get(client=client, payment=payment)
-        payment_intent = _id_of(session.get("payment_intent"))
+        payment_intent = id_of(session.get("payment_intent"))
         if not payment_intent:
             raise GatewayError(f"Stripe session {session.get('id')} has no payment to refund")
         return payment_intent
-
-    def _refund_outcome(self, values: Mapping[str, Any]) -> RefundOutcome:
-        status = REFUND_STATUSES.get(str(values.get("status")), "pending")
-        return RefundOutcome(
-            status=status,
-            gateway_reference=str(values.get("id") or ""),
-            message=str(values.get("failure_reason") or ""),
-            payload=_pick(values, REFUND_FIELDS),
-        )
 
     # -- webhooks -----------------------------------------------------------------------------
 
@@ -339,86 +260,4 @@ class StripeProvider(GatewayProvider):
         """Verify the Stripe-Signature (HMAC of the raw body, at most 5 minutes old) and map the event."""
         if not self.is_configured():
             raise NotificationRejected("Stripe is not configured")
-        body = request.body
-        try:
-            self._client().construct_event(
-                body,
-                request.headers.get("Stripe-Signature"),
-                settings.STRIPE_WEBHOOK_SECRET,
-                tolerance=WEBHOOK_TOLERANCE_SECONDS,
-            )
-            event = json.loads(body)
-        except stripe.SignatureVerificationError as error:
-            raise NotificationRejected(f"bad Stripe signature: {error.user_message or error}") from error
-        except (ValueError, TypeError, AttributeError, KeyError) as error:
-            raise NotificationRejected(f"malformed Stripe event: {error}") from error
-        self._check_signed_time(request.headers.get("Stripe-Signature", ""))
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-            raise NotificationRejected("malformed Stripe event: no id")
-        if bool(event.get("livemode")) != self._live():
-            raise NotificationRejected("Stripe event from the other mode (test versus live keys)")
-        try:
-            return self._events_from(event)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise NotificationRejected(f"malformed Stripe event {event['id']}: {error!r}") from error
-
-    def _check_signed_time(self, header: str) -> None:
-        """Refuse a signature dated in the future too (the library only refuses old ones)."""
-        stamps = [part[2:] for part in header.split(",") if part.startswith("t=")]
-        if not stamps or not stamps[0].isdigit() or int(stamps[0]) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
-            raise NotificationRejected("Stripe signature timestamp out of range")
-
-    def _events_from(self, event: Mapping[str, Any]) -> list[GatewayEvent]:
-        kind, event_id = event["type"], event["id"]
-        data = event["data"]["object"]
-        if kind in PAID_EVENTS:
-            # A completed session paid by a delayed method is "unpaid" until async_payment_succeeded.
-            if data.get("payment_status") != "paid":
-                return []
-            return [self._session_event(kind=EventKind.PAID, session=data, event_id=event_id)]
-        if kind in FAILED_EVENTS:
-            return [self._session_event(kind=EventKind.FAILED, session=data, event_id=event_id)]
-        if kind in REFUND_EVENTS:
-            return self._refund_events(refund=data, event_id=event_id)
-        return []
-
-    def _session_event(self, *, kind: EventKind, session: Mapping[str, Any], event_id: str) -> GatewayEvent:
-        reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
-            "payment_reference", ""
-        )
-        if not reference:
-            raise ValueError("Checkout Session without client_reference_id")
-        currency = str(session["currency"]).upper()
-        payment_intent = _id_of(session.get("payment_intent"))
-        return GatewayEvent(
-            kind=kind,
-            reference=reference,
-            event_id=event_id,
-            amount=amount_from_minor(session["amount_total"], currency),
-            currency=currency,
-            gateway_reference=payment_intent if kind == EventKind.PAID else str(session["id"]),
-            status=str(session.get("payment_status") or session.get("status") or ""),
-            payload={"event_id": event_id, **_pick(session, SESSION_FIELDS)},
-        )
-
-    def _refund_events(self, *, refund: Mapping[str, Any], event_id: str) -> list[GatewayEvent]:
-        metadata = refund.get("metadata") or {}
-        refund_reference = metadata.get("refund_reference", "")
-        status = REFUND_STATUSES.get(str(refund.get("status")), "pending")
-        # Refunds made on Stripe's dashboard carry none of our references; pending ones change nothing.
-        if not refund_reference or status == "pending":
-            return []
-        currency = str(refund["currency"]).upper()
-        return [
-            GatewayEvent(
-                kind=EventKind.REFUND_SUCCEEDED if status == "succeeded" else EventKind.REFUND_FAILED,
-                reference=metadata.get("payment_reference", ""),
-                event_id=event_id,
-                amount=amount_from_minor(refund["amount"], currency),
-                currency=currency,
-                gateway_reference=str(refund["id"]),
-                refund_reference=refund_reference,
-                status=str(refund.get("status")),
-                payload={"event_id": event_id, **_pick(refund, REFUND_FIELDS)},
-            )
-        ]
+        return webhook_events(request, client=self._client(), live=self._live())
