@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders.admin_views import REFUND_PERMISSION
+from orders.admin.views import REFUND_PERMISSION
 from payments.forms import RefundForm
 from payments.models import Payment, PaymentEvent, Refund
 from payments.services import RefundNotAllowed, payment_refund

@@ -8,6 +8,7 @@ below registers their model admins.
 - ``filters``: the product list's category and stock filters
 - ``category``: the category tree
 - ``back_in_stock``: shoppers' back-in-stock requests and the variants they wait for
+- ``forms``: the product, variant, photo and category forms (the category tree picker)
 - ``expressions``, ``thumbnails``: helpers the modules above share
 """
 

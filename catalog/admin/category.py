@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from catalog.admin_forms import CategoryAdminForm, category_path, category_tree
+from catalog.admin.forms import CategoryAdminForm, category_path, category_tree
 from catalog.models import Category
 
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.expressions import in_stock_exists, low_stock_exists
-from catalog.admin_forms import category_path, category_tree
+from catalog.admin.forms import category_path, category_tree
 
 
 class CategoryTreeListFilter(admin.RelatedFieldListFilter):

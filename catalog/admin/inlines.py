@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin.forms import ProductImageAdminForm, VariantAdminForm
 from catalog.admin.thumbnails import THUMBNAIL_PREVIEW_SIZE, thumbnail_img
-from catalog.admin_forms import ProductImageAdminForm, VariantAdminForm
 from catalog.models import ProductImage, RecommendationOverride, Variant
 
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.expressions import active_variant_aggregate
 from catalog.admin.filters import CategoryTreeListFilter, LowStockFilter, StockStateFilter
+from catalog.admin.forms import CategoryChoiceField, category_tree
 from catalog.admin.inlines import ProductImageInline, RecommendationOverrideInline, VariantInline
 from catalog.admin.thumbnails import THUMBNAIL_COLUMN_SIZE, thumbnail_img
-from catalog.admin_forms import CategoryChoiceField, category_tree
 from catalog.models import Product, ProductImage
 from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import (

@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 
-from orders.admin_forms import OrderShipFormSet, OrderTransitionForm
-from orders.admin_views import TRANSITIONS, order_csv_response
+from orders.admin.forms import OrderShipFormSet, OrderTransitionForm
+from orders.admin.views import TRANSITIONS, order_csv_response
 from orders.exceptions import InvalidTransition
 from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_carrier_list

@@ -1,6 +1,6 @@
 """The order admin: the order list and the order page, read-only.
 
-Every change is a button (orders/admin_views.py) or a list action
+Every change is a button (orders/admin/views.py) or a list action
 (orders/admin/actions.py) calling orders/services.py; the admin never saves an
 order form, adds or deletes an order.
 """
@@ -22,9 +22,9 @@ from orders.admin.actions import (
     ship_selected,
 )
 from orders.admin.filters import CancelledFilter, OrderStatusFilter, PaymentMethodFilter, ToShipFilter
+from orders.admin.forms import OrderShipForm
 from orders.admin.inlines import OrderEventInline, OrderLineInline
-from orders.admin_forms import OrderShipForm
-from orders.admin_views import (
+from orders.admin.views import (
     REFUND_PERMISSION,
     TRANSITIONS,
     order_export_view,
@@ -199,7 +199,7 @@ class OrderAdmin(admin.ModelAdmin):
     def grand_total_display(self, order: Order) -> str:
         return format_money(order.grand_total)
 
-    # Custom views (orders/admin_views.py)
+    # Custom views (orders/admin/views.py)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

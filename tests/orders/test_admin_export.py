@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from orders.admin_views import csv_cell
+from orders.admin.views import csv_cell
 from orders.models import Order
 from tests.factories import OrderFactory, OrderLineFactory, StaffUserFactory
 from tests.helpers import staff_login

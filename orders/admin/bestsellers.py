@@ -2,8 +2,7 @@
 
 A view-only admin list over products (the catalogue's ``BestsellerProduct``
 proxy; it shows under Catalogue in the admin), registered here because only
-orders knows about sales. ``OrdersConfig.ready`` imports this module (it is
-not part of the ``orders/admin/`` package).
+orders knows about sales.
 """
 
 from datetime import timedelta

@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders.admin_forms import OrderShipForm, OrderTransitionForm
+from orders.admin.forms import OrderShipForm, OrderTransitionForm
 from orders.exceptions import InvalidTransition
 from orders.models import Order
 from orders.selectors import OrderAction, order_carrier_list
