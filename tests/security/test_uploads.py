@@ -99,7 +99,7 @@ def test_support_attachments_are_never_public(client, media, url):
 @pytest.mark.parametrize(
     "url",
     [
-        "/media/products/../../shop/settings.py",
+        "/media/products/../../shop/settings/__init__.py",
         "/media/products/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
         "/media//etc/passwd",
         "/media/products/7/",
