@@ -43,8 +43,8 @@ class EventVerdict:
         return self.verdict in (PaymentEvent.Verdict.ACCEPTED, PaymentEvent.Verdict.DUPLICATE)
 
 
-def _event_problem(*, payment: Payment, event: GatewayEvent) -> str:
-    """Why an event about ``payment`` must be refused, or ""."""
+def _event_problem(*, payment: Payment, refund: Refund | None, event: GatewayEvent) -> str:
+    """Why an event about ``payment`` (and, for refund events, its ``refund``) must be refused, or ""."""
     if event.kind == EventKind.PAID and (event.amount is None or not event.currency):
         return "paid event without an amount and currency"
     if event.currency and event.currency.upper() != payment.currency:
@@ -54,7 +54,6 @@ def _event_problem(*, payment: Payment, event: GatewayEvent) -> str:
         if event.amount is not None and event.amount != payment.amount:
             return f"amount {event.amount} does not match {payment.amount}"
         return ""
-    refund = payment.refunds.filter(reference=event.refund_reference).first()
     if refund is None:
         return f"unknown refund {event.refund_reference!r}"
     if event.amount is not None and event.amount != refund.amount:
@@ -95,7 +94,9 @@ def _payment_succeeded(*, payment: Payment, event: GatewayEvent, provider: Gatew
     return ""
 
 
-def _event_effect(*, payment: Payment, event: GatewayEvent, provider: GatewayProvider) -> str:
+def _event_effect(
+    *, payment: Payment, refund: Refund | None, event: GatewayEvent, provider: GatewayProvider
+) -> str:
     """Apply an accepted event; returns "" or why it changed nothing (then it is a duplicate)."""
     if event.kind == EventKind.PAID:
         return _payment_succeeded(payment=payment, event=event, provider=provider)
@@ -106,7 +107,6 @@ def _event_effect(*, payment: Payment, event: GatewayEvent, provider: GatewayPro
         return "" if updated else "payment no longer pending"
     if event.kind == EventKind.PENDING:
         return "still pending"
-    refund = Refund.objects.select_for_update().get(payment=payment, reference=event.refund_reference)
     outcome = RefundOutcome(status=REFUND_STATUSES[event.kind], gateway_reference=event.gateway_reference)
     return "" if refund_settle(refund=refund, outcome=outcome) else "refund already settled"
 
@@ -120,7 +120,12 @@ def payment_event_apply(*, provider: GatewayProvider, event: GatewayEvent, kind:
 
     refund = None
     if payment is not None and event.refund_reference:
-        refund = payment.refunds.filter(reference=event.refund_reference).first()
+        # Locked after its payment, as every refund write path does; read once for check and effect.
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(payment=payment, reference=event.refund_reference)
+            .first()
+        )
 
     def verdict(value: str, reason: str = "") -> EventVerdict:
         event_store(
@@ -146,9 +151,9 @@ def payment_event_apply(*, provider: GatewayProvider, event: GatewayEvent, kind:
             return verdict(PaymentEvent.Verdict.DUPLICATE, "event already applied")
         if seen is not None:
             return verdict(PaymentEvent.Verdict.REJECTED, "replayed event id with other content")
-    if problem := _event_problem(payment=payment, event=event):
+    if problem := _event_problem(payment=payment, refund=refund, event=event):
         return verdict(PaymentEvent.Verdict.REJECTED, problem)
-    if unchanged := _event_effect(payment=payment, event=event, provider=provider):
+    if unchanged := _event_effect(payment=payment, refund=refund, event=event, provider=provider):
         return verdict(PaymentEvent.Verdict.DUPLICATE, unchanged)
     return verdict(PaymentEvent.Verdict.ACCEPTED)
 
