@@ -2,18 +2,11 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Category
-from tests.factories import CategoryFactory, StaffUserFactory
-from tests.helpers import staff_login
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST_URL = reverse("admin:catalog_category_changelist")
-
-
-@pytest.fixture
-def staff_client(client):
-    staff_login(client, StaffUserFactory())
-    return client
 
 
 def _change_data(category: Category, **fields) -> dict:

@@ -11,6 +11,7 @@ from PIL import Image
 from catalog.images import image_validate, thumbnails_make
 from catalog.models import ProductImage
 from catalog.services import product_image_create, product_image_make_thumbnails
+from tests.catalog.product_admin_forms import stored_size
 from tests.factories import ProductFactory
 from tests.images import ROTATE_90_CW, image_bytes, png_bomb_bytes, truncated_jpeg_upload
 
@@ -20,11 +21,6 @@ pytestmark = pytest.mark.django_db
 def _size(data: bytes) -> tuple[int, int]:
     with Image.open(BytesIO(data)) as image:
         return image.size
-
-
-def _stored_size(field_file) -> tuple[int, int]:
-    with field_file.open("rb") as opened:
-        return _size(opened.read())
 
 
 @pytest.mark.parametrize(
@@ -140,8 +136,8 @@ def test_product_image_make_thumbnails_stores_both_sizes():
     image.refresh_from_db()
     assert image.thumbnail_small.name.startswith("thumbnails/shirt-small")
     assert image.thumbnail_large.name.startswith("thumbnails/shirt-large")
-    assert _stored_size(image.thumbnail_small) == (400, 200)
-    assert _stored_size(image.thumbnail_large) == (1000, 500)
+    assert stored_size(image.thumbnail_small) == (400, 200)
+    assert stored_size(image.thumbnail_large) == (1000, 500)
 
 
 def test_product_image_make_thumbnails_deletes_the_thumbnails_it_replaces_after_commit(
@@ -157,7 +153,7 @@ def test_product_image_make_thumbnails_deletes_the_thumbnails_it_replaces_after_
         product_image_make_thumbnails(image=image)
 
     assert [default_storage.exists(name) for name in old_names] == [False, False]
-    assert _stored_size(image.thumbnail_small) == (400, 200)
+    assert stored_size(image.thumbnail_small) == (400, 200)
 
 
 def test_product_image_create_stores_the_original_and_its_thumbnails():
@@ -170,8 +166,8 @@ def test_product_image_create_stores_the_original_and_its_thumbnails():
     image.refresh_from_db()
     assert image.image.name == f"products/{product.pk}/mug.jpg"
     assert (image.width, image.height, image.alt_text, image.position) == (1200, 1200, "A mug", 2)
-    assert _stored_size(image.thumbnail_small) == (400, 400)
-    assert _stored_size(image.thumbnail_large) == (1000, 1000)
+    assert stored_size(image.thumbnail_small) == (400, 400)
+    assert stored_size(image.thumbnail_large) == (1000, 1000)
 
 
 def test_product_image_create_refuses_bytes_that_are_not_an_image_and_stores_nothing(settings):
