@@ -29,6 +29,7 @@ from payments.providers.base import (
 SECRET = b"fake-gateway-signing-key"
 TOLERANCE_SECONDS = 300
 PAGE_ORIGIN = "https://pay.fakebank.test"
+NOTIFY_URL = "/payments/notify/fakepay/"
 
 
 @dataclass
