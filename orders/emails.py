@@ -1,7 +1,7 @@
 """What each order email says: a template triple rendered in the recipient's language (E1).
 
 Templates: ``templates/orders/emails/<name>.subject.txt|.txt|.html``.
-Building never sends; ``orders.tasks.send_order_email`` does.
+Building never sends; ``orders.tasks.send_order_emails`` does.
 """
 
 from django.conf import settings

@@ -14,14 +14,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from orders.models import Order, OrderEvent, OutboundEmail
-from orders.tasks import send_order_email
+from orders.tasks import send_order_emails
 
 # One logger for every order write path (the package's name).
 logger = logging.getLogger("orders.services")
 
 
 def order_emails_enqueue(*, order: Order, kinds: Sequence[str]) -> None:
-    """Record the emails (one insert) and queue their sending, in the caller's transaction."""
+    """Record the emails (one insert) and queue their sending (one task), in the caller's transaction."""
     emails = []
     for kind in kinds:
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
@@ -29,8 +29,8 @@ def order_emails_enqueue(*, order: Order, kinds: Sequence[str]) -> None:
         else:
             to_email, language = order.email, order.language
         emails.append(OutboundEmail(order=order, kind=kind, to_email=to_email, language=language))
-    for email in OutboundEmail.objects.bulk_create(emails):
-        send_order_email.enqueue(order_id=order.pk, kind=email.kind, email_id=email.pk)
+    created = OutboundEmail.objects.bulk_create(emails)
+    send_order_emails.enqueue(order_id=order.pk, email_ids=[email.pk for email in created])
 
 
 def order_email_enqueue(*, order: Order, kind: str) -> None:

@@ -251,8 +251,8 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
     # Session, cart, shipping methods; the order's transaction (savepoint, stock, snapshot,
-    # order, lines, event, both emails, their two tasks, release); the session saved.
-    with django_assert_num_queries(14):
+    # order, lines, event, both emails, one task to send them, release); the session saved.
+    with django_assert_num_queries(13):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()

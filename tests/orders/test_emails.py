@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from orders.emails import order_email_build
 from orders.models import OutboundEmail
 from orders.services import order_cancel, order_mark_paid, order_place, order_refund, order_ship
-from orders.tasks import send_order_email
+from orders.tasks import send_order_emails
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
 from tests.orders.helpers import (
     LocalSmtpServer,
@@ -24,7 +24,7 @@ from tests.orders.helpers import (
 
 def run_email(email: OutboundEmail) -> str:
     """Run the queued task of this email in-process (the body the worker runs)."""
-    return send_order_email.call(order_id=email.order_id, kind=email.kind, email_id=email.pk)
+    return send_order_emails.call(order_id=email.order_id, email_ids=[email.pk])
 
 
 @pytest.mark.django_db
@@ -134,9 +134,11 @@ def test_each_state_change_enqueues_its_email():
     order_cancel(order=other)
     order_refund(order=other)
 
-    kinds = [task.args_kwargs["kwargs"]["kind"] for task in DBTaskResult.objects.order_by("enqueued_at")]
+    kind_of = dict(OutboundEmail.objects.values_list("pk", "kind"))
+    tasks = DBTaskResult.objects.order_by("enqueued_at")
+    kinds = [[kind_of[pk] for pk in task.args_kwargs["kwargs"]["email_ids"]] for task in tasks]
 
-    assert kinds == ["paid", "shipped", "cancelled", "refunded"]
+    assert kinds == [["paid"], ["shipped"], ["cancelled"], ["refunded"]]
 
 
 # Delivery through a real SMTP server, run by the real worker.
@@ -186,12 +188,7 @@ def test_mail_server_down_then_up_delivers_once_after_a_retry(settings):
     assert email.status == OutboundEmail.Status.RETRYING
     assert email.attempts == 1
     assert "Connection refused" in email.last_error or "ConnectionRefused" in email.last_error
-    assert retry.args_kwargs["kwargs"] == {
-        "order_id": order.pk,
-        "kind": "paid",
-        "email_id": email.pk,
-        "attempt": 2,
-    }
+    assert retry.args_kwargs["kwargs"] == {"order_id": order.pk, "email_ids": [email.pk], "attempt": 2}
     assert timedelta(minutes=1) < retry.run_after - timezone.now() <= timedelta(minutes=2)
 
     server = LocalSmtpServer(port)
@@ -251,3 +248,51 @@ def test_after_the_last_attempt_a_transient_failure_is_given_up_and_visible(sett
     email = OutboundEmail.objects.get(order=order)
     assert (email.status, email.attempts) == (OutboundEmail.Status.FAILED, 2)
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "SUCCESSFUL"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_placed_orders_two_emails_are_retried_together_by_one_task_while_mail_is_down(settings):
+    settings.ORDERS_NOTIFY_EMAIL = "orders@shop.example"
+    use_smtp(settings, free_port())  # nothing listens there
+    order = order_place(
+        cart=cart_with((VariantFactory(stock=3), 1)), checkout=checkout_data(), token=uuid.uuid4()
+    )
+
+    run_tasks()
+
+    emails = OutboundEmail.objects.filter(order=order)
+    retry = DBTaskResult.objects.get(status="READY")
+    assert {(email.status, email.attempts) for email in emails} == {(OutboundEmail.Status.RETRYING, 1)}
+    assert sorted(retry.args_kwargs["kwargs"]["email_ids"]) == sorted(email.pk for email in emails)
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+
+
+class RefusingOneRecipientSmtpServer(LocalSmtpServer):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "nobody@example.com":
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refused_email_of_an_order_still_lets_the_other_go_out(settings):
+    settings.ORDERS_NOTIFY_EMAIL = "orders@shop.example"
+    server = RefusingOneRecipientSmtpServer(free_port())
+    use_smtp(settings, server.port)
+    order = order_place(
+        cart=cart_with((VariantFactory(stock=3), 1)),
+        checkout=checkout_data(email="nobody@example.com"),
+        token=uuid.uuid4(),
+    )
+
+    server.start()
+    try:
+        run_tasks()
+    finally:
+        server.stop()
+
+    statuses = dict(OutboundEmail.objects.filter(order=order).values_list("kind", "status"))
+    assert statuses == {"confirmation": "failed", "staff_new_order": "sent"}
+    assert [envelope[1] for envelope in server.envelopes] == [["orders@shop.example"]]
+    assert DBTaskResult.objects.get().status == "FAILED"  # the failure shows on the task too

@@ -48,7 +48,8 @@ def test_mark_paid_records_who_and_enqueues_the_email():
         "Transfer ref 889",
     )
     assert emails_of(order) == ["paid"]
-    assert DBTaskResult.objects.get().args_kwargs["kwargs"]["kind"] == "paid"
+    paid_email = OutboundEmail.objects.get(order=order)
+    assert DBTaskResult.objects.get().args_kwargs["kwargs"]["email_ids"] == [paid_email.pk]
 
 
 def test_ship_a_paid_order_with_carrier_and_tracking():
