@@ -1,9 +1,6 @@
 """Back in stock: the notify-me form on the product page and the request it makes, races included."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from catalog.models import BackInStockRequest, Variant
@@ -16,6 +13,7 @@ from catalog.recommendations import (
 )
 from tests.catalog.back_in_stock_helpers import NOTIFIED, WAITING, ask, restock, sold_out_variant
 from tests.factories import CategoryFactory, UserFactory, VariantFactory
+from tests.helpers import run_together
 
 
 def notify_url(variant: Variant) -> str:
@@ -214,55 +212,29 @@ def test_one_address_may_wait_for_at_most_twenty_variants(client):
 @pytest.mark.django_db(transaction=True)
 def test_a_request_racing_a_restock_is_either_refused_or_notified():
     variant = sold_out_variant()
-    outcomes = []
-    barrier = threading.Barrier(2)
 
-    def shopper() -> None:
+    def shopper() -> str:
         try:
-            barrier.wait()
             ask("ann@example.com", variant)
-            outcomes.append("asked")
         except VariantInStock:
-            outcomes.append("in stock")
-        finally:
-            connection.close()
+            return "in stock"
+        return "asked"
 
-    def staff() -> None:
-        try:
-            barrier.wait()
-            restock(Variant.objects.get(pk=variant.pk), 5)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=shopper), threading.Thread(target=staff)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome, _ = run_together(shopper, lambda: restock(Variant.objects.get(pk=variant.pk), 5))
 
     statuses = list(BackInStockRequest.objects.values_list("status", flat=True))
-    assert outcomes in (["asked"], ["in stock"])
-    assert statuses == ([NOTIFIED] if outcomes == ["asked"] else [])
+    assert outcome in ("asked", "in stock")
+    assert statuses == ([NOTIFIED] if outcome == "asked" else [])
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_identical_requests_at_once_make_one():
     variant = sold_out_variant()
-    barrier = threading.Barrier(2)
-    made = []
 
-    def shopper() -> None:
-        try:
-            barrier.wait()
-            made.append(ask("ann@example.com", variant).pk)
-        finally:
-            connection.close()
+    def shopper() -> int:
+        return ask("ann@example.com", variant).pk
 
-    threads = [threading.Thread(target=shopper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    made = run_together(shopper, shopper)
 
     assert BackInStockRequest.objects.count() == 1
     assert made == [BackInStockRequest.objects.get().pk] * 2

@@ -1,40 +1,22 @@
 """Real threads on separate connections against PostgreSQL (STYLE.md Q6)."""
 
-import threading
 import uuid
 from datetime import timedelta
+from functools import partial
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from orders.exceptions import InvalidTransition, OutOfStock
 from orders.models import Order, OrderEvent
 from orders.services import order_cancel, order_place
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+from tests.helpers import run_together
 from tests.orders.helpers import cart_with, checkout_data, standard_shipping
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(target, count: int) -> None:
-    """Start ``count`` threads at one barrier so they really overlap; each closes its connection."""
-    barrier = threading.Barrier(count)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
 
 def test_two_checkouts_for_the_last_unit_sell_it_once():
@@ -53,7 +35,7 @@ def test_two_checkouts_for_the_last_unit_sell_it_once():
         except OutOfStock:
             outcomes.append("refused")
 
-    run_together(buy, 2)
+    run_together(*(partial(buy, index) for index in range(2)))
 
     variant.refresh_from_db()
     assert sorted(outcomes) == ["refused", "sold"]
@@ -78,7 +60,7 @@ def test_forty_buyers_for_five_items_sell_exactly_five():
         except OutOfStock:
             outcomes.append("refused")
 
-    run_together(buy, 40)
+    run_together(*(partial(buy, index) for index in range(40)))
 
     variant.refresh_from_db()
     other.refresh_from_db()
@@ -101,7 +83,7 @@ def test_a_double_submit_at_the_same_moment_makes_one_order():
         )
         numbers.append(order.number)
 
-    run_together(submit, 4)
+    run_together(*(partial(submit, index) for index in range(4)))
 
     variant.refresh_from_db()
     assert len(numbers) == 4
@@ -123,7 +105,7 @@ def test_two_concurrent_cancels_restock_once():
         except InvalidTransition:
             outcomes.append("refused")
 
-    run_together(cancel, 2)
+    run_together(*(partial(cancel, index) for index in range(2)))
 
     variant.refresh_from_db()
     assert sorted(outcomes) == ["cancelled", "refused"]
@@ -138,7 +120,7 @@ def test_cancel_unpaid_orders_run_twice_at_once_cancels_each_order_once():
         OrderLineFactory(order=order, variant=variant, quantity=1)
     Order.objects.update(created_at=timezone.now() - timedelta(days=2))
 
-    run_together(lambda index: call_command("cancel_unpaid_orders", stdout=StringIO()), 2)
+    run_together(*(lambda: call_command("cancel_unpaid_orders", stdout=StringIO()) for _ in range(2)))
 
     variant.refresh_from_db()
     assert variant.stock == 6

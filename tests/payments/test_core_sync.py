@@ -1,17 +1,17 @@
 """``sync_payments``: lost notifications recovered, young payments left alone, abandoned ones closed, once."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from orders.models import Order, OrderEvent, OutboundEmail
 from orders.services import order_cancel
 from payments.models import Payment, PaymentEvent
 from payments.services import payments_sync
+from tests.helpers import run_together
 from tests.payments.fake_gateway import BANK
 from tests.payments.helpers import online_checkout
 
@@ -60,20 +60,9 @@ def test_two_sync_runs_at_once_ask_the_gateway_once(client, variant, shipping):
     online_checkout(client, variant=variant, shipping=shipping, method="fakepay")
     payment = Payment.objects.get()
     BANK.paid[payment.reference] = Decimal("100.00")
-    barrier = threading.Barrier(2)
+    sync = partial(payments_sync, older_than=timedelta(0))
 
-    def run() -> None:
-        barrier.wait()
-        try:
-            payments_sync(older_than=timedelta(0))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(sync, sync)
 
     assert BANK.calls.count("query") == 1
     assert OrderEvent.objects.filter(kind=OrderEvent.Kind.PAID).count() == 1

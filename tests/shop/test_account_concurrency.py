@@ -1,44 +1,32 @@
-import threading
-from functools import partial
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from shop.account_services import EmailTaken, user_email_change_confirm, user_sign_up
 from shop.account_tokens import email_change_token_make
 from tests.factories import UserFactory
+from tests.helpers import run_together
 
 User = get_user_model()
 
 
-def run_together(*callables) -> list[str]:
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(callables))
+def claim(function, **kwargs):
+    """A job for run_together: it returns "done", or "taken" when the address went to someone else."""
 
-    def run(work) -> None:
+    def job() -> str:
         try:
-            barrier.wait()
-            work()
-            outcomes.append("done")
+            function(**kwargs)
         except EmailTaken:
-            outcomes.append("taken")
-        finally:
-            connection.close()
+            return "taken"
+        return "done"
 
-    threads = [threading.Thread(target=run, args=(work,)) for work in callables]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return job
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sign_ups_with_one_address_in_different_case_make_one_account():
     outcomes = run_together(
         *(
-            partial(user_sign_up, email=email, password="plum-orchard-42", full_name="Ann", language="en")
+            claim(user_sign_up, email=email, password="plum-orchard-42", full_name="Ann", language="en")
             for email in ("ann@example.com", "ANN@example.com")
         )
     )
@@ -57,7 +45,7 @@ def test_two_accounts_confirming_the_same_new_address_at_once_give_it_to_one():
     ]
 
     outcomes = run_together(
-        *(partial(user_email_change_confirm, token=token, language="en") for token in tokens)
+        *(claim(user_email_change_confirm, token=token, language="en") for token in tokens)
     )
 
     ann.refresh_from_db()

@@ -1,16 +1,16 @@
 """Rate limits of password reset and sign-up, counted in PostgreSQL (shop/ratelimit.py)."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from shop.models import RateLimitHit, User
 from shop.ratelimit import rate_limit_hit, rate_limit_key_hash
 from tests.factories import UserFactory
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -69,21 +69,9 @@ def test_rate_limit_stores_a_keyed_hash_never_the_address():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_never_pass_the_limit():
-    outcomes = []
-    barrier = threading.Barrier(8)
+    hit = partial(rate_limit_hit, scope="race", key="ann@example.com", limit=3, window=HOUR)
 
-    def hit() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(rate_limit_hit(scope="race", key="ann@example.com", limit=3, window=HOUR))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=hit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together(*[hit] * 8)
 
     assert sorted(outcomes) == [False] * 5 + [True] * 3
     assert RateLimitHit.objects.filter(scope="race").count() == 3

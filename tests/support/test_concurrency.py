@@ -1,33 +1,21 @@
 """Two deliveries of one message at once: the unique Message-ID settles it (S4, Q6)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from support.models import Attachment, Message, Ticket
 from support.services import ticket_ingest_email
+from tests.helpers import run_together
 from tests.support.helpers import eml
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_message_ingested_twice_at_once_is_stored_once_with_no_stray_files(settings):
     raw = eml("attachments.eml")
-    outcomes = []
-    start = threading.Barrier(2)
 
-    def deliver() -> None:
-        try:
-            start.wait()
-            outcomes.append("stored" if ticket_ingest_email(raw=raw).created else "duplicate")
-        finally:
-            connection.close()
+    def deliver() -> str:
+        return "stored" if ticket_ingest_email(raw=raw).created else "duplicate"
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together(deliver, deliver)
 
     assert sorted(outcomes) == ["duplicate", "stored"]
     assert Ticket.objects.count() == 1
