@@ -9,7 +9,7 @@ from django.test import Client
 
 from tests.helpers import staff_login
 from tests.security.browser import in_chromium
-from tests.security.hostile import admin_pages
+from tests.security.hostile.routes import admin_pages
 
 DATA_SCRIPT_TYPES = {"application/ld+json", "application/json"}
 

@@ -19,7 +19,7 @@ from tests.factories import (
     VariantFactory,
 )
 from tests.helpers import staff_login
-from tests.security.hostile import RAW_XSS_MARKERS, XSS_PROBES
+from tests.security.hostile.values import RAW_XSS_MARKERS, XSS_PROBES
 
 pytestmark = pytest.mark.django_db
 
