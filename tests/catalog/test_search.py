@@ -1,31 +1,16 @@
-from decimal import Decimal
-
 import pytest
 
 from catalog.selectors import ProductFilters, category_tree_get, product_list
-from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+from tests.catalog.storefront_helpers import listed_names, product_with_variant
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def product_with_variant(*, price: str = "19.99", stock: int = 10, sku: str | None = None, **product_fields):
-    product = ProductFactory(**product_fields)
-    variant_fields = {"product": product, "price": Decimal(price), "stock": stock}
-    if sku:
-        variant_fields["sku"] = sku
-    VariantFactory(**variant_fields)
-    return product
 
 
 def search(q: str, **filters) -> list[str]:
     tree = category_tree_get()
     products = product_list(category_ids=tree.visible_ids, filters=ProductFilters(q=q, **filters))
     return [product.name for product in products]
-
-
-def listed_names(response) -> list[str]:
-    chunks = response.content.decode().split('<span class="product-card-name">')[1:]
-    return [chunk.split("</span>", 1)[0] for chunk in chunks]
 
 
 def test_search_finds_products_by_name(client):

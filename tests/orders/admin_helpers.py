@@ -1,9 +1,10 @@
-"""Helpers of the orders admin tests: staff with chosen permissions, orders in each state."""
+"""Helpers of the orders admin tests: staff with chosen permissions, orders in each state, order page URLs."""
 
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Order, OrderEvent, OutboundEmail
 from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 
 
@@ -41,3 +42,28 @@ def order_with_line(**fields) -> Order:
     order = OrderFactory(**fields)
     OrderLineFactory(order=order, unit_price=order.subtotal, line_total=order.subtotal)
     return order
+
+
+def change_url(order: Order) -> str:
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def transition_url(order: Order, action: str) -> str:
+    return reverse("admin:orders_order_transition", args=[order.pk, action])
+
+
+def ship_url(order: Order) -> str:
+    return reverse("admin:orders_order_ship", args=[order.pk])
+
+
+def state(order: Order) -> tuple:
+    """What a refused or forbidden button must leave unchanged: statuses, tracking, events, emails."""
+    order.refresh_from_db()
+    return (
+        order.payment_status,
+        order.fulfilment_status,
+        order.cancelled_at,
+        order.tracking_number,
+        OrderEvent.objects.filter(order=order).count(),
+        OutboundEmail.objects.filter(order=order).count(),
+    )

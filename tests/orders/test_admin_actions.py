@@ -4,20 +4,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
-from tests.factories import StaffUserFactory
 from tests.helpers import staff_login
 from tests.orders.admin_helpers import order_in, staff_with
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:orders_order_changelist")
-
-
-@pytest.fixture
-def staff(client):
-    user = StaffUserFactory()
-    staff_login(client, user)
-    return user
 
 
 def run_action(client, action: str, orders: list[Order], **data):
