@@ -8,3 +8,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import signals  # noqa: F401
+        from catalog.privacy import CATALOG_PRIVACY_PART
+        from shop.privacy import privacy_part_register
+
+        privacy_part_register(CATALOG_PRIVACY_PART)

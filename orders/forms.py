@@ -7,22 +7,17 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Country, ShippingMethod
+from orders.models import ShippingMethod
 from orders.payments import payment_provider_get, payment_provider_list
 from orders.selectors import shipping_method_list
 from orders.services import CheckoutData
+from shop.addresses import ADDRESS_FIELDS, AddressForm, Country
 from shop.money import format_money
 
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 ()\-]{5,30}$",
-    _("Enter a phone number of digits, spaces or dashes, for example 138 0013 8000."),
-)
-cn_postal_code_validator = RegexValidator(r"^[0-9]{6}$", _("A postal code in China has six digits."))
 # Fields holding a shopper's own details: a form pre-filled with any of them is never cached.
 PERSONAL_FIELDS = (
     "email",
@@ -84,18 +79,13 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
         return f"{label}: {format_money(price)}"
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(AddressForm):
+    """Who orders, where it goes, how it ships and how it is paid."""
+
+    field_order = ("email", "full_name", "phone", *ADDRESS_FIELDS)
+
     email = forms.EmailField(label=_("Email"), max_length=254)
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    phone = forms.CharField(label=_("Phone"), max_length=32, validators=[phone_validator])
-    country = forms.ChoiceField(label=_("Country or region"), choices=Country.choices, initial=Country.CN)
-    province = forms.CharField(label=_("Province / state"), max_length=100, required=False)
-    city = forms.CharField(label=_("City"), max_length=100)
-    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
-    address_line1 = forms.CharField(label=_("Address"), max_length=200)
-    address_line2 = forms.CharField(
-        label=_("Address line 2"), max_length=200, required=False, help_text=_("Apartment, floor, company")
-    )
     shipping_method = ShippingMethodChoiceField(
         label=_("Shipping method"),
         queryset=ShippingMethod.objects.none(),
@@ -179,14 +169,6 @@ class CheckoutForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         country = cleaned.get("country")
-        if country == Country.CN:
-            if not cleaned.get("province"):
-                self.add_error("province", _("Enter the province."))
-            if cleaned.get("postal_code"):
-                try:
-                    cn_postal_code_validator(cleaned["postal_code"])
-                except forms.ValidationError as error:
-                    self.add_error("postal_code", error)
         provider = payment_provider_get(cleaned.get("payment_method", ""))
         if provider is not None and country and not provider.is_available(country=country):
             self.add_error(

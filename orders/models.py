@@ -10,6 +10,15 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shop.addresses import (
+    ADDRESS_LINE_MAX_LENGTH,
+    CITY_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+    POSTAL_CODE_MAX_LENGTH,
+    PROVINCE_MAX_LENGTH,
+    Country,
+)
+
 # No 0/O, 1/I/L: numbers are read out over the phone and typed from paper.
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ORDER_NUMBER_PREFIX = "MP"
@@ -24,21 +33,6 @@ def order_number_generate() -> str:
 def access_token_generate() -> str:
     """The unguessable secret in a guest's order link."""
     return secrets.token_urlsafe(32)
-
-
-class Country(models.TextChoices):
-    CN = "CN", _("China (mainland)")
-    HK = "HK", _("Hong Kong SAR, China")
-    MO = "MO", _("Macao SAR, China")
-    SG = "SG", _("Singapore")
-    JP = "JP", _("Japan")
-    KR = "KR", _("South Korea")
-    AU = "AU", _("Australia")
-    CA = "CA", _("Canada")
-    DE = "DE", _("Germany")
-    FR = "FR", _("France")
-    GB = "GB", _("United Kingdom")
-    US = "US", _("United States")
 
 
 class ShippingMethod(models.Model):
@@ -116,13 +110,13 @@ class Order(models.Model):
     )
     email = models.EmailField(_("email"), max_length=254)
     full_name = models.CharField(_("full name"), max_length=150)
-    phone = models.CharField(_("phone"), max_length=32)
+    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.CN)
-    province = models.CharField(_("province / state"), max_length=100, blank=True)
-    city = models.CharField(_("city"), max_length=100)
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
-    address_line1 = models.CharField(_("address"), max_length=200)
-    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    province = models.CharField(_("province / state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
+    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH)
+    postal_code = models.CharField(_("postal code"), max_length=POSTAL_CODE_MAX_LENGTH, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=ADDRESS_LINE_MAX_LENGTH)
+    address_line2 = models.CharField(_("address line 2"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     shipping_method = models.ForeignKey(

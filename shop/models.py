@@ -5,6 +5,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.addresses import (
+    ADDRESS_LINE_MAX_LENGTH,
+    CITY_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+    POSTAL_CODE_MAX_LENGTH,
+    PROVINCE_MAX_LENGTH,
+)
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -49,14 +57,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # email-change link); guest orders placed with that address then show in
     # the account.
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH, blank=True)
     # The default shipping address, offered at checkout.
     country = models.CharField(_("country"), max_length=2, default="CN")
-    province = models.CharField(_("province or state"), max_length=100, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
-    address_line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
-    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    province = models.CharField(_("province or state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
+    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=POSTAL_CODE_MAX_LENGTH, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
 
     objects = UserManager()
 

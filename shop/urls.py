@@ -12,7 +12,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("account/", include("shop.account_urls")),
+    path("account/", include("accounts.urls")),
     path("cart/", include("cart.urls")),
     path("support/", include("support.urls")),
     path("", include("payments.urls")),

@@ -9,11 +9,24 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from orders.models import Order
 from orders.selectors import order_list_for_customer
+from shop.models import User
 from support.addresses import token_from_address
 from support.inbound import ParsedEmail
 from support.models import Attachment, Message, Notification, Ticket
 
 _SUBJECT_REFERENCE = re.compile(r"\[T-(\d{1,18})\]", re.IGNORECASE)
+
+
+def ticket_list_for_customer(*, user: User) -> QuerySet[Ticket]:
+    """Tickets of this customer: linked to the account, or opened from its address once verified.
+
+    As with guest orders, tickets opened from the address only count after the account
+    proved it reads mail there, so signing up with someone's address reveals nothing.
+    """
+    mine = Q(customer=user)
+    if user.email_verified_at is not None:
+        mine |= Q(customer__isnull=True, customer_email__iexact=user.email)
+    return Ticket.objects.filter(mine).select_related("order").order_by("created_at", "id")
 
 
 def ticket_count_recent(*, since: datetime, email: str = "", ip_hash: str = "") -> int:

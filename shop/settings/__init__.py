@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "support",
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,7 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
-    # Two-factor sign-in for staff (shop/two_factor.py) and sign-in throttling (axes).
+    # Two-factor sign-in for staff (accounts/two_factor.py) and sign-in throttling (axes).
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -78,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The admin only for staff who passed their second factor (shop/security.py).
-    "shop.security.StaffTwoFactorMiddleware",
+    "accounts.security.StaffTwoFactorMiddleware",
     # Malformed row ids in admin actions are a 400, not a server error (shop/security_headers.py).
     "shop.security_headers.AdminActionSelectionMiddleware",
     # Last, as django-axes requires: turns a sign-in lockout into the lockout page.
@@ -361,9 +362,9 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "shop.security.login_username"
+AXES_USERNAME_CALLABLE = "accounts.security.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"
-AXES_LOCKOUT_CALLABLE = "shop.security.login_locked_response"
+AXES_LOCKOUT_CALLABLE = "accounts.security.login_locked_response"
 AXES_RESET_ON_SUCCESS = True
 # Successful sign-ins are in the structured log already (shop/signals.py); no second copy.
 AXES_DISABLE_ACCESS_LOG = True

@@ -109,7 +109,7 @@ def test_database_outage_turns_healthz_503_and_pages_into_the_error_page_then_re
 
 
 SIGN_UP = (
-    "from shop.account_services import user_sign_up; "
+    "from accounts.services import user_sign_up; "
     "user_sign_up(email='ben@example.com', password='a-long-pass-phrase', full_name='Ben', language='en')"
 )
 

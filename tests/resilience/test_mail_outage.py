@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.services import user_sign_up
 from orders.models import OutboundEmail
 from orders.services import order_place
-from shop.account_services import user_sign_up
 from support.models import Message, Notification
 from support.services import ticket_open_from_form
 from tests.factories import VariantFactory

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from shop.account_tokens import email_change_token_make, email_verification_token_make
+from accounts.tokens import email_change_token_make, email_verification_token_make
 from support.models import Attachment
 from tests.factories import (
     CategoryFactory,

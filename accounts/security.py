@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from shop.two_factor import two_factor_device_get
+from accounts.two_factor import two_factor_device_get
 
 LOGIN_MAX_LENGTH = 254
 

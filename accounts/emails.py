@@ -1,4 +1,4 @@
-"""What each account email says: one template triple per kind, in the recipient's language (E1).
+"""What each account email says: one template triple per kind, in the recipient's language.
 
 Templates live in `templates/account/emails/<kind>.subject.txt|.txt|.html`.
 Links are absolute, built from settings.SITE_URL, and carry fresh tokens made
@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from shop.account_tokens import TOKEN_MAX_AGE, email_change_token_make, email_verification_token_make
+from accounts.tokens import TOKEN_MAX_AGE, email_change_token_make, email_verification_token_make
 from shop.models import User
 
 

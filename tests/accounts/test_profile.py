@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
-from shop.account_services import user_profile_update
+from accounts.forms import ProfileForm
+from accounts.services import user_profile_update
+from orders.forms import CheckoutForm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +67,7 @@ def test_a_partial_address_is_refused_with_a_message_and_nothing_changes(client)
     "overrides, message",
     [
         ({"country": "XX"}, "Choose a country or region from the list."),
-        ({"phone": "call me maybe"}, "Enter a phone number using digits"),
+        ({"phone": "call me maybe"}, "Enter a phone number of digits, spaces or dashes"),
         ({"full_name": ""}, "Enter your name."),
         ({"address_line1": "x" * 1000}, "Ensure this value has at most 200 characters"),
     ],
@@ -87,3 +91,26 @@ def test_an_empty_address_is_allowed(client):
     user.refresh_from_db()
     assert user.full_name == "Ann Lee"
     assert not user.has_default_address
+
+
+@pytest.mark.parametrize(
+    "phone", ["12345", "+86 138 0013 8000", "138-0013-8000", "call me", "+1 (555) 010-9999"]
+)
+def test_the_profile_and_the_checkout_accept_the_same_phone_numbers(phone):
+    profile = ProfileForm(data=ADDRESS | {"phone": phone})
+    checkout = CheckoutForm(data=ADDRESS | {"phone": phone}, subtotal=Decimal("10.00"))
+
+    profile.is_valid()
+    checkout.is_valid()
+
+    assert ("phone" in profile.errors) == ("phone" in checkout.errors)
+    assert profile.errors.get("phone") == checkout.errors.get("phone")
+
+
+def test_a_chinese_address_without_a_province_is_refused_as_at_checkout(client):
+    client.force_login(UserFactory())
+
+    response = client.post(reverse("account:profile"), ADDRESS | {"province": ""})
+
+    assert response.status_code == 200
+    assert "Enter the province." in response.content.decode()

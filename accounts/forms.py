@@ -1,14 +1,13 @@
-"""Input validation for the account pages (L4): forms check, services write."""
+"""Input validation for the account pages: forms check, services write."""
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.validators import RegexValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Country
-from shop.account_services import user_password_reset_request
+from accounts.services import user_password_reset_request
+from shop.addresses import ADDRESS_FIELDS, AddressForm
 from shop.models import User
 
 EMAIL_TAKEN_MESSAGE = _(
@@ -115,11 +114,11 @@ class AccountPasswordResetForm(PasswordResetForm):
         user_password_reset_request(user=context["user"], language=translation.get_language())
 
 
-_address_text = {"max_length": 200, "required": False}
+class ProfileForm(AddressForm):
+    """Name, phone and the default shipping address offered at checkout; the address may stay empty."""
 
-
-class ProfileForm(forms.Form):
-    """Name, phone and the default shipping address offered at checkout."""
+    address_required = False
+    field_order = ("full_name", "phone", *ADDRESS_FIELDS)
 
     full_name = forms.CharField(
         label=_("Full name"),
@@ -127,61 +126,10 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": _("Enter your name.")},
     )
-    phone = forms.CharField(
-        label=_("Phone"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-        validators=[
-            RegexValidator(
-                r"^\+?[0-9][0-9 ()\-]{4,30}$",
-                _("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."),
-            )
-        ],
-    )
-    country = forms.ChoiceField(
-        label=_("Country or region"),
-        choices=Country.choices,
-        initial=Country.CN,
-        widget=forms.Select(attrs={"autocomplete": "country"}),
-        error_messages={"invalid_choice": _("Choose a country or region from the list.")},
-    )
-    province = forms.CharField(
-        label=_("Province or state"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
-    )
-    city = forms.CharField(
-        label=_("City"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
-    )
-    postal_code = forms.CharField(
-        label=_("Postal code"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-    )
-    address_line1 = forms.CharField(
-        label=_("Address line 1"),
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-        **_address_text,
-    )
-    address_line2 = forms.CharField(
-        label=_("Address line 2"),
-        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
-        **_address_text,
-    )
-
-    ADDRESS_FIELDS = ("province", "city", "postal_code", "address_line1", "address_line2")
 
     @classmethod
     def for_user(cls, user: User, data: dict | None = None) -> "ProfileForm":
-        initial = {
-            name: getattr(user, name) for name in ("full_name", "phone", "country", *cls.ADDRESS_FIELDS)
-        }
+        initial = {name: getattr(user, name) for name in ("full_name", "phone", *ADDRESS_FIELDS)}
         return cls(data=data, initial=initial)
 
     def clean_full_name(self) -> str:
@@ -189,21 +137,6 @@ class ProfileForm(forms.Form):
         if not full_name:
             raise forms.ValidationError(_("Enter your name."), code="required")
         return full_name
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if any(cleaned.get(name) for name in self.ADDRESS_FIELDS):
-            # A partial address would fail at checkout; ask for the parts a parcel needs.
-            for name in ("address_line1", "city"):
-                if name in cleaned and not cleaned[name]:
-                    self.add_error(
-                        name,
-                        forms.ValidationError(
-                            _("Enter the street address and city, or leave the whole address empty."),
-                            code="required",
-                        ),
-                    )
-        return cleaned
 
 
 class EmailChangeForm(forms.Form):

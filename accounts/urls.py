@@ -1,7 +1,7 @@
 from django.urls import path
 
-from shop import account_views as views
-from shop import two_factor_views
+from accounts.views import account as views
+from accounts.views import two_factor as two_factor_views
 
 app_name = "account"
 

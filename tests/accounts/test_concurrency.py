@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from shop.account_services import EmailTaken, user_email_change_confirm, user_sign_up
-from shop.account_tokens import email_change_token_make
+from accounts.services import EmailTaken, user_email_change_confirm, user_sign_up
+from accounts.tokens import email_change_token_make
 from tests.factories import UserFactory
 from tests.helpers import run_together
 

@@ -1,11 +1,11 @@
-"""Background work of the shop app: account emails (T4, E1)."""
+"""Background work of the accounts app: account emails, enqueued in the transaction that causes them."""
 
 import logging
 import smtplib
 
 from django_tasks import task
 
-from shop.emails import AccountEmail, account_email_build
+from accounts.emails import AccountEmail, account_email_build
 from shop.mail import email_retry_allowed, email_retry_at
 from shop.models import User
 

@@ -33,7 +33,7 @@ def _attempted_login(credentials: dict[str, Any]) -> str | None:
     return value[:LOGIN_MAX_LENGTH]
 
 
-@receiver(user_logged_in, dispatch_uid="shop.signals.staff_login_log")
+@receiver(user_logged_in, dispatch_uid="accounts.signals.staff_login_log")
 def staff_login_log(sender: type, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """Log a staff member's sign-in (user id and address the request came from)."""
     if not getattr(user, "is_staff", False):
@@ -49,7 +49,7 @@ def staff_login_log(sender: type, request: HttpRequest | None, user: Any, **kwar
     )
 
 
-@receiver(user_login_failed, dispatch_uid="shop.signals.login_failure_log")
+@receiver(user_login_failed, dispatch_uid="accounts.signals.login_failure_log")
 def login_failure_log(
     sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:

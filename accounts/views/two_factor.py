@@ -1,4 +1,4 @@
-"""Two-factor pages for staff (L5): set up an authenticator, enter a code, manage backup codes."""
+"""Two-factor pages for staff: set up an authenticator, enter a code, manage backup codes."""
 
 import re
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from shop.two_factor import (
+from accounts.two_factor import (
     AlreadyEnrolled,
     InvalidCode,
     two_factor_backup_codes_left,
@@ -31,7 +31,7 @@ from shop.two_factor import (
     two_factor_verify,
     two_factor_wait_seconds,
 )
-from shop.two_factor_forms import TwoFactorSetupForm, TwoFactorVerifyForm
+from accounts.two_factor_forms import TwoFactorSetupForm, TwoFactorVerifyForm
 
 # The secret being set up waits in the session until a code confirms it.
 PENDING_KEY_SESSION_KEY = "two_factor_pending_key"

@@ -8,10 +8,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.privacy import AccountHasOpenOrders, account_delete
 from catalog.models import BackInStockRequest
 from orders.models import Order, OutboundEmail
 from shop.models import User
-from shop.privacy import ANONYMISED_NAME, AccountHasOpenOrders, account_delete
+from shop.privacy import ANONYMISED_NAME
 from support.models import Message, Ticket
 from tests.factories import (
     OrderFactory,

@@ -1,13 +1,13 @@
-"""Write paths of customer accounts: sign-up, email verification, email change, profile (L2)."""
+"""Write paths of customer accounts: sign-up, email verification, email change, profile."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shop.account_tokens import InvalidToken, email_change_token_read, email_verification_token_read
-from shop.emails import AccountEmail
+from accounts.emails import AccountEmail
+from accounts.tasks import account_email_send
+from accounts.tokens import InvalidToken, email_change_token_read, email_verification_token_read
 from shop.exceptions import ShopError
 from shop.models import User
-from shop.tasks import account_email_send
 
 
 class EmailTaken(ShopError):

@@ -1,8 +1,8 @@
 """Two-factor sign-in for staff (django-otp): an authenticator app (TOTP) plus ten backup codes.
 
-Services write, selectors read; the views in shop/two_factor_views.py call them. A staff
+Services write, selectors read; the views in accounts/views/two_factor.py call them. A staff
 member's session counts as verified once django_otp.login() stored the device that
-accepted their code (shop.security.StaffTwoFactorMiddleware checks that for the admin).
+accepted their code (accounts.security.StaffTwoFactorMiddleware checks that for the admin).
 """
 
 import time

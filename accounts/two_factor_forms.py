@@ -1,4 +1,4 @@
-"""Input of the two-factor pages (L4): a code typed from an authenticator app or a backup code."""
+"""Input of the two-factor pages: a code typed from an authenticator app or a backup code."""
 
 import re
 

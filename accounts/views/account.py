@@ -1,4 +1,4 @@
-"""Account pages (L5): bind a form, call one service or selector, redirect after POST."""
+"""Account pages: bind a form, call one service or selector, redirect after POST."""
 
 import json
 
@@ -18,9 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.models import Country
-from orders.selectors import order_list_for_customer
-from shop.account_forms import (
+from accounts.forms import (
     EMAIL_TAKEN_MESSAGE,
     AccountDeleteForm,
     AccountPasswordResetForm,
@@ -29,8 +27,9 @@ from shop.account_forms import (
     SignInForm,
     SignUpForm,
 )
-from shop.account_selectors import email_change_request_get
-from shop.account_services import (
+from accounts.privacy import AccountHasOpenOrders, StaffAccountNotDeletable, account_delete, privacy_export
+from accounts.selectors import email_change_request_get
+from accounts.services import (
     EmailTaken,
     user_email_change_confirm,
     user_email_change_request,
@@ -39,8 +38,9 @@ from shop.account_services import (
     user_sign_up,
     user_verification_resend,
 )
-from shop.account_tokens import InvalidToken, email_verification_token_read
-from shop.privacy import AccountHasOpenOrders, StaffAccountNotDeletable, account_delete, privacy_export
+from accounts.tokens import InvalidToken, email_verification_token_read
+from orders.selectors import order_list_for_customer
+from shop.addresses import country_name
 from shop.ratelimit import account_rate_limit_hit, client_ip
 
 ORDERS_PER_PAGE = 20
@@ -155,8 +155,8 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_home(request: HttpRequest) -> HttpResponse:
     """Who you are, your default address and your latest orders."""
     orders = list(order_list_for_customer(user=request.user)[:RECENT_ORDERS])
-    country_name = dict(Country.choices).get(request.user.country, request.user.country)
-    return render(request, "account/account_home.html", {"orders": orders, "country_name": country_name})
+    context = {"orders": orders, "country_name": country_name(request.user.country)}
+    return render(request, "account/account_home.html", context)
 
 
 @login_required

@@ -11,8 +11,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from shop.two_factor import two_factor_backup_codes_regenerate
-from shop.two_factor_views import PENDING_KEY_SESSION_KEY
+from accounts.two_factor import two_factor_backup_codes_regenerate
+from accounts.views.two_factor import PENDING_KEY_SESSION_KEY
 from tests.factories import StaffUserFactory, UserFactory
 from tests.helpers import staff_login
 

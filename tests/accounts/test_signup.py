@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from accounts.services import EmailTaken, user_sign_up
+from accounts.tokens import email_verification_token_make
 from cart.selectors import cart_quantities_get
-from shop.account_services import EmailTaken, user_sign_up
-from shop.account_tokens import email_verification_token_make
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,6 @@ def test_account_page_offers_to_resend_the_verification_link(client):
     assert "Please verify your email address" in page.content.decode()
     assert response.status_code == 302
     task = DBTaskResult.objects.get()
-    assert task.task_path == "shop.tasks.account_email_send"
+    assert task.task_path == "accounts.tasks.account_email_send"
     assert task.args_kwargs["kwargs"]["kind"] == "email_verify"
     assert task.args_kwargs["kwargs"]["user_id"] == user.pk

@@ -6,10 +6,10 @@ from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from shop.account_services import user_email_verify, user_verification_resend
-from shop.account_tokens import email_verification_token_make
-from shop.emails import AccountEmail, account_email_build
-from shop.tasks import account_email_send
+from accounts.emails import AccountEmail, account_email_build
+from accounts.services import user_email_verify, user_verification_resend
+from accounts.tasks import account_email_send
+from accounts.tokens import email_verification_token_make
 from tests.factories import UserFactory
 from tests.helpers import free_port, run_tasks, use_smtp
 

@@ -1,6 +1,6 @@
-"""Reads for the account pages (L3)."""
+"""Reads for the account pages."""
 
-from shop.account_tokens import EmailChangeRequest, InvalidToken, email_change_token_read
+from accounts.tokens import EmailChangeRequest, InvalidToken, email_change_token_read
 from shop.models import User
 
 

@@ -1,0 +1,91 @@
+"""A customer's rights over their data (PIPL, GDPR): a copy of it, and deleting the account.
+
+The account's own fields are exported and deleted here; every other app contributes its
+part through the registry in ``shop.privacy`` (orders are kept for the books with every
+personal field replaced, support tickets become anonymous, back-in-stock requests go).
+"""
+
+import logging
+from functools import partial
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shop.exceptions import ShopError
+from shop.models import User
+from shop.privacy import privacy_fields, privacy_part_list, privacy_value
+
+logger = logging.getLogger("shop.auth")
+
+EXPORT_FORMAT_VERSION = 1
+ACCOUNT_FIELDS = (
+    "email",
+    "full_name",
+    "phone",
+    "date_joined",
+    "last_login",
+    "email_verified_at",
+)
+ADDRESS_FIELDS = ("country", "province", "city", "postal_code", "address_line1", "address_line2")
+
+
+class AccountHasOpenOrders(ShopError):
+    """The account has orders still on their way; deleting it would lose where they go."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        super().__init__(", ".join(numbers))
+        self.numbers = numbers
+
+
+class StaffAccountNotDeletable(ShopError):
+    """Staff accounts are removed by a superuser in the admin, not from the account page."""
+
+
+def privacy_export(*, user: User) -> dict[str, Any]:
+    """Everything the shop keeps about this customer, as JSON-ready data.
+
+    Account fields and the saved address, then each app's part under its key: orders with
+    their lines (those the account page shows), support tickets with the messages the
+    customer sent, back-in-stock requests. Nothing about anyone else.
+    """
+    return {
+        "format_version": EXPORT_FORMAT_VERSION,
+        "exported_at": privacy_value(timezone.now()),
+        "shop": settings.SHOP_NAME,
+        "account": privacy_fields(user, ACCOUNT_FIELDS),
+        "addresses": [privacy_fields(user, ADDRESS_FIELDS)] if user.has_default_address else [],
+        **{part.key: part.export(user) for part in privacy_part_list()},
+    }
+
+
+@transaction.atomic(durable=True)
+def account_delete(*, user: User) -> None:
+    """Delete a customer's account and anonymise what the shop must keep.
+
+    Locks the user row first, then asks every app's privacy part for open items (orders
+    still awaiting payment or shipment, or on their way) and lets each erase its rows; then
+    deletes the sign-in throttling records for the address and the user row (its sessions
+    stop working: they point at an account that no longer exists; the caller logs the
+    current one out).
+
+    Raises StaffAccountNotDeletable for staff, AccountHasOpenOrders while anything is still
+    open; nothing changes then.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff or user.is_superuser:
+        raise StaffAccountNotDeletable()
+    parts = privacy_part_list()
+    open_items = [item for part in parts for item in part.open_items(user)]
+    if open_items:
+        raise AccountHasOpenOrders(open_items)
+    for part in parts:
+        part.erase(user)
+    AccessAttempt.objects.filter(username=user.email.lower()).delete()
+    user_id = user.pk
+    user.delete()
+    transaction.on_commit(
+        partial(logger.info, "account deleted", extra={"event": "auth.account_deleted", "user_id": user_id})
+    )

@@ -1,0 +1,39 @@
+"""The catalogue's part of a customer's data export and account erasure: back-in-stock requests.
+
+Registered in CatalogConfig.ready().
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from catalog.models import BackInStockRequest
+from shop.models import User
+from shop.privacy import PrivacyPart, privacy_value
+
+
+def _requests_of(user: User) -> QuerySet[BackInStockRequest]:
+    return BackInStockRequest.objects.filter(Q(user=user) | Q(email__iexact=user.email))
+
+
+def back_in_stock_privacy_export(user: User) -> list[dict[str, Any]]:
+    """The customer's back-in-stock requests: which variant, its state, when."""
+    return [
+        {
+            "sku": request.variant.sku,
+            "product": request.variant.product.name,
+            "status": request.status,
+            "created_at": privacy_value(request.created_at),
+        }
+        for request in _requests_of(user).select_related("variant__product").order_by("created_at", "id")
+    ]
+
+
+def back_in_stock_privacy_erase(user: User) -> None:
+    """Delete the customer's back-in-stock requests."""
+    _requests_of(user).delete()
+
+
+CATALOG_PRIVACY_PART = PrivacyPart(
+    key="back_in_stock_requests", export=back_in_stock_privacy_export, erase=back_in_stock_privacy_erase
+)

@@ -1,0 +1,89 @@
+"""The orders' part of a customer's data export and account erasure (registered in OrdersConfig.ready()).
+
+Erasure keeps the orders for the books (numbers, lines, totals, dates) and replaces every
+personal field.
+"""
+
+from typing import Any
+
+from django.utils import timezone
+
+from orders.models import Order, OutboundEmail
+from orders.selectors import order_list_for_customer
+from shop.models import User
+from shop.privacy import ANONYMISED_NAME, PrivacyPart, privacy_fields
+
+OPEN_ORDER_STATUSES = frozenset(
+    {Order.Status.PENDING_PAYMENT, Order.Status.AWAITING_SHIPMENT, Order.Status.SHIPPED}
+)
+ORDER_FIELDS = (
+    "number",
+    "created_at",
+    "email",
+    "full_name",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "postal_code",
+    "address_line1",
+    "address_line2",
+    "note",
+    "shipping_method_name",
+    "payment_method",
+    "payment_status",
+    "fulfilment_status",
+    "cancelled_at",
+    "carrier",
+    "tracking_number",
+    "subtotal",
+    "shipping_total",
+    "grand_total",
+    "language",
+)
+LINE_FIELDS = ("product_name", "sku", "options_label", "unit_price", "quantity", "line_total")
+
+
+def order_privacy_export(user: User) -> list[dict[str, Any]]:
+    """The orders the account page lists, with their lines."""
+    orders = order_list_for_customer(user=user).order_by("created_at", "id")
+    return [
+        {
+            **privacy_fields(order, ORDER_FIELDS),
+            "status": str(order.display_status),
+            "lines": [privacy_fields(line, LINE_FIELDS) for line in order.lines.all()],
+        }
+        for order in orders
+    ]
+
+
+def order_list_open(user: User) -> list[str]:
+    """Numbers of the customer's orders still awaiting payment or shipment, or on their way."""
+    orders = order_list_for_customer(user=user)
+    return [order.number for order in orders if order.display_status in OPEN_ORDER_STATUSES]
+
+
+def order_privacy_erase(user: User) -> None:
+    """Replace the name, email, phone, address and note of the orders the account page lists."""
+    order_ids = list(order_list_for_customer(user=user).values_list("pk", flat=True))
+    # Rows locked in ascending id order, as every order service locks them.
+    list(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk"))
+    Order.objects.filter(pk__in=order_ids).update(
+        user=None,
+        email="",
+        full_name=ANONYMISED_NAME,
+        phone="",
+        province="",
+        city="",
+        postal_code="",
+        address_line1="",
+        address_line2="",
+        note="",
+        updated_at=timezone.now(),
+    )
+    OutboundEmail.objects.filter(order_id__in=order_ids).update(to_email="")
+
+
+ORDERS_PRIVACY_PART = PrivacyPart(
+    key="orders", export=order_privacy_export, erase=order_privacy_erase, open_items=order_list_open
+)
