@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # The admin only for staff who passed their second factor (shop/security.py).
+    # The admin only for staff who passed their second factor (accounts/security.py).
     "accounts.security.StaffTwoFactorMiddleware",
     # Malformed row ids in admin actions are a 400, not a server error (shop/security_headers.py).
     "shop.security_headers.AdminActionSelectionMiddleware",
@@ -351,7 +351,7 @@ SUPPORT_RATE_LIMIT_PER_EMAIL = env.int("SUPPORT_RATE_LIMIT_PER_EMAIL", default=5
 SUPPORT_RATE_LIMIT_PER_IP = env.int("SUPPORT_RATE_LIMIT_PER_IP", default=10)
 SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW_MINUTES", default=60))
 
-# Accounts and staff security (shop/security.py, shop/two_factor.py, shop/ratelimit.py).
+# Accounts and staff security (accounts/security.py, accounts/two_factor.py, shop/ratelimit.py).
 # Where the admin lives; another path than "admin/" keeps it away from blind scans.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
