@@ -1,4 +1,4 @@
-"""Domain errors of the cart, shared with checkout (STYLE.md L7)."""
+"""Domain errors of the cart, shared with checkout."""
 
 from django.utils.translation import gettext_lazy as _
 

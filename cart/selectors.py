@@ -123,7 +123,7 @@ class Cart:
 
     @property
     def subtotal(self) -> Decimal:
-        # Line totals are already rounded; the sum is never re-rounded (M2).
+        # Line totals are already rounded; the sum is never re-rounded (docs/architecture.md, 'Money').
         return sum((line.line_total for line in self.lines if line.purchasable), Decimal("0.00"))
 
     @property

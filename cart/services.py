@@ -1,4 +1,4 @@
-"""Write paths of the session cart (DESIGN.md: ``{variant_id: quantity}`` in the session).
+"""Write paths of the session cart (``{variant_id: quantity}`` in the session).
 
 The cart holds no prices: they are read fresh from the catalogue on every view.
 Stock is checked here so the cart never asks for more than exists, but it is

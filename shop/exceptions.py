@@ -1,2 +1,2 @@
 class ShopError(Exception):
-    """Base of every domain error the shop raises on purpose (STYLE.md L7)."""
+    """Base of every domain error the shop raises on purpose; each app's exceptions subclass it."""

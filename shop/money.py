@@ -1,4 +1,4 @@
-"""Money: the one place that rounds and formats amounts (STYLE.md M2, M5)."""
+"""Money: the one place that rounds and formats amounts (docs/architecture.md, "Money")."""
 
 from decimal import ROUND_HALF_UP, Decimal
 

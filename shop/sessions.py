@@ -1,4 +1,4 @@
-"""Sessions in PostgreSQL (DESIGN.md), read and written with one plain statement each.
+"""Sessions in PostgreSQL, read and written with one plain statement each.
 
 This is Django's database session store (same table, same signed data, same
 expiry, same errors) with its two hot paths made cheaper. Nearly every shopper

@@ -1,4 +1,4 @@
-"""Staff side of support (L6): the ticket list, and a ticket page with its thread and a reply box.
+"""Staff side of support: the ticket list, and a ticket page with its thread and a reply box.
 
 The ticket page is a custom change view: every write goes through a service
 (``ticket_reply``, ``ticket_update``, ``message_release``), each its own

@@ -1,4 +1,4 @@
-"""What each support email says (E1): template triples under ``templates/support/emails/``.
+"""What each support email says: template triples under ``templates/support/emails/``.
 
 Building never sends; ``support.tasks`` does. Every mail to a customer carries
 the ticket reference in its subject, our stored Message-ID, the thread's

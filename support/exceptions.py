@@ -1,4 +1,4 @@
-"""Domain errors of support (L7)."""
+"""Domain errors of support."""
 
 from shop.exceptions import ShopError
 

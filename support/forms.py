@@ -1,4 +1,4 @@
-"""Input validation for support (L4): the contact form and the staff reply box. Forms never write."""
+"""Input validation for support: the contact form and the staff reply box. Forms never write."""
 
 import os
 import re

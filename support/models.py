@@ -1,4 +1,4 @@
-"""Support tickets: one thread of messages per customer request (DESIGN.md, Support)."""
+"""Support tickets: one thread of messages per customer request."""
 
 import secrets
 
@@ -228,7 +228,7 @@ class Attachment(models.Model):
         return self.filename
 
     def get_admin_url(self) -> str:
-        """Where staff download it: a staff-only view that never serves it as a web page (E3)."""
+        """Where staff download it: a staff-only view that never serves it as a web page."""
         return reverse("admin:support_ticket_attachment", args=[self.message.ticket_id, self.pk])
 
 
@@ -268,7 +268,7 @@ class Notification(models.Model):
 
 
 class TicketEvent(models.Model):
-    """Append-only history of a ticket: who changed what, from which value to which, when (S5)."""
+    """Append-only history of a ticket: who changed what, from which value to which, when."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", pgettext_lazy("ticket event", "Opened")

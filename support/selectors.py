@@ -1,4 +1,4 @@
-"""Reads of support tickets (L3)."""
+"""Reads of support tickets."""
 
 import re
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Background work of support: sending thread mail and staff notices (T3, T4).
+"""Background work of support: sending thread mail and staff notices, outside every transaction.
 
 Each task re-reads its row by id, sends, and records the delivery on the row:
 sent, retrying (with the next try enqueued in the same transaction, so a mail

@@ -1,4 +1,4 @@
-"""The shopper's side of support (L5): the contact form and its thank-you page."""
+"""The shopper's side of support: the contact form and its thank-you page."""
 
 from email.utils import parseaddr
 

@@ -1,4 +1,4 @@
-"""factory_boy factories: each builds a valid minimal object (STYLE.md Q3)."""
+"""factory_boy factories: each builds a valid minimal object; a test sets only what it asserts on."""
 
 from decimal import Decimal
 

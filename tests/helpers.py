@@ -14,7 +14,7 @@ from django.db import connection
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run the jobs in threads that a barrier releases at once, so they really overlap (STYLE Q6).
+    """Run the jobs in threads that a barrier releases at once, so they really overlap.
 
     Each thread works on its own database connection and closes it. Returns the
     jobs' results in order; once every thread has ended, the first exception a

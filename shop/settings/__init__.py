@@ -1,4 +1,4 @@
-"""Settings for the shop, all read from the environment (DESIGN.md, Configuration).
+"""Settings for the shop, all read from the environment (the README lists them).
 
 Development defaults just work; production sets DEBUG=0 and real values, and
 refuses to start without a SECRET_KEY. The online payment gateways' settings
@@ -117,7 +117,7 @@ else:
     DATABASES = {"default": database_settings(BASE_DIR / "var" / "postgres")}
 DATABASES["default"].update(
     {
-        "ATOMIC_REQUESTS": False,  # transactions are explicit, in services (T1)
+        "ATOMIC_REQUESTS": False,  # transactions are explicit, in services
         "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
         "CONN_HEALTH_CHECKS": True,
     }
@@ -221,7 +221,7 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
 # Tries before an email is given up and shown to staff as failed (2, 4, 8... minutes apart).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 
-# Background work: the queue lives in PostgreSQL (DESIGN.md).
+# Background work: the queue lives in PostgreSQL, so a task commits with the change that caused it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The shop

@@ -9,5 +9,5 @@ register = template.Library()
 
 @register.filter(name="money")
 def money_filter(amount: Decimal | None) -> str:
-    """Format an amount in the shop currency (M5: the one money filter)."""
+    """Format an amount in the shop currency: the one filter templates use for money."""
     return format_money(amount)

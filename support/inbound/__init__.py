@@ -1,4 +1,4 @@
-"""Reading inbound mail (E2, E3): raw RFC 822 bytes in, a ``ParsedEmail`` out.
+"""Reading inbound mail: raw RFC 822 bytes in, a ``ParsedEmail`` out.
 
 Knows nothing about the mailbox (the commands fetch) nor the database
 (``support.services.ticket_ingest_email`` stores). Mail from outside is

@@ -1,4 +1,4 @@
-"""Attachments of inbound mail (E3): safe file names, size, type and count limits, content matching the type.
+"""Attachments of hostile mail: safe file names, size, type and count limits, content matching the type.
 
 ``attachment_signature_ok`` also serves the contact form and the admin, which
 check uploaded and stored files with it.
@@ -92,7 +92,7 @@ def _attachment_bytes(part: Message) -> bytes:
 
 
 def attachments_read(parts: Iterable[Message], *, subject: str) -> tuple[list[ParsedAttachment], list[str]]:
-    """The attachments to keep from these parts, and "filename: reason" for each one dropped (E3).
+    """The attachments to keep from these parts, and "filename: reason" for each one dropped.
 
     Empty parts are skipped; an attached message without a file name is named
     after the subject.

@@ -1,4 +1,4 @@
-"""Message bodies as staff read them: HTML as plain text, customer HTML sanitised (E3), quotes cut off.
+"""Message bodies as staff read them: HTML as plain text, customer HTML sanitised, quotes cut off.
 
 Works on decoded text only; which MIME part holds which body is the parser's business.
 """
@@ -119,7 +119,7 @@ def html_to_text(html: str) -> str:
 
 
 def html_sanitise(html: str) -> str:
-    """Customer HTML with scripts, styles, event handlers and unsafe links removed (E3)."""
+    """Customer HTML with scripts, styles, event handlers and unsafe links removed."""
     return nh3.clean(
         html,
         url_schemes={"http", "https", "mailto", "cid"},

@@ -1,4 +1,4 @@
-"""``email_parse``: one raw RFC 822 message in, a ``ParsedEmail`` out (E2).
+"""``email_parse``: one raw RFC 822 message in, a ``ParsedEmail`` out; it knows nothing of mailboxes.
 
 Puts together what the sibling modules read: headers, bodies, attachments and
 whether the mail is automatic. Pure: no database, no mailbox, no files written.

@@ -1,8 +1,8 @@
-"""Every write path of support (L2): open, ingest, reply, update, release.
+"""Every write path of support: open, ingest, reply, update, release.
 
-One message, one transaction (E2). Files (attachments) are written inside the
+One message, one transaction. Files (attachments) are written inside the
 transaction's work and deleted again when it fails, so a failure leaves
-nothing half-stored. Mail is only ever enqueued here (T4); ``support.tasks``
+nothing half-stored. Mail is only ever enqueued here, in the transaction that causes it; ``support.tasks``
 sends it.
 """
 

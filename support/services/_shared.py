@@ -83,7 +83,7 @@ def event_record(
     to_value: str = "",
     note: str = "",
 ) -> None:
-    """Append one row to the ticket's history (S5)."""
+    """Append one row to the ticket's history."""
     TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,

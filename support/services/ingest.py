@@ -1,4 +1,4 @@
-"""Filing inbound mail: one message, one transaction (E2)."""
+"""Filing inbound mail: one message, one transaction."""
 
 import re
 from dataclasses import dataclass
@@ -163,10 +163,10 @@ def _ticket_ingest_parsed(*, parsed: ParsedEmail, saved: list[str]) -> Message:
 def ticket_ingest_email(*, raw: bytes) -> IngestResult:
     """File one raw RFC 822 message in its ticket, or open a new ticket for it.
 
-    Matching, sender checks and loop rules: see ``support.selectors.ticket_id_for_email``
-    and DESIGN.md. Mail from someone who is not the customer (nor a known CC)
-    is held for staff; automatic mail and bounces are stored, flagged, and
-    never answered nor announced. A reply to a closed ticket reopens it.
+    Matching, sender checks and loop rules: see ``support.selectors.ticket_id_for_email``.
+    Mail from someone who is not the customer (nor a known CC) is held for staff;
+    automatic mail and bounces are stored, flagged, and never answered nor announced.
+    A reply to a closed ticket reopens it.
 
     Idempotent per Message-ID: a message already stored (or our own staff
     notice coming back) returns ``created=False`` and writes nothing; the

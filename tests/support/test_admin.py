@@ -1,4 +1,4 @@
-"""Staff answer tickets in the admin: the list, the ticket page, replies, held mail, attachments (Q5)."""
+"""Staff answer tickets in the admin: the list, the ticket page, replies, held mail, attachments."""
 
 import pytest
 from django.core.files.base import ContentFile

@@ -1,4 +1,4 @@
-"""Two deliveries of one message at once: the unique Message-ID settles it (S4, Q6)."""
+"""Two deliveries of one message at once: the unique Message-ID settles it."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The contact form at /support/: a new ticket from the website (Q5)."""
+"""The contact form at /support/: a new ticket from the website."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,4 +1,4 @@
-"""Parsing real-looking mail (Q7): support.inbound, bytes in, decoded message out; no database."""
+"""Parsing real-looking mail: support.inbound, bytes in, decoded message out; no database."""
 
 # Chinese mail is full of full-width punctuation; that is what these tests check.
 # ruff: noqa: RUF001

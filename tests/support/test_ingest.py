@@ -1,4 +1,4 @@
-"""Filing inbound mail: support.services.ticket_ingest_email on the sample messages (Q5, Q7)."""
+"""Filing inbound mail: support.services.ticket_ingest_email on the sample messages."""
 
 # Chinese mail is full of full-width punctuation; that is what these tests check.
 # ruff: noqa: RUF001

@@ -1,4 +1,4 @@
-"""Staff replies and notes, and their mail delivered to a real SMTP server on 127.0.0.1 (Q2, Q5)."""
+"""Staff replies and notes, and their mail delivered to a real SMTP server on 127.0.0.1."""
 
 from email.utils import getaddresses
 

@@ -1,4 +1,4 @@
-"""Fetch unread mail from the support mailbox over IMAP and store each message (transport only, E2).
+"""Fetch unread mail from the support mailbox over IMAP and store each message (transport only).
 
 Each message is fetched with BODY.PEEK[] (so fetching alone marks nothing
 read), stored in its own transaction, and only then flagged \\Seen. A crash in

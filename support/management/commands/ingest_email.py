@@ -1,4 +1,4 @@
-"""Store one raw email, piped in by the mail server, in its support ticket (transport only, E2)."""
+"""Store one raw email, piped in by the mail server, in its support ticket (transport only)."""
 
 import sys
 from pathlib import Path
