@@ -9,8 +9,8 @@ bypass signals (``QuerySet.update``, ``bulk_create``) call
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.models import Category, Product, ProductImage, RecommendationOverride, Variant
-from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import catalog_mark_changed
 
 

@@ -9,8 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.models import Variant
-from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import catalog_mark_changed
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderEvent, OutboundEmail
