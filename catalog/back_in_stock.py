@@ -2,7 +2,7 @@
 
 Asking (``back_in_stock_request_create``), the notification when stock comes
 back (``back_in_stock_requests_notify``, called by the catalogue's signals and
-wherever stock returns), and unsubscribing through the email's link.
+by ``catalog.stock.stock_return``), and unsubscribing through the email's link.
 The errors a request can meet are in ``catalog.exceptions``; the email itself
 is built in ``catalog.emails`` and sent by ``catalog.tasks``.
 """
@@ -86,10 +86,10 @@ def back_in_stock_requests_notify(
 ) -> list[int]:
     """Queue the one email of every waiting request whose variant is for sale again.
 
-    Call it whenever stock may have come back (a variant saved with stock,
-    a product re-activated, an order's stock returned). Waiting requests exist
-    only for variants that were sold out when asked, so a waiting request of a
-    variant in stock means its stock went from 0 to more. Each request is
+    Call it whenever stock may have come back (a variant saved with stock, a
+    product re-activated, ``catalog.stock.stock_return``). Waiting requests
+    exist only for variants that were sold out when asked, so a waiting request
+    of a variant in stock means its stock went from 0 to more. Each request is
     marked notified and its email enqueued in the caller's transaction, so the
     email exists exactly when the stock does, and exactly once: rows are
     locked (SKIP LOCKED, so a concurrent call takes the others) and only
