@@ -2,15 +2,15 @@
 
 Every saved or deleted catalogue row bumps the revision. Write paths that
 bypass signals (``QuerySet.update``, ``bulk_create``) call
-``catalog_mark_changed`` (and, when they return stock,
-``back_in_stock_requests_notify``) themselves.
+``catalog_mark_changed`` themselves; stock taken and returned by orders goes
+through ``catalog.stock``, which also sends the back-in-stock notices.
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.models import Category, Product, ProductImage, RecommendationOverride, Variant
-from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import catalog_mark_changed
 
 

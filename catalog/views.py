@@ -13,16 +13,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog import cache
-from catalog.forms import BackInStockRequestForm, product_filters_parse
-from catalog.recommendations import (
+from catalog.back_in_stock import (
     BACK_IN_STOCK_MAX_WAITING,
-    BackInStockError,
-    TooManyWaiting,
-    VariantInStock,
     back_in_stock_request_create,
     back_in_stock_request_get,
     back_in_stock_unsubscribe,
 )
+from catalog.exceptions import BackInStockError, TooManyWaiting, VariantInStock
+from catalog.forms import BackInStockRequestForm, product_filters_parse
 from catalog.selectors import product_get_visible
 
 

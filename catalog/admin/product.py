@@ -17,8 +17,8 @@ from catalog.admin.filters import CategoryTreeListFilter, LowStockFilter, StockS
 from catalog.admin.forms import CategoryChoiceField, category_tree
 from catalog.admin.inlines import ProductImageInline, RecommendationOverrideInline, VariantInline
 from catalog.admin.thumbnails import THUMBNAIL_COLUMN_SIZE, thumbnail_img
+from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.models import Product, ProductImage
-from catalog.recommendations import back_in_stock_requests_notify
 from catalog.services import (
     product_image_discard_files,
     product_image_make_thumbnails,

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from catalog.bestsellers import product_list_bestsellers
 from catalog.cache.base import (
     absolute_url,
     category_tree,
@@ -23,9 +24,6 @@ from catalog.cache.base import (
     url_with_query,
 )
 from catalog.forms import SORT_CHOICES, ProductFilterForm
-from catalog.recommendations import (
-    product_list_bestsellers,
-)
 from catalog.selectors import (
     ProductFilters,
     Sort,

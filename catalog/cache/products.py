@@ -29,11 +29,8 @@ from catalog.cache.base import (
     top_category_slug,
 )
 from catalog.models import Product, ProductImage
-from catalog.recommendations import (
-    product_list_recommended,
-    recently_viewed_ids,
-    recently_viewed_record,
-)
+from catalog.recently_viewed import recently_viewed_ids, recently_viewed_record
+from catalog.recommendations import product_list_recommended
 from catalog.selectors import (
     product_get_visible,
     product_list,

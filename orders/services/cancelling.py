@@ -5,13 +5,11 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Variant
-from catalog.recommendations import back_in_stock_requests_notify
-from catalog.services import catalog_mark_changed
+from catalog.stock import stock_return
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderEvent, OutboundEmail
 from orders.payments import payment_codes_shipping_unpaid
@@ -21,16 +19,17 @@ from payments.tasks import refund_cancelled_order
 
 
 def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
-    """Return the order's units to stock, variants in ascending id order (S2)."""
+    """Return the order's units to stock through the catalogue, and record it in the order's history."""
     quantities: dict[int, int] = defaultdict(int)
     skus: list[str] = []
     for line in order.lines.all():
         if line.variant_id is not None:
             quantities[line.variant_id] += line.quantity
             skus.append(f"{line.sku} x{line.quantity}")
-    for variant_id in sorted(quantities):
-        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
     if quantities:
+        # In this transaction: the catalogue bumps its revision and enqueues the
+        # back-in-stock emails of shoppers waiting for these variants with it.
+        stock_return(quantities=quantities)
         order_event_record(
             order=order,
             kind=OrderEvent.Kind.RESTOCKED,
@@ -39,11 +38,6 @@ def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
             actor=actor,
             note=", ".join(skus),
         )
-        catalog_mark_changed()
-        # The stock came back through update(), past the catalogue's signals:
-        # shoppers waiting for a variant that was sold out get their one email,
-        # enqueued in this transaction (T4).
-        back_in_stock_requests_notify(variant_ids=sorted(quantities))
 
 
 def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: str) -> Order:

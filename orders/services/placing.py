@@ -9,13 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from cart.exceptions import CartEmpty, OutOfStock
 from cart.selectors import Cart
-from catalog.models import LOW_STOCK_THRESHOLD, Variant
-from catalog.services import catalog_mark_changed
+from catalog.exceptions import InsufficientStock
+from catalog.stock import stock_take
 from orders.models import (
     Order,
     OrderEvent,
@@ -103,13 +102,12 @@ def checkout_token_forget(*, session: MutableMapping[str, Any], token: uuid.UUID
         session[CHECKOUT_PLACED_SESSION_KEY] = placed + 1
 
 
-def _out_of_stock(*, variant_id: int, cart: Cart) -> OutOfStock:
-    row = Variant.objects.filter(pk=variant_id).values("stock", "is_active", "product__is_active").first()
-    available = row["stock"] if row and row["is_active"] and row["product__is_active"] else 0
-    line = cart.line_for(variant_id)
+def _out_of_stock(*, short: InsufficientStock, cart: Cart) -> OutOfStock:
+    """The shopper-facing error for a variant the catalogue could not give: what is left, of what."""
+    line = cart.line_for(short.variant_id)
     return OutOfStock(
-        variant_id=variant_id,
-        available=available,
+        variant_id=short.variant_id,
+        available=short.available,
         name=str(line.variant) if line else "",
         in_cart=line.quantity if line else 0,
     )
@@ -148,24 +146,16 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
 def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, number: str) -> Order:
     """order_place's one transaction; an IntegrityError rolls it back whole, stock included."""
     quantities = {line.variant_id: line.quantity for line in cart.lines}
-    # Variants in id order, so concurrent checkouts lock rows in the same
-    # order and queue instead of deadlocking (S2).
-    for variant_id in sorted(quantities):
-        taken = Variant.objects.filter(
-            pk=variant_id, is_active=True, stock__gte=quantities[variant_id]
-        ).update(stock=F("stock") - quantities[variant_id])
-        if not taken:
-            raise _out_of_stock(variant_id=variant_id, cart=cart)  # rolls back everything
-
-    # The rows are locked by our updates now: read them for the snapshot.
-    variants = Variant.objects.select_related("product").in_bulk(sorted(quantities))
+    # The stock first: catalog takes it in ascending variant id order, so
+    # concurrent checkouts queue instead of deadlocking. The variants come
+    # back locked by those updates, for the snapshot.
+    try:
+        variants = stock_take(quantities=quantities)
+    except InsufficientStock as short:
+        raise _out_of_stock(short=short, cart=cart) from short  # rolls back everything
     lines = []
     for variant_id in sorted(quantities):
         variant = variants[variant_id]
-        if not variant.product.is_active:
-            raise OutOfStock(
-                variant_id=variant_id, available=0, name=str(variant), in_cart=quantities[variant_id]
-            )
         lines.append(
             OrderLine(
                 variant=variant,
@@ -211,10 +201,6 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         to_state=order.display_status,
         actor_id=order.user_id,
     )
-    if any(variant.stock <= LOW_STOCK_THRESHOLD for variant in variants.values()):
-        # Stock moved through update(), past the catalogue's signals: cached
-        # product pages must learn "only N left" / "sold out" (after commit).
-        catalog_mark_changed()
     order_emails_enqueue(
         order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
     )

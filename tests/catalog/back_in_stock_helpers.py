@@ -1,7 +1,7 @@
 """Helpers for the back-in-stock tests: a sold-out variant, asking to be told, restocking."""
 
+from catalog.back_in_stock import back_in_stock_request_create
 from catalog.models import BackInStockRequest, Variant
-from catalog.recommendations import back_in_stock_request_create
 from tests.factories import ProductFactory, VariantFactory
 
 WAITING = BackInStockRequest.Status.PENDING

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from catalog.back_in_stock import back_in_stock_request_create, back_in_stock_requests_notify
 from catalog.emails import back_in_stock_email_build, back_in_stock_unsubscribe_token
 from catalog.models import BackInStockRequest, Product, Variant
-from catalog.recommendations import back_in_stock_request_create, back_in_stock_requests_notify
 from orders.services import order_cancel, order_place
 from tests.catalog.back_in_stock_helpers import NOTIFIED, WAITING, ask, restock, sold_out_variant
 from tests.factories import StaffUserFactory, VariantFactory

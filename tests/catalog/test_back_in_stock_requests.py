@@ -3,14 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from catalog.back_in_stock import BACK_IN_STOCK_MAX_WAITING, back_in_stock_request_create
+from catalog.exceptions import TooManyWaiting, VariantInStock, VariantUnavailable
 from catalog.models import BackInStockRequest, Variant
-from catalog.recommendations import (
-    BACK_IN_STOCK_MAX_WAITING,
-    TooManyWaiting,
-    VariantInStock,
-    VariantUnavailable,
-    back_in_stock_request_create,
-)
 from tests.catalog.back_in_stock_helpers import NOTIFIED, WAITING, ask, restock, sold_out_variant
 from tests.factories import CategoryFactory, UserFactory, VariantFactory
 from tests.helpers import run_together

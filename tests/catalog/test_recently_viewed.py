@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.recommendations import RECENTLY_VIEWED_SESSION_KEY, recently_viewed_ids, recently_viewed_record
+from catalog.recently_viewed import RECENTLY_VIEWED_SESSION_KEY, recently_viewed_ids, recently_viewed_record
 from tests.catalog.recommendation_helpers import names, product, section
 from tests.factories import CategoryFactory
 

@@ -1,0 +1,23 @@
+"""Bestsellers: the products that sold most lately, for the home page.
+
+How well a product sells comes from ``ProductPopularity``, which orders fills
+through ``catalog.recommendations.product_recommendations_replace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db.models import QuerySet
+
+from catalog.models import Product
+from catalog.selectors import product_list
+
+
+def product_list_bestsellers(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
+    """Visible products in stock that sold lately, most units first (one query, card annotations)."""
+    return (
+        product_list(category_ids=category_ids)
+        .filter(in_stock=True, popularity__units_sold__gt=0)
+        .order_by("-popularity__units_sold", "-id")[:limit]
+    )
