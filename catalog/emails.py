@@ -1,4 +1,4 @@
-"""What the back-in-stock email says: a template triple rendered in the shopper's language (E1).
+"""What the back-in-stock email says: a template triple rendered in the shopper's language.
 
 Templates: ``templates/catalog/emails/back_in_stock.subject.txt|.txt|.html``.
 Building never sends; ``catalog.tasks.send_back_in_stock_email`` does.

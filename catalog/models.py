@@ -165,7 +165,7 @@ class CatalogRevision(models.Model):
     """One row whose number changes with every catalogue change.
 
     Cached catalogue pages are keyed by it, so any web process sees an edit at
-    once without sharing memory (DESIGN.md, Scale-out).
+    once without sharing memory (docs/architecture.md, "Page caching and invalidation").
     """
 
     number = models.BigIntegerField(default=1)

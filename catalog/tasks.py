@@ -1,4 +1,4 @@
-"""Background work of the catalogue: the back-in-stock email (T3, T4)."""
+"""Background work of the catalogue: the back-in-stock email, sent outside every transaction."""
 
 import logging
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def send_back_in_stock_email(*, request_id: int, attempt: int = 1) -> str:
     """Send the one "back in stock" email of a notified request, re-reading it by id.
 
-    Must not run inside a transaction (SMTP, T3). Sends at most once per
+    Must not run inside a transaction (it talks SMTP). Sends at most once per
     notification: a request already sent, waiting again, unsubscribed or
     deleted is skipped. On a transient SMTP or network error it re-enqueues
     itself with back-off (2**attempt minutes) up to settings.EMAIL_MAX_ATTEMPTS;
