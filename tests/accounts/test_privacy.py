@@ -339,3 +339,21 @@ def test_the_deleted_address_can_sign_up_again(client):
 
     assert response.status_code == 302
     assert Order.objects.filter(email__iexact="ann@example.com").count() == 0
+
+
+def test_each_app_contributes_its_part_of_the_download(client):
+    client.force_login(_customer())
+
+    data = _download(client)
+
+    assert list(data) == [
+        "format_version",
+        "exported_at",
+        "shop",
+        "account",
+        "addresses",
+        "back_in_stock_requests",
+        "orders",
+        "support_tickets",
+    ]
+    assert data["orders"] == data["support_tickets"] == data["back_in_stock_requests"] == []
