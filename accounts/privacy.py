@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shop.addresses import ADDRESS_FIELDS
 from shop.exceptions import ShopError
 from shop.models import User
 from shop.privacy import privacy_fields, privacy_part_list, privacy_value
@@ -29,7 +30,6 @@ ACCOUNT_FIELDS = (
     "last_login",
     "email_verified_at",
 )
-ADDRESS_FIELDS = ("country", "province", "city", "postal_code", "address_line1", "address_line2")
 
 
 class AccountHasOpenOrders(ShopError):

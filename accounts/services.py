@@ -128,26 +128,19 @@ def user_profile_update(
     address_line2: str,
 ) -> User:
     """Save the customer's name, phone and default shipping address."""
-    user.full_name = full_name
-    user.phone = phone
-    user.country = country
-    user.province = province
-    user.city = city
-    user.postal_code = postal_code
-    user.address_line1 = address_line1
-    user.address_line2 = address_line2
-    user.save(
-        update_fields=[
-            "full_name",
-            "phone",
-            "country",
-            "province",
-            "city",
-            "postal_code",
-            "address_line1",
-            "address_line2",
-        ]
-    )
+    values = {
+        "full_name": full_name,
+        "phone": phone,
+        "country": country,
+        "province": province,
+        "city": city,
+        "postal_code": postal_code,
+        "address_line1": address_line1,
+        "address_line2": address_line2,
+    }
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(values))
     return user
 
 
