@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
+
+    def warm_up(self) -> None:
+        """Build the payment methods before the first request (the WSGI entry point calls this)."""
+        from orders.payment_methods import payment_provider_list
+
+        # The gateways registered by payments import their SDKs lazily; built now, they do not
+        # load in some shopper's checkout.
+        payment_provider_list()

@@ -10,6 +10,8 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.payment_methods import PaymentProvider, payment_provider_get
+
 # No 0/O, 1/I/L: numbers are read out over the phone and typed from paper.
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ORDER_NUMBER_PREFIX = "MP"
@@ -218,9 +220,7 @@ class Order(models.Model):
         return self.cancelled_at is not None
 
     @property
-    def payment_provider(self):
-        from orders.payments import payment_provider_get
-
+    def payment_provider(self) -> PaymentProvider | None:
         return payment_provider_get(self.payment_method)
 
     @property
