@@ -11,3 +11,11 @@ class OrdersConfig(AppConfig):
         from shop.privacy import privacy_part_register
 
         privacy_part_register(ORDERS_PRIVACY_PART)
+
+    def warm_up(self) -> None:
+        """Build the payment methods before the first request (the WSGI entry point calls this)."""
+        from orders.payment_methods import payment_provider_list
+
+        # The gateways registered by payments import their SDKs lazily; built now, they do not
+        # load in some shopper's checkout.
+        payment_provider_list()

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import ShippingMethod
-from orders.payments import payment_provider_get, payment_provider_list
+from orders.payment_methods import payment_provider_get, payment_provider_list
 from orders.selectors import shipping_method_list
 from orders.services import CheckoutData
 from shop.addresses import ADDRESS_FIELDS, AddressForm, Country

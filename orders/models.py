@@ -10,6 +10,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.payment_methods import PaymentProvider, payment_provider_get
 from shop.addresses import (
     ADDRESS_LINE_MAX_LENGTH,
     CITY_MAX_LENGTH,
@@ -212,9 +213,7 @@ class Order(models.Model):
         return self.cancelled_at is not None
 
     @property
-    def payment_provider(self):
-        from orders.payments import payment_provider_get
-
+    def payment_provider(self) -> PaymentProvider | None:
         return payment_provider_get(self.payment_method)
 
     @property

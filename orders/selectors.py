@@ -10,8 +10,7 @@ from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from orders.models import Order, ShippingMethod
-from orders.payments import PaymentStart, payment_codes_shipping_unpaid
-from payments.models import Payment
+from orders.payment_methods import PaymentPanel, PaymentStart, payment_codes_shipping_unpaid
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
@@ -78,6 +77,12 @@ def payment_instructions_get(*, order: Order, online: bool = False) -> PaymentSt
     if order.is_cancelled or order.payment_status != Order.PaymentStatus.UNPAID:
         return None
     return provider.start(order)
+
+
+def payment_panel_get(*, request: HttpRequest, order: Order) -> PaymentPanel | None:
+    """What the order's payment method adds to its page (a gateway's "Pay with" form), or None."""
+    provider = order.payment_provider
+    return provider.panel(request=request, order=order) if provider is not None else None
 
 
 CHECKOUT_PREFILL_FIELDS = (
@@ -202,5 +207,9 @@ def order_action_list(*, order: Order) -> list[str]:
 
 
 def order_paid_online(*, order: Order) -> bool:
-    """Whether a gateway payment paid this order (then refunds go through the gateway)."""
-    return order.payments.filter(status=Payment.Status.SUCCEEDED, surplus=False).exists()
+    """Whether a gateway payment paid this order (then refunds go through the gateway).
+
+    The order's payment method answers; offline methods never claim an online payment.
+    """
+    provider = order.payment_provider
+    return provider is not None and provider.paid_online(order)

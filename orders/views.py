@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,10 +15,28 @@ from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
 from orders.exceptions import CartEmpty, OutOfStock
 from orders.forms import CheckoutForm
-from orders.selectors import checkout_initial_get, order_get_visible, payment_instructions_get
+from orders.payment_methods import payment_form_action_origins
+from orders.selectors import (
+    checkout_initial_get,
+    order_get_visible,
+    payment_instructions_get,
+    payment_panel_get,
+)
 from orders.services import checkout_token_forget, checkout_token_issue, order_place
-from payments.selectors import gateway_get, online_payment_state_get, order_payment_list
-from payments.views import allows_payment_forms, payment_begin
+
+
+def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """View decorator: the page's forms may lead to a payment method's pages (checkout, the order page)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        # The CSP form-action also applies to the redirects that follow a form's submission.
+        if origins := payment_form_action_origins():
+            response._csp_update = {"form-action": origins}
+        return response
+
+    return wrapped
 
 
 def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> HttpResponse:
@@ -36,9 +57,9 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
         # concurrent duplicate saving its stale copy would bring the cart back.
         cart_clear(session=request.session)
         checkout_token_forget(session=request.session, token=order.checkout_token)
-    if gateway_get(order.payment_method) is not None:
-        return payment_begin(request=request, order=order)
-    return redirect(order.get_access_url())
+    provider = order.payment_provider
+    begun = provider.begin(request=request, order=order) if provider is not None else None
+    return begun if begun is not None else redirect(order.get_access_url())
 
 
 @never_cache
@@ -67,11 +88,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @allows_payment_forms
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = order_get_visible(request=request, number=number)
+    panel = payment_panel_get(request=request, order=order)
     context = {
+        # The panel's template reads the page's context and its own; the page's names win.
+        **(panel.context if panel is not None else {}),
         "order": order,
         "payment": payment_instructions_get(order=order),
-        "online": online_payment_state_get(order=order, returned=request.GET.get("payment") == "returned"),
-        "payments": order_payment_list(order=order),
+        "payment_panel": panel,
         "support_email": settings.SUPPORT_EMAIL,
     }
     return render(request, "orders/order_detail.html", context)

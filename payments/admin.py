@@ -1,4 +1,4 @@
-"""Payments in the admin: read-only records; refunds go through payments/services.py."""
+"""Payments in the admin: read-only records; refunds go through payments.services."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -11,15 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin.inlines import ORDER_VIEW_PERMISSIONS
+from orders.admin.order import order_admin_inline_add
 from orders.admin.views import REFUND_PERMISSION
 from payments.forms import RefundForm
 from payments.models import Payment, PaymentEvent, Refund
 from payments.services import RefundNotAllowed, payment_refund
 from shop.admin_readonly import ReadOnlyInline, ReadOnlyModelAdmin
 from shop.money import format_money
-
-# Whoever may see an order sees its payments on the order page.
-ORDER_VIEW_PERMISSIONS = ("orders.view_order", "orders.change_order")
 
 
 class PaymentInline(ReadOnlyInline):
@@ -43,6 +42,10 @@ class PaymentInline(ReadOnlyInline):
     def payment_link(self, payment: Payment) -> str:
         url = reverse("admin:payments_payment_change", args=[payment.pk])
         return format_html('<a href="{}">{}</a>', url, payment.reference)
+
+
+# Whoever may see an order sees its payments on the order page, between its items and its history.
+order_admin_inline_add(PaymentInline)
 
 
 class RefundInline(ReadOnlyInline):

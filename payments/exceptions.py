@@ -1,4 +1,4 @@
-"""Errors of online payments the shop raises on purpose (STYLE.md L7)."""
+"""Errors of online payments the shop raises on purpose (each a shop.exceptions.ShopError)."""
 
 from shop.exceptions import ShopError
 

@@ -1,4 +1,4 @@
-"""Input of staff refunds: validated here, sent by payments/services.py."""
+"""Input of staff refunds: validated here, sent by payments.services."""
 
 from decimal import Decimal
 

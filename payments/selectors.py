@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.models import Order
-from orders.payments import payment_provider_get, payment_provider_list
+from orders.payment_methods import PaymentPanel, payment_provider_get
 from payments.models import Payment
 from payments.providers.base import GatewayProvider
 
@@ -15,15 +15,6 @@ def gateway_get(code: str) -> GatewayProvider | None:
     """The online gateway with this code, or None (unknown code or an offline method)."""
     provider = payment_provider_get(code)
     return provider if isinstance(provider, GatewayProvider) else None
-
-
-def gateway_form_action_origins() -> list[str]:
-    """Origins of every configured gateway's payment pages: forms may lead the browser there (CSP)."""
-    origins: list[str] = []
-    for provider in payment_provider_list():
-        if isinstance(provider, GatewayProvider) and provider.is_configured():
-            origins.extend(o for o in provider.form_action_origins() if o not in origins)
-    return origins
 
 
 def order_payment_list(*, order: Order) -> QuerySet[Payment]:
@@ -58,4 +49,17 @@ def online_payment_state_get(*, order: Order, returned: bool) -> OnlinePaymentSt
     )
     return OnlinePaymentState(
         provider=provider, can_pay=open_unpaid and provider.is_configured(), waiting=waiting
+    )
+
+
+def online_payment_panel_get(*, order: Order, returned: bool) -> PaymentPanel:
+    """The order page's panel of an order paid through a gateway: its state and payment attempts.
+
+    ``returned``: the shopper has just come back from the gateway's page.
+    """
+    online = online_payment_state_get(order=order, returned=returned)
+    return PaymentPanel(
+        template_name="payments/_online_payment.html",
+        context={"online": online, "payments": order_payment_list(order=order)},
+        refresh=online is not None and online.waiting,
     )

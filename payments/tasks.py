@@ -1,4 +1,4 @@
-"""Background work of payments: returning money nobody should keep (T3: gateways outside transactions)."""
+"""Background work of payments: returning money nobody should keep, calling gateways outside transactions."""
 
 from django_tasks import task
 

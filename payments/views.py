@@ -1,6 +1,4 @@
 import re
-from collections.abc import Callable
-from functools import wraps
 
 import segno
 from django.contrib import messages
@@ -15,28 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.models import Order
 from orders.selectors import order_get_visible
 from payments.models import Payment
-from payments.selectors import gateway_form_action_origins, gateway_get
+from payments.selectors import gateway_get
 from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
 from shop.ratelimit import client_ip
 
 MOBILE_BROWSER = re.compile(r"Mobile|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
-
-
-def payment_forms_allowed(response: HttpResponse) -> HttpResponse:
-    """Let this page's forms lead to the gateways' payment pages (CSP form-action follows redirects)."""
-    if origins := gateway_form_action_origins():
-        response._csp_update = {"form-action": origins}
-    return response
-
-
-def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """View decorator: the page's forms may lead to a gateway (checkout, the order page)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return payment_forms_allowed(view(request, *args, **kwargs))
-
-    return wrapped
 
 
 def payment_redirect(*, request: HttpRequest, order: Order, payment: Payment) -> HttpResponseRedirect:

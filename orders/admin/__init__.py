@@ -3,7 +3,8 @@
 Django's admin autodiscovery imports this package; importing the modules
 below registers their model admins.
 
-- ``order``: the order list and order page (columns, read-only fields, buttons, custom URLs)
+- ``order``: the order list and order page (columns, read-only fields, buttons, custom URLs);
+  ``order_admin_inline_add`` lets the apps above orders add their inlines to the order page
 - ``actions``: the order list's actions, each order going through its service
 - ``filters``: the order list's filters
 - ``inlines``: the order's line snapshots and event history

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-from orders.payments import payment_provider_list
+from orders.payment_methods import payment_provider_list
 from orders.selectors import order_status_filter
 
 

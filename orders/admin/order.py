@@ -7,6 +7,7 @@ order form, adds or deletes an order.
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -35,7 +36,6 @@ from orders.admin.views import (
 )
 from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_carrier_list
-from payments.admin import PaymentInline
 from shop.money import format_money
 
 
@@ -58,7 +58,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email", "full_name", "tracking_number"]
     search_help_text = _("Search by order number, email, name or tracking number.")
     ordering = ["-created_at", "-id"]
-    inlines = [OrderLineInline, PaymentInline, OrderEventInline]
+    # Apps above orders add theirs between the items and the history (order_admin_inline_add).
+    inlines = [OrderLineInline, OrderEventInline]
     actions = [
         mark_paid_selected,
         ship_selected,
@@ -235,3 +236,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     def invoice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return order_invoice_view(request, model_admin=self, object_id=object_id)
+
+
+def order_admin_inline_add(inline: type[InlineModelAdmin]) -> None:
+    """Show another app's inline on the order page, between the items and the history.
+
+    For the apps above orders (payments adds the online payment attempts): call it from
+    the app's admin module, which the admin imports at start-up, before its checks run.
+    Adding the same inline twice changes nothing.
+    """
+    if inline not in OrderAdmin.inlines:
+        OrderAdmin.inlines.insert(OrderAdmin.inlines.index(OrderEventInline), inline)

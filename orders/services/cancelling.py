@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from catalog.stock import stock_return
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderEvent, OutboundEmail
-from orders.payments import payment_codes_shipping_unpaid
-from orders.selectors import order_paid_online
+from orders.payment_methods import payment_codes_shipping_unpaid
 from orders.services.records import order_change_save, order_event_record, order_lock
-from payments.tasks import refund_cancelled_order
+from orders.signals import order_cancelled
 
 
 def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
@@ -59,9 +58,9 @@ def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: 
         email=OutboundEmail.Kind.CANCELLED,
     )
     _order_restock(order=order, actor=actor)
-    if order.payment_status == Order.PaymentStatus.PAID and order_paid_online(order=order):
-        # The money goes back through the gateway, by a task: never inside this transaction (T3).
-        refund_cancelled_order.enqueue(order_id=order.pk)
+    # Inside this transaction, so what receivers enqueue (payments: the gateway refund of an
+    # order paid online) exists exactly when the cancellation does.
+    order_cancelled.send(sender=Order, order=order)
     return order
 
 
@@ -70,7 +69,8 @@ def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: s
     """Cancel an unshipped order and return its stock, exactly once.
 
     Locks the order row, so two concurrent cancels restock once: the second
-    sees the first's cancellation and raises InvalidTransition.
+    sees the first's cancellation and raises InvalidTransition. Sends
+    ``orders.signals.order_cancelled`` inside the transaction.
     """
     return _order_cancel_locked(order=order_lock(order), actor=actor, note=note)
 

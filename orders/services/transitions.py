@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderEvent, OutboundEmail
-from orders.payments import payment_provider_get
+from orders.payment_methods import payment_provider_get
 from orders.selectors import order_paid_online
 from orders.services.records import order_change_save, order_event_record, order_lock
 from shop.money import format_money

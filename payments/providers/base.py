@@ -1,9 +1,14 @@
 """The interface every online gateway implements (Stripe, Alipay, WeChat Pay).
 
-A gateway provider only talks to its gateway: it creates the hosted checkout,
-verifies and parses notifications, queries a payment and sends refunds. It
-never writes to the database; ``payments.services`` applies what it reports,
-under row locks, and calls it outside every transaction (STYLE.md T3).
+``GatewayProvider`` is a payment method of ``orders.payment_methods`` (the
+interface orders and checkout use) plus what a gateway must do: create the
+hosted checkout, verify and parse notifications, query a payment and send
+refunds. Those gateway calls never write to the database: ``payments.services``
+applies what they report, under row locks, and makes them outside every
+transaction, since a slow gateway must not hold locks. Toward orders, a gateway
+begins paying right after checkout, adds its "Pay with" panel to the order page
+and answers whether an order was paid online; those hand over to payments'
+views, selectors and models.
 
 Each gateway is a package (``stripe``, ``alipay``, ``wechat``) that builds on
 this interface and on the few helpers below that all of them use.
@@ -22,11 +27,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
-from orders.payments import PaymentProvider, PaymentStart
+from orders.payment_methods import PaymentPanel, PaymentProvider, PaymentStart
+from payments.models import Payment
 
 if TYPE_CHECKING:
     from orders.models import Order
-    from payments.models import Payment, Refund
+    from payments.models import Refund
 
 CENTS = Decimal("0.01")
 
@@ -152,9 +158,22 @@ class GatewayProvider(PaymentProvider):
         """The channel to use for a desktop or a mobile browser."""
         return self.channels[-1] if mobile else self.channels[0]
 
-    def form_action_origins(self) -> list[str]:
-        """Origins the shopper's browser is sent to for paying (added to the CSP form-action)."""
-        return []
+    def begin(self, *, request: HttpRequest, order: "Order") -> HttpResponse:
+        """Start paying right after checkout: off to the gateway's page (or our QR code page)."""
+        # payments.views and payments.selectors build on this module: imported when called.
+        from payments.views import payment_begin
+
+        return payment_begin(request=request, order=order)
+
+    def panel(self, *, request: HttpRequest, order: "Order") -> PaymentPanel:
+        """The order page's "Pay with" form, the wait for the gateway's word and the payment attempts."""
+        from payments.selectors import online_payment_panel_get
+
+        return online_payment_panel_get(order=order, returned=request.GET.get("payment") == "returned")
+
+    def paid_online(self, order: "Order") -> bool:
+        """Whether a payment through a gateway paid the order (a surplus payment does not count)."""
+        return Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED, surplus=False).exists()
 
     @abstractmethod
     def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:

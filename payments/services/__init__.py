@@ -1,9 +1,10 @@
 """Every write path of online payments: starting one, applying what a gateway reports, refunds.
 
 The rules, in one place:
-- Gateways are called outside every transaction (T3); what they answer is then
-  applied in a short transaction that locks the Payment row first and the
-  Order row second (the same order everywhere, so no deadlocks).
+- Gateways are called outside every transaction, so a slow gateway never
+  holds row locks; what they answer is then applied in a short transaction
+  that locks the Payment row first and the Order row second (the same order
+  everywhere, so no deadlocks).
 - Only a verified notification or a server-side query changes a payment;
   the shopper's return to the shop never does.
 - Each notification is stored. The same gateway event id is applied once: a

@@ -85,7 +85,7 @@ def _payment_succeeded(*, payment: Payment, event: GatewayEvent, provider: Gatew
         # Money for an order that no longer wants it: never applied, always returned.
         payment.surplus = True
         logger.warning("Surplus payment %s for order %s: refunding it", payment.reference, order.number)
-        # Enqueued in this transaction (T4): the refund exists exactly when the surplus does.
+        # Enqueued in this transaction: the refund exists exactly when the surplus does.
         refund_surplus_payment.enqueue(payment_id=payment.pk)
     payment.save(update_fields=["status", "paid_at", "gateway_reference", "surplus", "updated_at"])
     if not payment.surplus and order.payment_status == Order.PaymentStatus.UNPAID:

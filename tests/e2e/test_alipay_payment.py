@@ -1,4 +1,4 @@
-"""Paying with Alipay in a real browser, against the local stand-in (tests/payments/alipay_standin/)."""
+"""Paying with Alipay in a real browser, against the local stand-in (tests/payments/alipay/standin/)."""
 
 import re
 from decimal import Decimal
@@ -10,7 +10,7 @@ from orders.models import Order, OutboundEmail
 from payments.models import Payment, PaymentEvent
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import CategoryFactory, ProductFactory, ShippingMethodFactory, VariantFactory
-from tests.payments.alipay_standin import AlipayStandin
+from tests.payments.alipay.standin import AlipayStandin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

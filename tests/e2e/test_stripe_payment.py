@@ -12,7 +12,7 @@ from payments.models import Payment, PaymentEvent
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
 from tests.helpers import run_tasks
-from tests.payments.stripe_standin import StripeStandin
+from tests.payments.stripe.standin import StripeStandin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

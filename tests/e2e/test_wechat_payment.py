@@ -17,7 +17,7 @@ from payments.models import Payment, PaymentEvent
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
 from tests.helpers import run_tasks
-from tests.payments.wechat_standin import WeChatPayStandIn
+from tests.payments.wechat.standin import WeChatPayStandIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

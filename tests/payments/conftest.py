@@ -11,11 +11,11 @@ import pytest
 
 from tests.factories import ProductFactory, VariantFactory
 from tests.orders.helpers import standard_shipping
-from tests.payments.alipay_standin import AlipayStandin
-from tests.payments.fake_gateway import BANK
+from tests.payments.alipay.standin import AlipayStandin
+from tests.payments.core.fake_gateway import BANK
 from tests.payments.helpers import online_order
-from tests.payments.stripe_standin import StripeStandin
-from tests.payments.wechat_standin import WeChatPayStandIn
+from tests.payments.stripe.standin import StripeStandin
+from tests.payments.wechat.standin import WeChatPayStandIn
 
 
 @pytest.fixture
@@ -89,13 +89,13 @@ def alipay_placed(client, alipay, variant, shipping):
     return order, payment, response
 
 
-# The fake gateway of the core's tests (tests/payments/fake_gateway.py)
+# The fake gateway of the core's tests (tests/payments/core/fake_gateway.py)
 
 
 @pytest.fixture
 def fake_gateway(settings):
     """FakePay the only online gateway, its bank fresh (modules use it with ``usefixtures``)."""
-    settings.PAYMENT_GATEWAYS = ["tests.payments.fake_gateway.FakeGateway"]
+    settings.PAYMENT_GATEWAYS = ["tests.payments.core.fake_gateway.FakeGateway"]
     BANK.reset()
     yield
     BANK.reset()
