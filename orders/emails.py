@@ -1,4 +1,4 @@
-"""What each order email says: a template triple rendered in the recipient's language (E1).
+"""What each order email says: a template triple rendered in the recipient's language.
 
 Templates: ``templates/orders/emails/<name>.subject.txt|.txt|.html``.
 Building never sends; ``orders.tasks.send_order_emails`` does.

@@ -1,4 +1,4 @@
-"""Domain errors of checkout and the order workflow (STYLE.md L7)."""
+"""Domain errors of checkout and the order workflow."""
 
 from cart.exceptions import CartEmpty, OutOfStock, VariantUnavailable
 from shop.exceptions import ShopError

@@ -1,4 +1,4 @@
-"""Checkout input: every field validated here, nothing written (L4)."""
+"""Checkout input: every field validated here, nothing written."""
 
 import hashlib
 import uuid

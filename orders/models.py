@@ -240,7 +240,7 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """What was bought, frozen at checkout: never recomputed from today's catalogue (M3)."""
+    """What was bought, frozen at checkout: never recomputed from today's catalogue."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(
@@ -275,7 +275,7 @@ class OrderLine(models.Model):
 
 
 class OrderEvent(models.Model):
-    """Append-only history of an order: who changed what, from which state to which, when (S5)."""
+    """Append-only history of an order: who changed what, from which state to which, when."""
 
     class Kind(models.TextChoices):
         PLACED = "placed", pgettext_lazy("order event", "Placed")

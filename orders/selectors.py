@@ -170,7 +170,7 @@ def order_carrier_list(*, limit: int = 20) -> list[str]:
 
 
 class OrderAction:
-    """The staff actions on an order; each one calls its service in orders/services.py."""
+    """The staff actions on an order; each one calls its service in orders.services."""
 
     MARK_PAID = "mark_paid"
     SHIP = "ship"

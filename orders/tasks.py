@@ -1,4 +1,4 @@
-"""Background work of orders: sending their emails (T3, T4)."""
+"""Background work of orders: sending their emails, outside every transaction."""
 
 import logging
 from collections.abc import Sequence
@@ -64,7 +64,7 @@ def send_order_emails(*, order_id: int, email_ids: Sequence[int], attempt: int =
 
     One task for all of them: placing an order writes one task row for both
     the confirmation and the staff notice. Must not run inside a transaction
-    (SMTP, T3). Emails already sent or given up are skipped. On a transient
+    (it talks SMTP). Emails already sent or given up are skipped. On a transient
     SMTP or network error the failed emails are tried again together by one
     new task, with back-off (2**attempt minutes), up to
     settings.EMAIL_MAX_ATTEMPTS; a permanent failure marks that email failed

@@ -1,4 +1,4 @@
-"""The orders admin: orders read-only, changed only through orders/services.py (L6).
+"""The orders admin: orders read-only, changed only through orders.services.
 
 Django's admin autodiscovery imports this package; importing the modules
 below registers their model admins.

@@ -1,4 +1,4 @@
-"""Input of the staff order actions: validated here, applied by orders/services.py (L4)."""
+"""Input of the staff order actions: validated here, applied by orders.services."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

@@ -1,7 +1,7 @@
 """The order admin: the order list and the order page, read-only.
 
 Every change is a button (orders/admin/views.py) or a list action
-(orders/admin/actions.py) calling orders/services.py; the admin never saves an
+(orders/admin/actions.py) calling orders.services; the admin never saves an
 order form, adds or deletes an order.
 """
 
@@ -41,7 +41,7 @@ from shop.money import format_money
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    """Orders are read-only here: every change is a button or action calling orders/services.py."""
+    """Orders are read-only here: every change is a button or action calling orders.services."""
 
     list_display = ["number", "status_badge", "created_at", "customer", "total", "payment_method_display"]
     list_display_links = ["number"]

@@ -4,7 +4,7 @@ Every view is wrapped by ``admin_site.admin_view`` (staff only; others get the
 admin login) and checks the model admin's permissions itself: changes need
 ``orders.change_order`` (mark paid, cancel and refund also ``orders.refund_order``),
 printing and exporting ``orders.view_order``. State
-changes go through orders/services.py only; a refused change shows the
+changes go through orders.services only; a refused change shows the
 service's InvalidTransition message and changes nothing.
 """
 

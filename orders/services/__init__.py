@@ -2,10 +2,11 @@
 
 Locking, in one place:
 - Stock is taken and returned with conditional updates, one variant at a time
-  in ascending id order (S1, S2), so concurrent checkouts queue, never deadlock.
+  in ascending id order by catalog.stock, so concurrent checkouts queue, never
+  deadlock (docs/architecture.md, "Lock order").
 - A state change locks its order row (SELECT ... FOR UPDATE) and re-checks the
   state under the lock; the cancel job skips rows another machine holds.
-- Emails are tasks enqueued in the same transaction (T4): the queue is in
+- Emails are tasks enqueued in the same transaction: the queue is in
   PostgreSQL, so a task exists exactly when the change it reports does.
 
 The write paths live in ``placing`` (checkout tokens, ``order_place``),

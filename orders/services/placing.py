@@ -76,7 +76,7 @@ def checkout_token_issue(*, session: MutableMapping[str, Any]) -> uuid.UUID:
 
     Every checkout page of the session (two tabs, a reload, the back button)
     carries the same token until an order is placed with it, so all their
-    submits make one order (S3). It is derived from the session key and the
+    submits make one order (docs/architecture.md, "Idempotency"). It is derived from the session key and the
     number of orders the session has placed (an HMAC under SECRET_KEY), so
     showing the checkout page writes nothing; only a session without a key
     yet stores a random token.
@@ -133,7 +133,7 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
         except (CartEmpty, OutOfStock, IntegrityError) as error:
             # Everything was rolled back. The token's order may exist: a repeated
             # submit (its cart now empty or short), or a concurrent one that
-            # committed first, whose token made our insert fail (S3).
+            # committed first, whose token made our insert fail.
             if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
                 return existing
             if not isinstance(error, IntegrityError) or not Order.objects.filter(number=number).exists():

@@ -1,7 +1,7 @@
 """What every order write path records besides the row itself: events, log lines and emails.
 
 All of it happens in the caller's transaction: the event row and the email's
-task commit or roll back with the change (S5, T4); the log line is written
+task commit or roll back with the change; the log line is written
 only after commit, so it never reports a change that was rolled back.
 """
 
@@ -68,7 +68,7 @@ def order_event_log(*, order: Order, kind: str, from_state: str, to_state: str, 
 def order_event_record(
     *, order: Order, kind: str, from_state: str, to_state: str, actor: AbstractBaseUser | None, note: str
 ) -> None:
-    """The audit row of a state change (S5), and its log line after commit."""
+    """The append-only audit row of a state change, and its log line after commit."""
     actor = actor if actor is not None and actor.is_authenticated else None
     OrderEvent.objects.create(
         order=order,

@@ -1,4 +1,4 @@
-"""Real threads on separate connections against PostgreSQL (STYLE.md Q6)."""
+"""Real threads on separate connections against PostgreSQL."""
 
 import uuid
 from datetime import timedelta
@@ -50,7 +50,7 @@ def test_forty_buyers_for_five_items_sell_exactly_five():
     outcomes = []
 
     def buy(index: int) -> None:
-        # Half the buyers also take another variant, so lock order matters (S2).
+        # Half the buyers also take another variant, so lock order matters.
         items = [(variant, 1), (other, 1)] if index % 2 else [(other, 1), (variant, 1)]
         try:
             order_place(
