@@ -180,19 +180,5 @@ class CheckoutForm(AddressForm):
     def checkout_data(self, *, user: AbstractBaseUser | None, language: str) -> CheckoutData:
         """The validated details for orders.services.order_place."""
         data = self.cleaned_data
-        return CheckoutData(
-            email=data["email"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            country=data["country"],
-            province=data["province"],
-            city=data["city"],
-            postal_code=data["postal_code"],
-            address_line1=data["address_line1"],
-            address_line2=data["address_line2"],
-            note=data["note"],
-            shipping_method=data["shipping_method"],
-            payment_method=data["payment_method"],
-            user=user,
-            language=language,
-        )
+        fields = ("email", "full_name", "phone", *ADDRESS_FIELDS, "note", "shipping_method", "payment_method")
+        return CheckoutData(**{name: data[name] for name in fields}, user=user, language=language)

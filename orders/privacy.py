@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import Order, OutboundEmail
 from orders.selectors import order_list_for_customer
+from shop.addresses import ADDRESS_FIELDS
 from shop.models import User
 from shop.privacy import ANONYMISED_NAME, PrivacyPart, privacy_fields
 
@@ -22,12 +23,7 @@ ORDER_FIELDS = (
     "email",
     "full_name",
     "phone",
-    "country",
-    "province",
-    "city",
-    "postal_code",
-    "address_line1",
-    "address_line2",
+    *ADDRESS_FIELDS,
     "note",
     "shipping_method_name",
     "payment_method",

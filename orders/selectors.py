@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare
 
 from orders.models import Order, ShippingMethod
 from orders.payment_methods import PaymentPanel, PaymentStart, payment_codes_shipping_unpaid
+from shop.addresses import ADDRESS_FIELDS
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
@@ -85,16 +86,7 @@ def payment_panel_get(*, request: HttpRequest, order: Order) -> PaymentPanel | N
     return provider.panel(request=request, order=order) if provider is not None else None
 
 
-CHECKOUT_PREFILL_FIELDS = (
-    "full_name",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "postal_code",
-    "address_line1",
-    "address_line2",
-)
+CHECKOUT_PREFILL_FIELDS = ("full_name", "phone", *ADDRESS_FIELDS)
 
 
 def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
