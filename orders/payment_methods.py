@@ -2,15 +2,16 @@
 
 Every way to pay is a ``PaymentProvider``. It says whether checkout may offer it,
 what the shopper is told once the order exists, how paying begins right after
-checkout, what it adds to the order page, and whether an order's money came in
-through it online (then only it can send the money back).
+checkout and what it adds to the order page.
 
 Bank transfer and cash on delivery live here. The online gateways (Stripe,
 Alipay, WeChat Pay) implement the same interface in the payments app, which
 sits above orders: it hands its gateways to ``payment_gateways_register`` from
 its ``AppConfig.ready()``, so orders never imports payments. The loader it
 registers runs when the list of methods is first needed, so the gateways' SDKs
-are not imported before then.
+are not imported before then. Whether money for an order came through a gateway
+is a fact of the payments' rows, not of today's settings: payments registers that
+check with ``online_payment_check_register``.
 """
 
 import functools
@@ -60,7 +61,6 @@ class PaymentProvider(ABC):
 
     code: ClassVar[str]
     name: ClassVar["Promise | str"]
-    description: ClassVar["Promise | str"] = ""
     # Offline: money arrives outside the web (bank, courier); staff confirm it.
     is_offline: ClassVar[bool] = True
     # The parcel may leave before payment (cash on delivery); such orders are
@@ -87,10 +87,6 @@ class PaymentProvider(ABC):
         """What this method adds to the order page, or None."""
         return None
 
-    def paid_online(self, order: "Order") -> bool:
-        """Whether ``order``'s money came in online through this method (then only it can refund it)."""
-        return False
-
     def form_action_origins(self) -> list[str]:
         """Origins of the pages this method's forms send the shopper's browser to (the CSP form-action)."""
         return []
@@ -99,7 +95,6 @@ class PaymentProvider(ABC):
 class BankTransferProvider(PaymentProvider):
     code = "bank_transfer"
     name = _("Bank transfer")
-    description = _("Pay by bank transfer; we ship once the money arrives.")
 
     def is_configured(self) -> bool:
         return bool(settings.SHOP_BANK_ACCOUNT_NUMBER)
@@ -127,7 +122,6 @@ class BankTransferProvider(PaymentProvider):
 class CashOnDeliveryProvider(PaymentProvider):
     code = "cod"
     name = _("Cash on delivery")
-    description = _("Pay the courier when your parcel arrives.")
     ships_unpaid = True
 
     def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
@@ -140,8 +134,10 @@ class CashOnDeliveryProvider(PaymentProvider):
         return PaymentStart(message=message)
 
 
-# Filled by the apps above orders in their AppConfig.ready(); see payment_gateways_register.
+# Filled by the apps above orders in their AppConfig.ready(); see payment_gateways_register
+# and online_payment_check_register.
 _gateway_loaders: list[Callable[[], Iterable[PaymentProvider]]] = []
+_online_payment_checks: list[Callable[["Order"], bool]] = []
 
 
 def payment_gateways_register(loader: Callable[[], Iterable[PaymentProvider]]) -> None:
@@ -153,6 +149,22 @@ def payment_gateways_register(loader: Callable[[], Iterable[PaymentProvider]]) -
     if loader not in _gateway_loaders:
         _gateway_loaders.append(loader)
     payment_methods_reset()
+
+
+def online_payment_check_register(check: Callable[["Order"], bool]) -> None:
+    """Add a check whether an order was paid online (then its money goes back through the gateway).
+
+    Call from AppConfig.ready(). The check reads stored payments, never settings, so an
+    order paid through a gateway that is switched off later still counts as paid online.
+    Registering the same check twice changes nothing.
+    """
+    if check not in _online_payment_checks:
+        _online_payment_checks.append(check)
+
+
+def online_payment_checks() -> list[Callable[["Order"], bool]]:
+    """The registered checks whether an order was paid online."""
+    return list(_online_payment_checks)
 
 
 def payment_methods_reset() -> None:

@@ -10,7 +10,12 @@ from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from orders.models import Order, ShippingMethod
-from orders.payment_methods import PaymentPanel, PaymentStart, payment_codes_shipping_unpaid
+from orders.payment_methods import (
+    PaymentPanel,
+    PaymentStart,
+    online_payment_checks,
+    payment_codes_shipping_unpaid,
+)
 from shop.addresses import ADDRESS_FIELDS
 
 
@@ -201,7 +206,7 @@ def order_action_list(*, order: Order) -> list[str]:
 def order_paid_online(*, order: Order) -> bool:
     """Whether a gateway payment paid this order (then refunds go through the gateway).
 
-    The order's payment method answers; offline methods never claim an online payment.
+    The apps that take payments online answer from their stored payments (see
+    ``orders.payment_methods.online_payment_check_register``); with none, no order was.
     """
-    provider = order.payment_provider
-    return provider is not None and provider.paid_online(order)
+    return any(check(order) for check in online_payment_checks())

@@ -11,11 +11,13 @@ class PaymentsConfig(AppConfig):
         # orders' payment methods and listens for cancelled orders here.
         from django.core.signals import setting_changed
 
-        from orders.payment_methods import payment_gateways_register
+        from orders.payment_methods import online_payment_check_register, payment_gateways_register
         from orders.signals import order_cancelled
         from payments import receivers
         from payments.providers import gateway_list
+        from payments.selectors import order_paid_through_gateway
 
         payment_gateways_register(gateway_list)
+        online_payment_check_register(order_paid_through_gateway)
         order_cancelled.connect(receivers.order_cancelled_refund, dispatch_uid="payments.refund")
         setting_changed.connect(receivers.gateways_setting_changed, dispatch_uid="payments.gateways")

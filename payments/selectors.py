@@ -17,6 +17,15 @@ def gateway_get(code: str) -> GatewayProvider | None:
     return provider if isinstance(provider, GatewayProvider) else None
 
 
+def order_paid_through_gateway(order: Order) -> bool:
+    """Whether a payment through a gateway paid the order (a surplus payment does not count).
+
+    Registered with orders in PaymentsConfig.ready(): stored payments decide, not which
+    gateways are configured today.
+    """
+    return Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED, surplus=False).exists()
+
+
 def order_payment_list(*, order: Order) -> QuerySet[Payment]:
     """The order's online payment attempts, oldest first, with their refunds."""
     return order.payments.order_by("created_at", "id").prefetch_related("refunds")

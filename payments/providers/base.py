@@ -171,10 +171,6 @@ class GatewayProvider(PaymentProvider):
 
         return online_payment_panel_get(order=order, returned=request.GET.get("payment") == "returned")
 
-    def paid_online(self, order: "Order") -> bool:
-        """Whether a payment through a gateway paid the order (a surplus payment does not count)."""
-        return Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED, surplus=False).exists()
-
     @abstractmethod
     def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
         """Create the hosted payment for ``payment`` (its reference, amount, currency, channel, order).

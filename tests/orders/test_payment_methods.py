@@ -18,7 +18,6 @@ def test_a_paid_offline_order_never_claims_to_be_paid_online(method):
     order = order_mark_paid(order=OrderFactory(payment_method=method))
 
     assert order_paid_online(order=order) is False
-    assert order.payment_provider.paid_online(order) is False
     assert OrderAction.REFUND in order_action_list(order=order)
 
 

@@ -78,7 +78,6 @@ class AlipayProvider(GatewayProvider):
 
     code = "alipay"
     name = _("Alipay")
-    description = _("Pay with your Alipay account or the Alipay app.")
     currencies = frozenset({"CNY"})
     channels = ("page", "wap")
 

@@ -76,7 +76,6 @@ class StripeProvider(GatewayProvider):
 
     code = "stripe"
     name = _("Card (Stripe)")
-    description = _("Pay by credit or debit card on Stripe's secure payment page.")
     currencies = frozenset(
         {"CNY", "USD", "EUR", "GBP", "HKD", "SGD", "JPY", "KRW", "AUD", "CAD", "NZD", "CHF", "MOP"}
     )

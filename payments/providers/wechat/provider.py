@@ -51,7 +51,6 @@ TRADE_PENDING = frozenset({"NOTPAY", "USERPAYING"})
 class WeChatPayProvider(GatewayProvider):
     code = "wechat"
     name = gettext_lazy("WeChat Pay")
-    description = gettext_lazy("Scan a QR code with WeChat, or pay in WeChat on your phone.")
     currencies = frozenset({"CNY"})
     channels = ("native", "h5")
 

@@ -4,6 +4,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from orders.models import Order
+from orders.selectors import OrderAction, order_action_list, order_paid_online
 from orders.services import order_cancel
 from orders.signals import order_cancelled
 from tests.payments.core.fake_gateway import NOTIFY_URL, notification
@@ -68,3 +69,14 @@ def test_cancelling_an_unpaid_online_order_queues_no_refund(fakepay_placed):
     order_cancel(order=order)
 
     assert refund_tasks(order) == []
+
+
+def test_an_order_paid_through_a_gateway_switched_off_since_still_refunds_through_it(paid_online, settings):
+    settings.PAYMENT_GATEWAYS = ["payments.providers.alipay.AlipayProvider"]
+
+    order_cancel(order=paid_online)
+
+    assert paid_online.payment_provider is None
+    assert order_paid_online(order=paid_online) is True
+    assert OrderAction.REFUND not in order_action_list(order=paid_online)
+    assert refund_tasks(paid_online) == [{"order_id": paid_online.pk}]
