@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.exceptions import AccountHasOpenOrders, StaffAccountNotDeletable
 from shop.addresses import ADDRESS_FIELDS
-from shop.exceptions import ShopError
 from shop.models import User
-from shop.privacy import privacy_fields, privacy_part_list, privacy_value
+from shop.privacy import ErasureBlocked, privacy_fields, privacy_part_list, privacy_value
 
 logger = logging.getLogger("shop.auth")
 
@@ -30,18 +30,6 @@ ACCOUNT_FIELDS = (
     "last_login",
     "email_verified_at",
 )
-
-
-class AccountHasOpenOrders(ShopError):
-    """The account has orders still on their way; deleting it would lose where they go."""
-
-    def __init__(self, numbers: list[str]) -> None:
-        super().__init__(", ".join(numbers))
-        self.numbers = numbers
-
-
-class StaffAccountNotDeletable(ShopError):
-    """Staff accounts are removed by a superuser in the admin, not from the account page."""
 
 
 def privacy_export(*, user: User) -> dict[str, Any]:
@@ -65,24 +53,22 @@ def privacy_export(*, user: User) -> dict[str, Any]:
 def account_delete(*, user: User) -> None:
     """Delete a customer's account and anonymise what the shop must keep.
 
-    Locks the user row first, then asks every app's privacy part for open items (orders
-    still awaiting payment or shipment, or on their way) and lets each erase its rows; then
-    deletes the sign-in throttling records for the address and the user row (its sessions
-    stop working: they point at an account that no longer exists; the caller logs the
-    current one out).
+    Locks the user row first, then lets every app's privacy part erase its rows (each
+    locks what it decides on); then deletes the sign-in throttling records for the address
+    and the user row (its sessions stop working: they point at an account that no longer
+    exists; the caller logs the current one out).
 
-    Raises StaffAccountNotDeletable for staff, AccountHasOpenOrders while anything is still
-    open; nothing changes then.
+    Raises StaffAccountNotDeletable for staff, AccountHasOpenOrders while an order is still
+    awaiting payment or shipment, or on its way; nothing changes then.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_staff or user.is_superuser:
         raise StaffAccountNotDeletable()
-    parts = privacy_part_list()
-    open_items = [item for part in parts for item in part.open_items(user)]
-    if open_items:
-        raise AccountHasOpenOrders(open_items)
-    for part in parts:
-        part.erase(user)
+    try:
+        for part in privacy_part_list():
+            part.erase(user)
+    except ErasureBlocked as blocked:
+        raise AccountHasOpenOrders(blocked.items) from blocked
     AccessAttempt.objects.filter(username=user.email.lower()).delete()
     user_id = user.pk
     user.delete()

@@ -12,7 +12,7 @@ from orders.models import Order, OutboundEmail
 from orders.selectors import order_list_for_customer
 from shop.addresses import ADDRESS_FIELDS
 from shop.models import User
-from shop.privacy import ANONYMISED_NAME, PrivacyPart, privacy_fields
+from shop.privacy import ANONYMISED_NAME, ErasureBlocked, PrivacyPart, privacy_fields
 
 OPEN_ORDER_STATUSES = frozenset(
     {Order.Status.PENDING_PAYMENT, Order.Status.AWAITING_SHIPMENT, Order.Status.SHIPPED}
@@ -53,17 +53,19 @@ def order_privacy_export(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def order_list_open(user: User) -> list[str]:
-    """Numbers of the customer's orders still awaiting payment or shipment, or on their way."""
-    orders = order_list_for_customer(user=user)
-    return [order.number for order in orders if order.display_status in OPEN_ORDER_STATUSES]
-
-
 def order_privacy_erase(user: User) -> None:
-    """Replace the name, email, phone, address and note of the orders the account page lists."""
-    order_ids = list(order_list_for_customer(user=user).values_list("pk", flat=True))
-    # Rows locked in ascending id order, as every order service locks them.
-    list(Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk"))
+    """Replace the name, email, phone, address and note of the orders the account page lists.
+
+    Locks those orders (ascending id, as every order service locks them) and decides on
+    the locked rows: raises ErasureBlocked with the numbers of orders still awaiting
+    payment or shipment, or on their way, and changes nothing then. A guest order placed
+    meanwhile with the address is either among the locked rows or left alone.
+    """
+    orders = list(order_list_for_customer(user=user).select_for_update().order_by("pk"))
+    open_numbers = [order.number for order in orders if order.display_status in OPEN_ORDER_STATUSES]
+    if open_numbers:
+        raise ErasureBlocked(open_numbers)
+    order_ids = [order.pk for order in orders]
     Order.objects.filter(pk__in=order_ids).update(
         user=None,
         email="",
@@ -80,6 +82,4 @@ def order_privacy_erase(user: User) -> None:
     OutboundEmail.objects.filter(order_id__in=order_ids).update(to_email="")
 
 
-ORDERS_PRIVACY_PART = PrivacyPart(
-    key="orders", export=order_privacy_export, erase=order_privacy_erase, open_items=order_list_open
-)
+ORDERS_PRIVACY_PART = PrivacyPart(key="orders", export=order_privacy_export, erase=order_privacy_erase)

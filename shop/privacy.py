@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from shop.exceptions import ShopError
 from shop.models import User
 
 # What anonymised orders and tickets show instead of a name. Data, not interface text: the
@@ -19,24 +20,28 @@ from shop.models import User
 ANONYMISED_NAME = "Deleted customer"
 
 
-def _no_open_items(user: User) -> list[str]:
-    return []
+class ErasureBlocked(ShopError):
+    """Something of the customer's is still under way (an order on its way); ``items`` names it."""
+
+    def __init__(self, items: list[str]) -> None:
+        super().__init__(", ".join(items))
+        self.items = items
 
 
 @dataclass(frozen=True)
 class PrivacyPart:
     """One app's share of a customer's data.
 
-    ``export`` returns JSON-ready data stored under ``key`` in the export. ``open_items`` names
-    what must finish before the account may be deleted (e.g. order numbers still on their way).
-    ``erase`` deletes or anonymises the app's rows about the customer; it runs inside the
-    erasure's transaction, with the user row locked, before the user row is deleted.
+    ``export`` returns JSON-ready data stored under ``key`` in the export. ``erase`` deletes
+    or anonymises the app's rows about the customer; it runs inside the erasure's
+    transaction, with the user row locked, before the user row is deleted. It locks the
+    rows it decides on and raises ErasureBlocked when one of them must finish first (the
+    whole erasure then rolls back).
     """
 
     key: str
     export: Callable[[User], Any]
     erase: Callable[[User], None]
-    open_items: Callable[[User], list[str]] = _no_open_items
 
 
 _parts: dict[str, PrivacyPart] = {}
