@@ -1,36 +1,13 @@
-"""Security of sign-in and of the admin: the two-factor gate and sign-in throttling hooks.
-
-Used from settings: MIDDLEWARE (StaffTwoFactorMiddleware), AXES_USERNAME_CALLABLE
-(login_username) and AXES_LOCKOUT_CALLABLE (login_locked_response).
-"""
+"""The admin's two-factor gate: staff reach the admin only after their second factor (MIDDLEWARE)."""
 
 from collections.abc import Callable
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.two_factor import two_factor_device_get
-
-LOGIN_MAX_LENGTH = 254
-
-
-def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
-    """The address a sign-in attempt is for, as axes counts it: trimmed and lower-case.
-
-    Sign-in compares addresses case-insensitively, so counting "Ann@x" and "ann@x"
-    apart would let an attacker double the attempts by changing case.
-    """
-    value = (credentials or {}).get("username")
-    if value is None and request is not None:
-        value = getattr(request, "POST", {}).get("username")
-    if not isinstance(value, str):
-        return ""
-    return value.strip().lower()[:LOGIN_MAX_LENGTH]
 
 
 def _admin_prefix() -> str:
@@ -75,12 +52,3 @@ class StaffTwoFactorMiddleware:
         target = reverse("account:two_factor_verify" if enrolled else "account:two_factor")
         next_url = request.get_full_path() if request.method == "GET" else _admin_prefix()
         return HttpResponseRedirect(f"{target}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
-
-
-def login_locked_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
-) -> HttpResponse:
-    """The page a locked-out sign-in gets (429): why, for how long, and what to do instead."""
-    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
-    context = {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
-    return render(request, "account/login_locked.html", context, status=429)

@@ -1,6 +1,6 @@
 """Security log of sign-ins: every staff login and every failed login (never a password).
 
-Connected in ShopConfig.ready(). Only logs; nothing here writes or sends.
+Connected in AccountsConfig.ready(). Only logs; nothing here writes or sends.
 """
 
 import logging
@@ -11,9 +11,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-logger = logging.getLogger("shop.auth")
+from accounts.lockout import LOGIN_MAX_LENGTH
 
-LOGIN_MAX_LENGTH = 254
+logger = logging.getLogger("shop.auth")
 
 
 def _remote_addr(request: HttpRequest | None) -> str | None:
@@ -33,7 +33,7 @@ def _attempted_login(credentials: dict[str, Any]) -> str | None:
     return value[:LOGIN_MAX_LENGTH]
 
 
-@receiver(user_logged_in, dispatch_uid="accounts.signals.staff_login_log")
+@receiver(user_logged_in, dispatch_uid="accounts.receivers.staff_login_log")
 def staff_login_log(sender: type, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """Log a staff member's sign-in (user id and address the request came from)."""
     if not getattr(user, "is_staff", False):
@@ -49,7 +49,7 @@ def staff_login_log(sender: type, request: HttpRequest | None, user: Any, **kwar
     )
 
 
-@receiver(user_login_failed, dispatch_uid="accounts.signals.login_failure_log")
+@receiver(user_login_failed, dispatch_uid="accounts.receivers.login_failure_log")
 def login_failure_log(
     sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:

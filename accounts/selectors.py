@@ -1,6 +1,7 @@
 """Reads for the account pages."""
 
-from accounts.tokens import EmailChangeRequest, InvalidToken, email_change_token_read
+from accounts.exceptions import InvalidToken
+from accounts.tokens import EmailChangeRequest, email_change_token_read
 from shop.models import User
 
 

@@ -4,14 +4,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.emails import AccountEmail
+from accounts.exceptions import EmailTaken, InvalidToken
 from accounts.tasks import account_email_send
-from accounts.tokens import InvalidToken, email_change_token_read, email_verification_token_read
-from shop.exceptions import ShopError
+from accounts.tokens import email_change_token_read, email_verification_token_read
 from shop.models import User
-
-
-class EmailTaken(ShopError):
-    """Another account already uses this email address (compared case-insensitively)."""
 
 
 @transaction.atomic(durable=True)

@@ -10,17 +10,13 @@ from datetime import timedelta
 
 from django.core import signing
 
-from shop.exceptions import ShopError
+from accounts.exceptions import InvalidToken
 from shop.models import User
 
 TOKEN_MAX_AGE = timedelta(days=3)
 
 _VERIFY_SALT = "shop.account.email-verify"
 _EMAIL_CHANGE_SALT = "shop.account.email-change"
-
-
-class InvalidToken(ShopError):
-    """The link is tampered with, expired, or no longer matches the account."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Services write, selectors read; the views in accounts/views/two_factor.py call them. A staff
 member's session counts as verified once django_otp.login() stored the device that
-accepted their code (accounts.security.StaffTwoFactorMiddleware checks that for the admin).
+accepted their code (accounts.middleware.StaffTwoFactorMiddleware checks that for the admin).
 """
 
 import time
@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from shop.exceptions import ShopError
+from accounts.exceptions import AlreadyEnrolled, InvalidCode
 from shop.models import User
 
 BACKUP_CODE_COUNT = 10
@@ -27,14 +27,6 @@ TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 TOTP_DIGITS = 6
 TOKEN_MAX_LENGTH = 16
-
-
-class InvalidCode(ShopError):
-    """The code does not match the authenticator being set up."""
-
-
-class AlreadyEnrolled(ShopError):
-    """The account has a confirmed authenticator already; a new one needs a verified session."""
 
 
 # Selectors ---------------------------------------------------------------------------------------

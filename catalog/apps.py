@@ -7,7 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from catalog import signals  # noqa: F401
+        from catalog import receivers  # noqa: F401 (keeps the page cache and back-in-stock in step)
         from catalog.privacy import CATALOG_PRIVACY_PART
         from shop.privacy import privacy_part_register
 

@@ -35,7 +35,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
         # A custom ADMIN_URL is kept out of this public file, which would announce it; the
-        # admin's responses carry X-Robots-Tag: noindex instead (accounts.security).
+        # admin's responses carry X-Robots-Tag: noindex instead (accounts.middleware).
         *([f"Disallow: /{settings.ADMIN_URL}"] if settings.ADMIN_URL == "admin/" else []),
         "Disallow: /cart/",
         "Disallow: /checkout/",

@@ -116,7 +116,7 @@ def staff_login(client, user) -> None:
     """Sign a staff member in with the test client past both steps: password and two-factor code.
 
     ``client.force_login(user)`` alone leaves the session unverified, and the admin then
-    redirects to the code page (accounts.security.StaffTwoFactorMiddleware). This gives the user
+    redirects to the code page (accounts.middleware.StaffTwoFactorMiddleware). This gives the user
     a confirmed authenticator when they have none and marks the session verified with it,
     as django_otp.login() does after a correct code.
     """

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.exceptions import AccountHasOpenOrders, EmailTaken, InvalidToken, StaffAccountNotDeletable
 from accounts.forms import (
     EMAIL_TAKEN_MESSAGE,
     AccountDeleteForm,
@@ -27,10 +28,9 @@ from accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from accounts.privacy import AccountHasOpenOrders, StaffAccountNotDeletable, account_delete, privacy_export
+from accounts.privacy import account_delete, privacy_export
 from accounts.selectors import email_change_request_get
 from accounts.services import (
-    EmailTaken,
     user_email_change_confirm,
     user_email_change_request,
     user_email_verify,
@@ -38,7 +38,7 @@ from accounts.services import (
     user_sign_up,
     user_verification_resend,
 )
-from accounts.tokens import InvalidToken, email_verification_token_read
+from accounts.tokens import email_verification_token_read
 from orders.selectors import order_list_for_customer
 from shop.addresses import country_name
 from shop.ratelimit import account_rate_limit_hit, client_ip

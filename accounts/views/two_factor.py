@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from accounts.exceptions import AlreadyEnrolled, InvalidCode
+from accounts.forms import TwoFactorSetupForm, TwoFactorVerifyForm
 from accounts.two_factor import (
-    AlreadyEnrolled,
-    InvalidCode,
     two_factor_backup_codes_left,
     two_factor_backup_codes_regenerate,
     two_factor_device_get,
@@ -31,7 +31,6 @@ from accounts.two_factor import (
     two_factor_verify,
     two_factor_wait_seconds,
 )
-from accounts.two_factor_forms import TwoFactorSetupForm, TwoFactorVerifyForm
 
 # The secret being set up waits in the session until a code confirms it.
 PENDING_KEY_SESSION_KEY = "two_factor_pending_key"

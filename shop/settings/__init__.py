@@ -78,8 +78,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # The admin only for staff who passed their second factor (accounts/security.py).
-    "accounts.security.StaffTwoFactorMiddleware",
+    # The admin only for staff who passed their second factor (accounts/middleware.py).
+    "accounts.middleware.StaffTwoFactorMiddleware",
     # Malformed row ids in admin actions are a 400, not a server error (shop/security_headers.py).
     "shop.security_headers.AdminActionSelectionMiddleware",
     # Last, as django-axes requires: turns a sign-in lockout into the lockout page.
@@ -351,7 +351,8 @@ SUPPORT_RATE_LIMIT_PER_EMAIL = env.int("SUPPORT_RATE_LIMIT_PER_EMAIL", default=5
 SUPPORT_RATE_LIMIT_PER_IP = env.int("SUPPORT_RATE_LIMIT_PER_IP", default=10)
 SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW_MINUTES", default=60))
 
-# Accounts and staff security (accounts/security.py, accounts/two_factor.py, shop/ratelimit.py).
+# Accounts and staff security (accounts/middleware.py, accounts/lockout.py, accounts/two_factor.py,
+# shop/ratelimit.py).
 # Where the admin lives; another path than "admin/" keeps it away from blind scans.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
@@ -362,11 +363,11 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "accounts.security.login_username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"
-AXES_LOCKOUT_CALLABLE = "accounts.security.login_locked_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_response"
 AXES_RESET_ON_SUCCESS = True
-# Successful sign-ins are in the structured log already (shop/signals.py); no second copy.
+# Successful sign-ins are in the structured log already (accounts/receivers.py); no second copy.
 AXES_DISABLE_ACCESS_LOG = True
 # No start-up banner in every command's output; lockouts are still logged as warnings.
 AXES_VERBOSE = False

@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.services import EmailTaken, user_email_change_confirm, user_sign_up
+from accounts.exceptions import EmailTaken
+from accounts.services import user_email_change_confirm, user_sign_up
 from accounts.tokens import email_change_token_make
 from tests.factories import UserFactory
 from tests.helpers import run_together

@@ -6,8 +6,9 @@ from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from accounts.services import EmailTaken, user_email_change_confirm, user_email_change_request
-from accounts.tokens import InvalidToken, email_change_token_make, email_verification_token_make
+from accounts.exceptions import EmailTaken, InvalidToken
+from accounts.services import user_email_change_confirm, user_email_change_request
+from accounts.tokens import email_change_token_make, email_verification_token_make
 from tests.factories import UserFactory
 from tests.helpers import run_tasks
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.privacy import AccountHasOpenOrders, account_delete
+from accounts.exceptions import AccountHasOpenOrders
+from accounts.privacy import account_delete
 from catalog.models import BackInStockRequest
 from orders.models import Order, OutboundEmail
 from shop.models import User

@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from accounts.services import EmailTaken, user_sign_up
+from accounts.exceptions import EmailTaken
+from accounts.services import user_sign_up
 from accounts.tokens import email_verification_token_make
 from cart.selectors import cart_quantities_get
 from tests.factories import UserFactory, VariantFactory
