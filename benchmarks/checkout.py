@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -58,13 +58,13 @@ OSCAR_PLACE_ORDER_P99_MS = 262.0
 def shoppers_run(plans: Sequence[ShopperPlan]) -> ShopperResult:
     """Run each plan in its own process at the same time and merge what they measured.
 
-    Forks (Linux): the children use only the standard library and never touch
-    Django or the database, and Django's connections are closed before the
-    fork so no child inherits one in use.
+    The children are spawned, not forked: they use only the standard library
+    (``benchmarks.shopper``), and a fork would copy whatever lock another thread
+    of this process held at that moment (a live test server writing its log),
+    leaving a child blocked on it for good.
     """
-    connections.close_all()
     longest = max(plan.warmup + plan.duration for plan in plans)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     with context.Pool(processes=len(plans)) as pool:
         # Bounded: the loop running at the deadline has five requests, each with a timeout.
         results = pool.map_async(shopper_run, plans).get(timeout=longest + 10 * REQUEST_TIMEOUT_SECONDS)
