@@ -131,7 +131,7 @@ class ProfileForm(AddressForm):
 
     @classmethod
     def for_user(cls, user: User, data: dict | None = None) -> "ProfileForm":
-        initial = {name: getattr(user, name) for name in ("full_name", "phone", *ADDRESS_FIELDS)}
+        initial = {name: getattr(user, name) for name in cls.field_order}
         return cls(data=data, initial=initial)
 
     def clean_full_name(self) -> str:

@@ -11,14 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orders.payment_methods import PaymentProvider, payment_provider_get
-from shop.addresses import (
-    ADDRESS_LINE_MAX_LENGTH,
-    CITY_MAX_LENGTH,
-    PHONE_MAX_LENGTH,
-    POSTAL_CODE_MAX_LENGTH,
-    PROVINCE_MAX_LENGTH,
-    Country,
-)
+from shop.addresses import PostalAddress
 
 # No 0/O, 1/I/L: numbers are read out over the phone and typed from paper.
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -75,7 +68,7 @@ class ShippingMethod(models.Model):
         return self.price
 
 
-class Order(models.Model):
+class Order(PostalAddress):
     """A placed order: a snapshot of what was bought, where it goes and how it is paid."""
 
     class PaymentStatus(models.TextChoices):
@@ -111,13 +104,6 @@ class Order(models.Model):
     )
     email = models.EmailField(_("email"), max_length=254)
     full_name = models.CharField(_("full name"), max_length=150)
-    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH)
-    country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.CN)
-    province = models.CharField(_("province / state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
-    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH)
-    postal_code = models.CharField(_("postal code"), max_length=POSTAL_CODE_MAX_LENGTH, blank=True)
-    address_line1 = models.CharField(_("address"), max_length=ADDRESS_LINE_MAX_LENGTH)
-    address_line2 = models.CharField(_("address line 2"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     shipping_method = models.ForeignKey(

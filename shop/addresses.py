@@ -35,9 +35,30 @@ ADDRESS_FIELDS = ("country", "province", "city", "postal_code", "address_line1",
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-]{5,30}$",
-    _("Enter a phone number of digits, spaces or dashes, for example 138 0013 8000."),
+    _("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."),
 )
 cn_postal_code_validator = RegexValidator(r"^[0-9]{6}$", _("A postal code in China has six digits."))
+
+
+class PostalAddress(models.Model):
+    """The phone and postal address that a customer's profile and an order both hold (no table of its own).
+
+    Every part may be blank at this level: checkout requires the phone, city and street
+    through ``AddressForm``, and a profile may leave the whole address empty.
+    """
+
+    phone = models.CharField(
+        _("phone"), max_length=PHONE_MAX_LENGTH, blank=True, validators=[phone_validator]
+    )
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.CN)
+    province = models.CharField(_("province or state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
+    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=POSTAL_CODE_MAX_LENGTH, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 def _text(label: str, max_length: int, autocomplete: str, **kwargs) -> forms.CharField:

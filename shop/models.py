@@ -5,13 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.addresses import (
-    ADDRESS_LINE_MAX_LENGTH,
-    CITY_MAX_LENGTH,
-    PHONE_MAX_LENGTH,
-    POSTAL_CODE_MAX_LENGTH,
-    PROVINCE_MAX_LENGTH,
-)
+from shop.addresses import PostalAddress
 
 
 class UserManager(BaseUserManager):
@@ -41,8 +35,12 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
-    """A customer or a member of staff; the email address is the login."""
+class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
+    """A customer or a member of staff; the email address is the login.
+
+    The phone and postal address (``PostalAddress``) are the default shipping address offered
+    at checkout.
+    """
 
     # unique=True satisfies auth.E003 (the USERNAME_FIELD must be unique);
     # the lower(email) constraint below is what makes it case-insensitive.
@@ -57,14 +55,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     # email-change link); guest orders placed with that address then show in
     # the account.
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH, blank=True)
-    # The default shipping address, offered at checkout.
-    country = models.CharField(_("country"), max_length=2, default="CN")
-    province = models.CharField(_("province or state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
-    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=POSTAL_CODE_MAX_LENGTH, blank=True)
-    address_line1 = models.CharField(_("address line 1"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
-    address_line2 = models.CharField(_("address line 2"), max_length=ADDRESS_LINE_MAX_LENGTH, blank=True)
 
     objects = UserManager()
 

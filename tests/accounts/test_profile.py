@@ -67,7 +67,7 @@ def test_a_partial_address_is_refused_with_a_message_and_nothing_changes(client)
     "overrides, message",
     [
         ({"country": "XX"}, "Choose a country or region from the list."),
-        ({"phone": "call me maybe"}, "Enter a phone number of digits, spaces or dashes"),
+        ({"phone": "call me maybe"}, "Enter a phone number using digits"),
         ({"full_name": ""}, "Enter your name."),
         ({"address_line1": "x" * 1000}, "Ensure this value has at most 200 characters"),
     ],
