@@ -46,7 +46,8 @@ def stock_take(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     caller's rollback undoes them. Each variant is taken with one conditional
     UPDATE (active, with enough stock) in ascending id order, the lock order
     every stock movement uses. Raises InsufficientStock for the first variant,
-    by id, that is short, inactive, deleted or whose product is inactive; its
+    by id, that is short, inactive or deleted, else for the first whose product
+    is inactive (checked after the updates, on the locked rows); its
     ``available`` says how many units are for sale. Raises ValueError for a
     quantity below 1. Returns the variants as they are after the take, with
     their product, keyed by id (one query after the updates). When a variant
