@@ -60,6 +60,18 @@ class PostalAddress(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as every page, email and packing slip prints it, one line each.
+
+        Street, second line, "city, province postal code", country; empty parts left out.
+        """
+        locality = ", ".join(part for part in (self.city, self.province) if part)
+        if self.postal_code:
+            locality = f"{locality} {self.postal_code}".strip()
+        lines = (self.address_line1, self.address_line2, locality, self.get_country_display())
+        return [line for line in lines if line]
+
 
 def _text(label: str, max_length: int, autocomplete: str, **kwargs) -> forms.CharField:
     return forms.CharField(
@@ -137,8 +149,3 @@ class AddressForm(forms.Form):
                 except forms.ValidationError as error:
                     self.add_error("postal_code", error)
         return cleaned
-
-
-def country_name(code: str) -> str:
-    """The country's name in the active language; an unknown code as it is."""
-    return str(dict(Country.choices).get(code, code))

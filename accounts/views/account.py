@@ -40,7 +40,6 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token_read
 from orders.selectors import order_list_for_customer
-from shop.addresses import country_name
 from shop.ratelimit import account_rate_limit_hit, client_ip
 
 ORDERS_PER_PAGE = 20
@@ -155,8 +154,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_home(request: HttpRequest) -> HttpResponse:
     """Who you are, your default address and your latest orders."""
     orders = list(order_list_for_customer(user=request.user)[:RECENT_ORDERS])
-    context = {"orders": orders, "country_name": country_name(request.user.country)}
-    return render(request, "account/account_home.html", context)
+    return render(request, "account/account_home.html", {"orders": orders})
 
 
 @login_required
