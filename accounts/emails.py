@@ -10,13 +10,12 @@ import enum
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import TOKEN_MAX_AGE, email_change_token_make, email_verification_token_make
+from shop.mail import email_build
 from shop.models import User
 
 
@@ -53,19 +52,12 @@ def account_email_build(
         "support_email": settings.SUPPORT_EMAIL,
         "link": _link(kind=kind, user=user, new_email=new_email),
     }
-    with translation.override(language):
-        base = f"account/emails/{kind.value}"
-        subject = "".join(render_to_string(f"{base}.subject.txt", context).splitlines()).strip()
-        text = render_to_string(f"{base}.txt", context)
-        html = render_to_string(f"{base}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return email_build(
+        templates=f"account/emails/{kind.value}",
+        context=context,
+        language=language,
         to=[account_email_recipient(kind=kind, user=user, new_email=new_email, old_email=old_email)],
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def _link(*, kind: AccountEmail, user: User, new_email: str) -> str:

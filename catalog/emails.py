@@ -7,11 +7,11 @@ Building never sends; ``catalog.tasks.send_back_in_stock_email`` does.
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import BackInStockRequest
+from shop.mail import email_build
 
 UNSUBSCRIBE_SALT = "catalog.back_in_stock.unsubscribe"
 _TEMPLATE = "catalog/emails/back_in_stock"
@@ -42,13 +42,10 @@ def back_in_stock_email_build(*, stock_request: BackInStockRequest) -> EmailMult
             "support_email": settings.SUPPORT_EMAIL,
             "site_url": settings.SITE_URL,
         }
-        subject = " ".join(render_to_string(f"{_TEMPLATE}.subject.txt", context).split())
-        text = render_to_string(f"{_TEMPLATE}.txt", context)
-        html = render_to_string(f"{_TEMPLATE}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return email_build(
+        templates=_TEMPLATE,
+        context=context,
+        language=stock_request.language,
         to=[stock_request.email],
         reply_to=[settings.SUPPORT_EMAIL],
         headers={
@@ -58,5 +55,3 @@ def back_in_stock_email_build(*, stock_request: BackInStockRequest) -> EmailMult
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(html, "text/html")
-    return message

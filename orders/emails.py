@@ -6,12 +6,12 @@ Building never sends; ``orders.tasks.send_order_emails`` does.
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from orders.models import Order, OutboundEmail
 from orders.selectors import payment_instructions_get
+from shop.mail import email_build
 
 EMAIL_TEMPLATES = {
     OutboundEmail.Kind.CONFIRMATION: "orders/emails/order_confirmation",
@@ -46,16 +46,11 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
         }
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
             context["admin_url"] = _admin_url(order)
-        subject = " ".join(render_to_string(f"{prefix}.subject.txt", context).split())
-        text = render_to_string(f"{prefix}.txt", context)
-        html = render_to_string(f"{prefix}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return email_build(
+        templates=prefix,
+        context=context,
+        language=language,
         to=[to_email],
         reply_to=[settings.SUPPORT_EMAIL],
         headers={"Content-Language": language},
     )
-    message.attach_alternative(html, "text/html")
-    return message

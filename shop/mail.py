@@ -1,10 +1,14 @@
-"""What every email task shares: telling a passing SMTP failure from a final one."""
+"""Emails: built from a template triple; telling a passing SMTP failure from a final one."""
 
 import smtplib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 
 def smtp_error_is_transient(error: BaseException) -> bool:
@@ -25,3 +29,38 @@ def email_retry_at(*, attempt: int) -> datetime:
 def email_retry_allowed(*, error: BaseException, attempt: int) -> bool:
     """True when failed attempt number ``attempt`` may be tried again later."""
     return smtp_error_is_transient(error) and attempt < settings.EMAIL_MAX_ATTEMPTS
+
+
+def email_render(*, templates: str, context: Mapping[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of the template triple ``<templates>.subject.txt|.txt|.html`` in ``language``.
+
+    The subject is folded onto one line: a header cannot span lines.
+    """
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{templates}.subject.txt", context).split())
+        text = render_to_string(f"{templates}.txt", context)
+        html = render_to_string(f"{templates}.html", context)
+    return subject, text, html
+
+
+def email_build(
+    *,
+    templates: str,
+    context: Mapping[str, Any],
+    language: str,
+    to: list[str],
+    reply_to: list[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """An email from DEFAULT_FROM_EMAIL rendered from its template triple: text, with an HTML part."""
+    subject, text, html = email_render(templates=templates, context=context, language=language)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=reply_to,
+        headers=dict(headers or {}),
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from shop.mail import email_render
 from support.addresses import reply_address
 from support.models import Message, Notification, Ticket
 
@@ -99,10 +100,9 @@ def staff_notification_build(*, notification: Notification) -> EmailMultiAlterna
         "admin_url": settings.SITE_URL + reverse("admin:support_ticket_change", args=[ticket.pk]),
         "shop_name": settings.SHOP_NAME,
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _one_line(render_to_string(f"{STAFF_NOTIFICATION}.subject.txt", context))
-        text = render_to_string(f"{STAFF_NOTIFICATION}.txt", context)
-        html = render_to_string(f"{STAFF_NOTIFICATION}.html", context)
+    subject, text, html = email_render(
+        templates=STAFF_NOTIFICATION, context=context, language=settings.LANGUAGE_CODE
+    )
     headers = {
         "Message-ID": notification.message_id,
         "Auto-Submitted": "auto-generated",
