@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import user_password_reset_request
 from shop.addresses import ADDRESS_FIELDS, AddressForm
+from shop.identity import email_canonical, email_local_part_ascii_validator
 from shop.models import User
 
 EMAIL_TAKEN_MESSAGE = _(
@@ -21,6 +22,7 @@ def _email_field(label: str) -> forms.EmailField:
     return forms.EmailField(
         label=label,
         max_length=254,
+        validators=[email_local_part_ascii_validator],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
             "required": _("Enter your email address."),
@@ -54,7 +56,7 @@ class SignUpForm(forms.Form):
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         # A friendly early answer; the unique constraint still decides in user_sign_up.
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email_canonical=email_canonical(email)).exists():
             raise forms.ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
         return email
 
@@ -158,9 +160,9 @@ class EmailChangeForm(forms.Form):
 
     def clean_new_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["new_email"])
-        if email.lower() == self.user.email.lower():
+        if email_canonical(email) == self.user.email_canonical:
             raise forms.ValidationError(_("This is already your email address."), code="unchanged")
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+        if User.objects.filter(email_canonical=email_canonical(email)).exclude(pk=self.user.pk).exists():
             raise forms.ValidationError(_("Another account already uses this email address."), code="taken")
         return email
 

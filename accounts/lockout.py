@@ -9,21 +9,23 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shop.identity import email_canonical
+
 LOGIN_MAX_LENGTH = 254
 
 
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
-    """The address a sign-in attempt is for, as axes counts it: trimmed and lower-case.
+    """The address a sign-in attempt is for, as axes counts it: its canonical form (shop.identity).
 
-    Sign-in compares addresses case-insensitively, so counting "Ann@x" and "ann@x"
-    apart would let an attacker double the attempts by changing case.
+    Sign-in finds the account by that form, so counting "Ann@x" and "ann@x" apart would
+    let an attacker double the attempts by changing case.
     """
     value = (credentials or {}).get("username")
     if value is None and request is not None:
         value = getattr(request, "POST", {}).get("username")
     if not isinstance(value, str):
         return ""
-    return value.strip().lower()[:LOGIN_MAX_LENGTH]
+    return email_canonical(value)[:LOGIN_MAX_LENGTH]
 
 
 def login_locked_response(

@@ -69,7 +69,7 @@ def account_delete(*, user: User) -> None:
             part.erase(user)
     except ErasureBlocked as blocked:
         raise AccountHasOpenOrders(blocked.items) from blocked
-    AccessAttempt.objects.filter(username=user.email.lower()).delete()
+    AccessAttempt.objects.filter(username=user.email_canonical).delete()
     user_id = user.pk
     user.delete()
     transaction.on_commit(

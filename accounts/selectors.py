@@ -2,6 +2,7 @@
 
 from accounts.exceptions import InvalidToken
 from accounts.tokens import EmailChangeRequest, email_change_token_read
+from shop.identity import email_canonical
 from shop.models import User
 
 
@@ -12,6 +13,8 @@ def email_change_request_get(*, token: str) -> EmailChangeRequest:
     inactive or no longer has the address the link was made for (so a used link stays dead).
     """
     change = email_change_token_read(token=token)
-    if not User.objects.filter(pk=change.user_id, is_active=True, email__iexact=change.old_email).exists():
+    if not User.objects.filter(
+        pk=change.user_id, is_active=True, email_canonical=email_canonical(change.old_email)
+    ).exists():
         raise InvalidToken()
     return change

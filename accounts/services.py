@@ -7,6 +7,7 @@ from accounts.emails import AccountEmail
 from accounts.exceptions import EmailTaken, InvalidToken
 from accounts.tasks import account_email_send
 from accounts.tokens import email_change_token_read, email_verification_token_read
+from shop.identity import email_canonical
 from shop.models import User
 
 
@@ -48,7 +49,7 @@ def user_email_verify(*, token: str) -> User:
     """
     user_id, email = email_verification_token_read(token=token)
     user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
-    if user is None or user.email.lower() != email:
+    if user is None or user.email_canonical != email_canonical(email):
         raise InvalidToken()
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
@@ -71,7 +72,7 @@ def user_email_change_request(*, user: User, new_email: str, language: str) -> N
     new_email already; it is checked again, under the constraint, when the link is opened.
     """
     new_email = User.objects.normalize_email(new_email)
-    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+    if User.objects.filter(email_canonical=email_canonical(new_email)).exclude(pk=user.pk).exists():
         raise EmailTaken()
     for kind in (AccountEmail.EMAIL_CHANGE_CONFIRM, AccountEmail.EMAIL_CHANGE_REQUESTED):
         account_email_send.enqueue(
@@ -89,7 +90,7 @@ def user_email_change_confirm(*, token: str, language: str) -> User:
     """
     change = email_change_token_read(token=token)
     user = User.objects.select_for_update().filter(pk=change.user_id, is_active=True).first()
-    if user is None or user.email.lower() != change.old_email:
+    if user is None or user.email_canonical != email_canonical(change.old_email):
         raise InvalidToken()
     old_email = user.email
     user.email = change.new_email

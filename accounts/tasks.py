@@ -6,6 +6,7 @@ import smtplib
 from django_tasks import task
 
 from accounts.emails import AccountEmail, account_email_build
+from shop.identity import email_canonical
 from shop.mail import email_retry_allowed, email_retry_at
 from shop.models import User
 
@@ -61,5 +62,5 @@ def _still_wanted(*, kind: AccountEmail, user: User, old_email: str) -> bool:
     if kind == AccountEmail.EMAIL_VERIFY:
         return user.email_verified_at is None
     if kind == AccountEmail.EMAIL_CHANGE_CONFIRM:
-        return user.email.lower() == old_email.lower()
+        return user.email_canonical == email_canonical(old_email)
     return True

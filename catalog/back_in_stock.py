@@ -21,14 +21,15 @@ from catalog.emails import UNSUBSCRIBE_SALT
 from catalog.exceptions import TooManyWaiting, VariantInStock, VariantUnavailable
 from catalog.models import BackInStockRequest, Variant
 from catalog.tasks import send_back_in_stock_email
+from shop.identity import email_canonical
 
 # Anyone may type any address into the form: this caps the mail one address can be sent.
 BACK_IN_STOCK_MAX_WAITING = 20
 
 
 def back_in_stock_email_normalize(email: str) -> str:
-    """One spelling per address, so the unique (variant, email) constraint sees duplicates."""
-    return email.strip().lower()
+    """The canonical form (shop.identity), so the unique (variant, email) constraint sees duplicates."""
+    return email_canonical(email)
 
 
 @transaction.atomic(durable=True)

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from catalog.models import Variant
 from catalog.selectors import SEARCH_MAX_LENGTH, ProductFilters, Sort
+from shop.identity import email_local_part_ascii_validator
 from shop.money import quantize
 
 SORT_CHOICES = [
@@ -126,6 +127,7 @@ class BackInStockRequestForm(forms.Form):
         label=_("Email"),
         required=False,
         max_length=254,
+        validators=[email_local_part_ascii_validator],
         error_messages={"invalid": _("Enter a valid email address.")},
     )
 

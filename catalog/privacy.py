@@ -13,7 +13,12 @@ from shop.privacy import PrivacyPart, privacy_value
 
 
 def _requests_of(user: User) -> QuerySet[BackInStockRequest]:
-    return BackInStockRequest.objects.filter(Q(user=user) | Q(email__iexact=user.email))
+    # Requests made while signed in, and those made from the address once the account proved it
+    # reads mail there: anyone may type any address into the form.
+    mine = Q(user=user)
+    if user.email_verified_at is not None:
+        mine |= Q(email=user.email_canonical)
+    return BackInStockRequest.objects.filter(mine)
 
 
 def back_in_stock_privacy_export(user: User) -> list[dict[str, Any]]:

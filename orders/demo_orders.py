@@ -174,6 +174,7 @@ def _demo_order(
         checkout_token=uuid.uuid5(_TOKEN_NAMESPACE, str(number)),
         access_token=access_token_generate(),
         email=f"demo.customer{customer}@example.com",
+        email_canonical=f"demo.customer{customer}@example.com",  # bulk_create skips save()
         full_name=_NAMES[customer % len(_NAMES)],
         phone=f"138{customer:08d}",
         country="CN",

@@ -16,6 +16,7 @@ from orders.payment_methods import payment_provider_get, payment_provider_list
 from orders.selectors import shipping_method_list
 from orders.services import CheckoutData
 from shop.addresses import ADDRESS_FIELDS, AddressForm, Country
+from shop.identity import email_local_part_ascii_validator
 from shop.money import format_money
 
 # Fields holding a shopper's own details: a form pre-filled with any of them is never cached.
@@ -84,7 +85,7 @@ class CheckoutForm(AddressForm):
 
     field_order = ("email", "full_name", "phone", *ADDRESS_FIELDS)
 
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = forms.EmailField(label=_("Email"), max_length=254, validators=[email_local_part_ascii_validator])
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     shipping_method = ShippingMethodChoiceField(
         label=_("Shipping method"),

@@ -4,7 +4,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from orders.payment_methods import PaymentProvider, payment_provider_get
 from shop.addresses import PostalAddress
+from shop.identity import email_canonical
 
 # No 0/O, 1/I/L: numbers are read out over the phone and typed from paper.
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -103,6 +103,10 @@ class Order(PostalAddress):
         related_name="orders",
     )
     email = models.EmailField(_("email"), max_length=254)
+    # Kept in step by save(): guest orders are matched to an account by it (shop.identity).
+    email_canonical = models.CharField(
+        _("canonical email address"), max_length=254, blank=True, editable=False
+    )
     full_name = models.CharField(_("full name"), max_length=150)
     note = models.TextField(_("note"), blank=True)
 
@@ -169,8 +173,8 @@ class Order(PostalAddress):
         ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="orders_order_user_newest"),
-            # Guest orders are found by email (case-insensitive, as iexact queries it).
-            models.Index(Upper("email"), name="orders_order_email_upper"),
+            # Guest orders are found by the canonical form of their email.
+            models.Index(fields=["email_canonical"], name="orders_order_email_canonical"),
             # The cancel_unpaid_orders job scans only open unpaid orders.
             models.Index(
                 fields=["created_at"],
@@ -180,6 +184,13 @@ class Order(PostalAddress):
                 ),
             ),
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_canonical = email_canonical(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.number

@@ -69,6 +69,7 @@ def order_privacy_erase(user: User) -> None:
     Order.objects.filter(pk__in=order_ids).update(
         user=None,
         email="",
+        email_canonical="",
         full_name=ANONYMISED_NAME,
         phone="",
         province="",

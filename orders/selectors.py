@@ -47,7 +47,7 @@ def order_list_for_customer(*, user: AbstractBaseUser | AnonymousUser) -> QueryS
         return Order.objects.none()
     mine = Q(user=user)
     if getattr(user, "email_verified_at", None) is not None:
-        mine |= Q(user__isnull=True, email__iexact=user.email)
+        mine |= Q(user__isnull=True, email_canonical=user.email_canonical)
     return Order.objects.filter(mine).order_by("-created_at", "-id").prefetch_related("lines")
 
 

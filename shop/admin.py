@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from shop.identity import email_canonical
 from shop.models import User
 
 admin.site.site_header = format_lazy(_("{shop_name} admin"), shop_name=settings.SHOP_NAME)
@@ -24,7 +25,7 @@ class _UniqueEmailMixin:
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
-        others = User.objects.filter(email__iexact=email)
+        others = User.objects.filter(email_canonical=email_canonical(email))
         if self.instance.pk is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():

@@ -1,11 +1,11 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.addresses import PostalAddress
+from shop.identity import email_canonical
 
 
 class UserManager(BaseUserManager):
@@ -32,7 +32,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str) -> "User":
-        return self.get(email__iexact=username)
+        return self.get(email_canonical=email_canonical(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
     # unique=True satisfies auth.E003 (the USERNAME_FIELD must be unique);
     # the lower(email) constraint below is what makes it case-insensitive.
     email = models.EmailField(_("email address"), max_length=254, unique=True)
+    # The address as identity is decided on (shop.identity), kept in step by save(): sign-in,
+    # guest orders, tickets and throttling compare it exactly, never case-insensitively.
+    email_canonical = models.CharField(
+        _("canonical email address"), max_length=254, unique=True, editable=False
+    )
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Whether the user can log into the admin site.")
@@ -65,10 +70,16 @@ class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [models.UniqueConstraint(Lower("email"), name="shop_user_email_ci_unique")]
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_canonical = email_canonical(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from shop.identity import email_canonical
 from shop.models import RateLimitHit
 
 # Expired rows removed per counted hit: keeps the table small without a cron job.
@@ -77,4 +78,4 @@ def account_rate_limit_hit(*, action: str, ip_address: str, email: str) -> bool:
     window = settings.ACCOUNT_RATE_LIMIT_WINDOW
     return rate_limit_hit(
         scope=f"{action}:ip", key=ip_address or "unknown", limit=per_ip, window=window
-    ) and rate_limit_hit(scope=f"{action}:email", key=email, limit=per_email, window=window)
+    ) and rate_limit_hit(scope=f"{action}:email", key=email_canonical(email), limit=per_email, window=window)

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
+from shop.identity import email_local_part_ascii_validator
 from support.inbound import attachment_signature_ok
 from support.models import Ticket
 
@@ -100,6 +101,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
+        validators=[email_local_part_ascii_validator],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
             "required": _("Enter your email address."),

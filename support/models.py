@@ -6,10 +6,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from shop.identity import email_canonical
 
 REFERENCE_PREFIX = "T-"
 # Ticket ids start here (see the migration), so references look like T-1042 from day one.
@@ -45,6 +46,10 @@ class Ticket(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     customer_email = models.EmailField(_("customer email"), max_length=254)
+    # Kept in step by save(): tickets are matched to an account by it (shop.identity).
+    customer_email_canonical = models.CharField(
+        _("canonical customer email"), max_length=254, blank=True, editable=False
+    )
     customer_name = models.CharField(_("customer name"), max_length=150, blank=True)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,13 +101,22 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
-            models.Index(Upper("customer_email"), "created_at", name="support_ticket_email_created"),
+            models.Index(
+                fields=["customer_email_canonical", "created_at"], name="support_ticket_email_created"
+            ),
             models.Index(fields=["source_ip_hash", "created_at"], name="support_ticket_ip_created"),
             models.Index(fields=["status", "-last_activity_at"], name="support_ticket_status_activity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject or gettext('(no subject)')}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.customer_email_canonical = email_canonical(self.customer_email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "customer_email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "customer_email_canonical"}
+        super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -114,11 +128,10 @@ class Ticket(models.Model):
 
     def sender_is_customer(self, address: str) -> bool:
         """Whether mail from ``address`` may speak for the customer: their address or a known CC."""
-        address = address.strip().lower()
-        known = {self.customer_email.lower(), *(cc.lower() for cc in self.cc_emails)}
+        known = {self.customer_email_canonical, *(email_canonical(cc) for cc in self.cc_emails)}
         if self.customer is not None:
-            known.add(self.customer.email.lower())
-        return address in known
+            known.add(self.customer.email_canonical)
+        return email_canonical(address) in known
 
 
 class Message(models.Model):

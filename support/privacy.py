@@ -7,8 +7,7 @@ from the messages.
 
 from typing import Any
 
-from django.db.models import Q
-
+from shop.identity import email_canonical
 from shop.models import User
 from shop.privacy import ANONYMISED_NAME, PrivacyPart, privacy_value
 from support.models import Message, Ticket
@@ -16,7 +15,7 @@ from support.selectors import ticket_list_for_customer
 
 
 def _customer_addresses(user: User, tickets: list[Ticket]) -> set[str]:
-    return {user.email.lower()} | {ticket.customer_email.lower() for ticket in tickets}
+    return {user.email_canonical} | {ticket.customer_email_canonical for ticket in tickets}
 
 
 def _customer_messages(ticket: Ticket, addresses: set[str]) -> list[dict[str, Any]]:
@@ -29,7 +28,7 @@ def _customer_messages(ticket: Ticket, addresses: set[str]) -> list[dict[str, An
             "attachments": [attachment.filename for attachment in message.attachments.all()],
         }
         for message in ticket.messages.all()
-        if message.direction == Message.Direction.INBOUND and message.from_email.lower() in addresses
+        if message.direction == Message.Direction.INBOUND and email_canonical(message.from_email) in addresses
     ]
 
 
@@ -58,16 +57,22 @@ def ticket_privacy_erase(user: User) -> None:
     addresses = _customer_addresses(user, tickets)
     ticket_ids = [ticket.pk for ticket in tickets]
     Ticket.objects.filter(pk__in=ticket_ids).update(
-        customer=None, customer_email="", customer_name=ANONYMISED_NAME, cc_emails=[]
+        customer=None,
+        customer_email="",
+        customer_email_canonical="",
+        customer_name=ANONYMISED_NAME,
+        cc_emails=[],
     )
-    customer_mail = Q(ticket_id__in=ticket_ids, direction=Message.Direction.INBOUND)
-    address_match = Q()
-    for address in addresses:
-        address_match |= Q(from_email__iexact=address)
-    Message.objects.filter(customer_mail & address_match).update(from_email="", from_name="", raw_headers="")
+    inbound = Message.objects.filter(ticket_id__in=ticket_ids, direction=Message.Direction.INBOUND)
+    sent_by_customer = [
+        message.pk
+        for message in inbound.only("pk", "from_email")
+        if email_canonical(message.from_email) in addresses
+    ]
+    Message.objects.filter(pk__in=sent_by_customer).update(from_email="", from_name="", raw_headers="")
     # Replies went to the customer's address.
     for message in Message.objects.filter(ticket_id__in=ticket_ids).exclude(to_emails=[]):
-        kept = [to for to in message.to_emails if to.lower() not in addresses]
+        kept = [to for to in message.to_emails if email_canonical(to) not in addresses]
         if kept != message.to_emails:
             Message.objects.filter(pk=message.pk).update(to_emails=kept, raw_headers="")
 

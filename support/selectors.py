@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from orders.models import Order
 from orders.selectors import order_list_for_customer
+from shop.identity import email_canonical
 from shop.models import User
 from support.addresses import token_from_address
 from support.inbound import ParsedEmail
@@ -25,14 +26,16 @@ def ticket_list_for_customer(*, user: User) -> QuerySet[Ticket]:
     """
     mine = Q(customer=user)
     if user.email_verified_at is not None:
-        mine |= Q(customer__isnull=True, customer_email__iexact=user.email)
+        mine |= Q(customer__isnull=True, customer_email_canonical=user.email_canonical)
     return Ticket.objects.filter(mine).select_related("order").order_by("created_at", "id")
 
 
 def ticket_count_recent(*, since: datetime, email: str = "", ip_hash: str = "") -> int:
     """Tickets opened since ``since`` by this address (any case) or from this IP hash (for rate limits)."""
     if email:
-        return Ticket.objects.filter(created_at__gte=since, customer_email__iexact=email).count()
+        return Ticket.objects.filter(
+            created_at__gte=since, customer_email_canonical=email_canonical(email)
+        ).count()
     if ip_hash:
         return Ticket.objects.filter(created_at__gte=since, source_ip_hash=ip_hash).count()
     return 0
@@ -52,7 +55,7 @@ def order_for_ticket_get(
     order = Order.objects.filter(number=number).first()
     if order is None:
         return None
-    if email and order.email.lower() == email.strip().lower():
+    if email and order.email_canonical == email_canonical(email):
         return order
     owner = user is not None and user.is_authenticated
     if owner and (

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.models import ORDER_NUMBER_ALPHABET, ORDER_NUMBER_LENGTH, ORDER_NUMBER_PREFIX
+from shop.identity import email_canonical
 from support.addresses import address_is_own
 from support.inbound import ParsedEmail, email_parse, subject_clean
 from support.models import Message, Notification, Ticket, TicketEvent
@@ -96,12 +97,12 @@ def _order_mentioned(*, parsed: ParsedEmail, customer: AbstractBaseUser | None) 
 
 def _ticket_open_from_email(*, parsed: ParsedEmail, saved: list[str]) -> Message:
     automatic = parsed.is_auto or parsed.is_bounce
-    customer = get_user_model().objects.filter(email__iexact=parsed.from_email, is_active=True).first()
-    sender = parsed.from_email.lower()
+    sender = email_canonical(parsed.from_email)
+    customer = get_user_model().objects.filter(email_canonical=sender, is_active=True).first()
     copied = [
         address
         for address in dict.fromkeys([*parsed.to_emails, *parsed.cc_emails])
-        if address.lower() != sender and not address_is_own(address)
+        if email_canonical(address) != sender and not address_is_own(address)
     ]
     order_reference, order = _order_mentioned(parsed=parsed, customer=customer)
     ticket = Ticket.objects.create(
