@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.lockout import login_username
 from accounts.privacy import account_delete
 from catalog.back_in_stock import back_in_stock_request_create
+from catalog.models import BackInStockRequest
 from orders.models import Order
 from shop.identity import email_canonical
 from support.models import Ticket
@@ -121,3 +122,16 @@ def test_sign_up_refuses_an_address_with_a_non_ascii_local_part(client, address)
     assert response.status_code == 200
     assert "only Latin letters, digits and symbols before the @" in response.content.decode()
     assert not get_user_model().objects.exists()
+
+
+def test_back_in_stock_requests_by_address_count_only_once_the_account_verified_it(client):
+    variant = VariantFactory(stock=0)
+    back_in_stock_request_create(variant_id=variant.pk, email=VICTIM, language="en")
+    unverified = UserFactory(email=VICTIM, email_verified_at=None)
+    client.force_login(unverified)
+
+    data = json.loads(client.get(reverse("account:privacy_download")).content)
+    account_delete(user=unverified)
+
+    assert data["back_in_stock_requests"] == []
+    assert BackInStockRequest.objects.filter(email=VICTIM).count() == 1
