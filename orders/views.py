@@ -22,7 +22,12 @@ from orders.selectors import (
     payment_instructions_get,
     payment_panel_get,
 )
-from orders.services import checkout_token_forget, checkout_token_issue, order_place
+from orders.services import (
+    checkout_token_forget,
+    checkout_token_issue,
+    checkout_token_issued_here,
+    order_place,
+)
 
 
 def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -52,6 +57,12 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
     except OutOfStock as error:
         messages.error(request, out_of_stock_message(error))
         return redirect("cart:detail")
+    if not order.placed_now and not checkout_token_issued_here(
+        session=request.session, token=order.checkout_token
+    ):
+        # Another session's token: its order is not this shopper's to see.
+        form.add_error("checkout_token", form.fields["checkout_token"].error_messages["invalid"])
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=400)
     if order.placed_now:
         # Only the request that placed the order touches the session: a
         # concurrent duplicate saving its stale copy would bring the cart back.

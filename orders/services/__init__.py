@@ -16,7 +16,13 @@ them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
-from orders.services.placing import CheckoutData, checkout_token_forget, checkout_token_issue, order_place
+from orders.services.placing import (
+    CheckoutData,
+    checkout_token_forget,
+    checkout_token_issue,
+    checkout_token_issued_here,
+    order_place,
+)
 from orders.services.transitions import (
     order_mark_delivered,
     order_mark_paid,
@@ -29,6 +35,7 @@ __all__ = [
     "CheckoutData",
     "checkout_token_forget",
     "checkout_token_issue",
+    "checkout_token_issued_here",
     "order_cancel",
     "order_cancel_expired",
     "order_mark_delivered",

@@ -59,6 +59,9 @@ class CheckoutData:
 CHECKOUT_TOKEN_SESSION_KEY = "checkout_token"
 # How many orders this session has placed: with the session key, it names the next token.
 CHECKOUT_PLACED_SESSION_KEY = "checkout_placed"
+# Tokens of the last orders this session placed: a repeated submit may still be sent to them.
+CHECKOUT_USED_SESSION_KEY = "checkout_used"
+CHECKOUT_USED_KEPT = 5
 
 
 def _checkout_placed_count(session: MutableMapping[str, Any]) -> int:
@@ -96,10 +99,31 @@ def checkout_token_forget(*, session: MutableMapping[str, Any], token: uuid.UUID
     """Retire the session's token once its order exists; the next checkout gets a new one."""
     if session.get(CHECKOUT_TOKEN_SESSION_KEY) == str(token):
         del session[CHECKOUT_TOKEN_SESSION_KEY]
+    used = session.get(CHECKOUT_USED_SESSION_KEY)
+    used = [value for value in used if isinstance(value, str)] if isinstance(used, list) else []
+    session[CHECKOUT_USED_SESSION_KEY] = [*used, str(token)][-CHECKOUT_USED_KEPT:]
     session_key = getattr(session, "session_key", None)
     placed = _checkout_placed_count(session)
     if session_key and token == _checkout_token_derive(session_key=session_key, placed=placed):
         session[CHECKOUT_PLACED_SESSION_KEY] = placed + 1
+
+
+def checkout_token_issued_here(*, session: MutableMapping[str, Any], token: uuid.UUID) -> bool:
+    """Whether this session was given ``token``: its current one, or one of an order it placed.
+
+    A repeated submit finds the order its token already placed; only the session that
+    placed it may be sent on to it, so knowing someone's token shows nothing of their order.
+    """
+    if session.get(CHECKOUT_TOKEN_SESSION_KEY) == str(token):
+        return True
+    used = session.get(CHECKOUT_USED_SESSION_KEY)
+    if isinstance(used, list) and str(token) in used:
+        return True
+    session_key = getattr(session, "session_key", None)
+    return bool(session_key) and any(
+        token == _checkout_token_derive(session_key=session_key, placed=placed)
+        for placed in range(_checkout_placed_count(session) + 1)
+    )
 
 
 def _out_of_stock(*, short: InsufficientStock, cart: Cart) -> OutOfStock:

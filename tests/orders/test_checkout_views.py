@@ -215,6 +215,40 @@ def test_two_tabs_share_one_token_so_their_submits_make_one_order(client):
     assert again["Location"] == placed["Location"]
 
 
+def test_another_sessions_token_does_not_lead_to_its_order():
+    shipping = standard_shipping()
+    buyer, stranger = Client(), Client()
+    fill_cart(buyer, VariantFactory())
+    token = buyer.get(reverse("orders:checkout")).context["form"].token_for_render
+    placed = buyer.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+    fill_cart(stranger, VariantFactory())
+
+    response = stranger.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+
+    order = Order.objects.get()
+    assert placed.status_code == 302
+    assert response.status_code == 400
+    assert (
+        "This form has expired. Please check your details and submit it again." in response.content.decode()
+    )
+    assert order.number not in response.content.decode()
+    assert order.access_token not in response.content.decode()
+    assert Order.objects.count() == 1
+
+
+def test_a_guest_without_a_session_yet_resubmits_to_its_own_order():
+    shipping = standard_shipping()
+    buyer = Client()
+    token = str(uuid.uuid4())
+    fill_cart(buyer, VariantFactory())
+
+    placed = buyer.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+    again = buyer.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+
+    assert again.status_code == 302
+    assert again["Location"] == placed["Location"]
+
+
 def test_back_and_resubmit_shows_the_placed_order_and_keeps_a_new_cart(client):
     shipping = standard_shipping()
     fill_cart(client, VariantFactory())
