@@ -16,6 +16,8 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from shop.views import request_too_large
+
 
 class PermissionsPolicyMiddleware:
     """Send ``settings.PERMISSIONS_POLICY`` on every response that does not set its own."""
@@ -61,6 +63,27 @@ class RejectNulCharactersMiddleware:
             # The locale middleware has not run yet; answer in the language the browser asks for.
             translation.activate(translation.get_language_from_request(request))
             raise NulCharacterInRequest("NUL character in the request path, query string, cookies or headers")
+        return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 to a request whose body is larger than REQUEST_BODY_MAX_BYTES, unread.
+
+    Django caps the form fields it keeps in memory, but writes uploaded files to temporary
+    files whatever their total size. Django reads no more of a body than its Content-Length
+    says (none without one), so checking that header caps the total before anything is read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads nothing of a body whose length it cannot parse
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            return request_too_large(request)
         return self.get_response(request)
 
 

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
@@ -63,8 +64,8 @@ def _error_page(request: HttpRequest, template_name: str, status: int) -> HttpRe
     return _standalone_page(template_name, status)
 
 
-def _standalone_page(template_name: str, status: int) -> HttpResponse:
-    context = {"error_layout": ERROR_LAYOUT, "SHOP_NAME": settings.SHOP_NAME}
+def _standalone_page(template_name: str, status: int, extra: dict | None = None) -> HttpResponse:
+    context = {"error_layout": ERROR_LAYOUT, "SHOP_NAME": settings.SHOP_NAME, **(extra or {})}
     try:
         html = loader.render_to_string(template_name, context)
     except Exception:
@@ -135,3 +136,13 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponse:
     # Even opened directly, a file is a sandboxed document that may load and run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
+
+
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    """413 for a request body over REQUEST_BODY_MAX_BYTES, before anything reads it.
+
+    In the standalone layout: the session and the database are not looked at for such a request.
+    """
+    translation.activate(translation.get_language_from_request(request))
+    megabytes = settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)
+    return _standalone_page("413.html", 413, {"max_megabytes": megabytes})

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "shop.security_headers.PermissionsPolicyMiddleware",
     "shop.security_headers.RejectNulCharactersMiddleware",
+    "shop.security_headers.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -212,6 +213,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The whole request body, uploads included, refused (413) before Django reads it. The reverse
+# proxy should cap bodies at the same size (README, "Production").
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_MB", default=50) * 1024 * 1024
 
 # Email: EMAIL_URL in django-environ form (smtp://..., consolemail://).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -234,3 +234,37 @@ def test_media_answers_only_get_and_head(client, media):
     response = client.post("/media/products/7/photo.png")
 
     assert response.status_code == 405
+
+
+def test_a_request_body_over_the_total_cap_is_refused_unread_with_a_413(client, settings):
+    settings.REQUEST_BODY_MAX_BYTES = 1024 * 1024
+    upload = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"x" * 1100 * 1024, content_type="application/pdf")
+
+    response = client.post(
+        reverse("support:contact"),
+        {"email": "ann@example.com", "subject": "Photos", "message": "See attached.", "attachments": upload},
+    )
+
+    assert response.status_code == 413
+    assert "larger than the 1 MB a request may carry" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_the_413_page_speaks_the_browsers_language(client, settings):
+    settings.REQUEST_BODY_MAX_BYTES = 2 * 1024 * 1024
+
+    response = client.post(
+        reverse("support:contact"), {"message": "x" * (3 * 1024 * 1024)}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert response.status_code == 413
+    assert "超过了单次请求 2 MB 的上限" in response.content.decode()
+
+
+def test_a_body_under_the_cap_reaches_the_form(client, settings):
+    settings.REQUEST_BODY_MAX_BYTES = 64 * 1024
+
+    response = client.post(reverse("support:contact"), {"email": "not-an-address"})
+
+    assert response.status_code in (200, 400)
+    assert "Request too large" not in response.content.decode()
