@@ -3,7 +3,9 @@
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from payments.providers.base import (
 from payments.services.records import event_fingerprint, event_store
 from payments.services.refunds import refund_settle
 from payments.tasks import refund_surplus_payment
+from shop.ratelimit import client_ip, rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +161,27 @@ def payment_event_apply(*, provider: GatewayProvider, event: GatewayEvent, kind:
     return verdict(PaymentEvent.Verdict.ACCEPTED)
 
 
+def _rejected_notification_storable(*, provider: GatewayProvider, request: HttpRequest) -> bool:
+    # Anyone can post to the notification URL: what refusals may write is capped per source
+    # and per gateway, so a flood cannot fill the table.
+    window = timedelta(hours=1)
+    return rate_limit_hit(
+        scope=f"payment_refused:{provider.code}:ip",
+        key=client_ip(request) or "unknown",
+        limit=settings.PAYMENT_REFUSED_STORED_PER_HOUR_PER_IP,
+        window=window,
+    ) and rate_limit_hit(
+        scope=f"payment_refused:{provider.code}",
+        key=provider.code,
+        limit=settings.PAYMENT_REFUSED_STORED_PER_HOUR,
+        window=window,
+    )
+
+
 def _rejected_notification_store(*, provider: GatewayProvider, request: HttpRequest, reason: str) -> None:
+    if not _rejected_notification_storable(provider=provider, request=request):
+        logger.warning("Refused %s notification (not stored, over the hourly cap): %s", provider.code, reason)
+        return
     # The body of a refused notification is untrusted and may carry anything: keep its hash only.
     body = request.body
     PaymentEvent.objects.create(

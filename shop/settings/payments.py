@@ -10,6 +10,10 @@ from shop.settings import SITE_URL, env
 PAYMENT_NOTIFY_BASE_URL = env.str("PAYMENT_NOTIFY_BASE_URL", default=SITE_URL).rstrip("/")
 # sync_payments asks the gateway about payments still pending after this long.
 PAYMENT_SYNC_AFTER = timedelta(minutes=env.int("PAYMENT_SYNC_AFTER_MINUTES", default=5))
+# Refused notifications kept per hour, from one address and from everywhere, per gateway:
+# past that, forged posts are still refused and logged but write nothing.
+PAYMENT_REFUSED_STORED_PER_HOUR_PER_IP = env.int("PAYMENT_REFUSED_STORED_PER_HOUR_PER_IP", default=60)
+PAYMENT_REFUSED_STORED_PER_HOUR = env.int("PAYMENT_REFUSED_STORED_PER_HOUR", default=600)
 # Dotted paths of the gateway classes to load; empty means all of payments/providers/__init__.py.
 PAYMENT_GATEWAYS: list[str] = []
 

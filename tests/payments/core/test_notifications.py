@@ -154,3 +154,22 @@ def test_unknown_gateway_notification_url_is_a_404(client):
         client.post("/payments/notify/paypal/", data=b"{}", content_type="application/json").status_code
         == 404
     )
+
+
+def test_a_flood_of_forged_notifications_stores_only_the_hourly_cap_per_source(
+    client, settings, fakepay_placed
+):
+    settings.PAYMENT_REFUSED_STORED_PER_HOUR_PER_IP = 3
+    settings.PAYMENT_REFUSED_STORED_PER_HOUR = 5
+    _order, payment, _response = fakepay_placed
+    forged = notification(reference=payment.reference, amount="100.00", signature="forged")
+
+    flood = [client.post(NOTIFY_URL, **forged).status_code for _ in range(6)]
+    elsewhere = [client.post(NOTIFY_URL, REMOTE_ADDR="203.0.113.9", **forged).status_code for _ in range(4)]
+
+    assert flood == [400] * 6 and elsewhere == [400] * 4
+    assert PaymentEvent.objects.filter(verdict=PaymentEvent.Verdict.REJECTED).count() == 5
+    assert (
+        client.post(NOTIFY_URL, **notification(reference=payment.reference, amount="100.00")).status_code
+        == 200
+    )
