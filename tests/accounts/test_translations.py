@@ -65,6 +65,20 @@ def test_the_privacy_pages_are_in_chinese(client):
     assert "确认您要删除账户" in delete
 
 
+def test_the_sign_up_answer_is_in_chinese(client):
+    data = {"email": "ann@example.com", "full_name": "Ann", "password1": "plum-orchard-42"}
+
+    page = client.post(
+        reverse("account:signup"),
+        data | {"password2": data["password1"]},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        follow=True,
+    ).content.decode()
+
+    assert "我们已向 ann@example.com 发送了一封邮件。" in page
+    assert "邮件会告诉您如何登录或重置密码" in page
+
+
 @pytest.mark.parametrize(
     ("kind", "subject", "phrase"),
     [
