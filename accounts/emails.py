@@ -27,6 +27,11 @@ class AccountEmail(enum.StrEnum):
     # To the old address: a change was asked for / has been made.
     EMAIL_CHANGE_REQUESTED = "email_change_requested"
     EMAIL_CHANGED = "email_changed"
+    # To an account's own address, when someone else asked for it: a sign-up, or
+    # another account's email change. They stand in for the verification and
+    # confirmation mail, so the page answers alike whether the address is taken.
+    SIGNUP_ADDRESS_TAKEN = "signup_address_taken"
+    EMAIL_CHANGE_ADDRESS_TAKEN = "email_change_address_taken"
 
 
 def account_email_recipient(*, kind: AccountEmail, user: User, new_email: str, old_email: str) -> str:
@@ -51,6 +56,7 @@ def account_email_build(
         "link_valid_days": TOKEN_MAX_AGE.days,
         "support_email": settings.SUPPORT_EMAIL,
         "link": _link(kind=kind, user=user, new_email=new_email),
+        "password_reset_link": settings.SITE_URL + reverse("account:password_reset"),
     }
     return email_build(
         templates=f"account/emails/{kind.value}",
@@ -63,6 +69,9 @@ def account_email_build(
 def _link(*, kind: AccountEmail, user: User, new_email: str) -> str:
     if kind == AccountEmail.EMAIL_CHANGED:
         return ""
+    if kind in (AccountEmail.SIGNUP_ADDRESS_TAKEN, AccountEmail.EMAIL_CHANGE_ADDRESS_TAKEN):
+        # Plain pages, no token: nobody who receives this asked for a link.
+        return settings.SITE_URL + reverse("account:login")
     if kind == AccountEmail.PASSWORD_RESET:
         path = reverse(
             "account:password_reset_confirm",

@@ -13,10 +13,6 @@ from shop.addresses import ADDRESS_FIELDS, AddressForm
 from shop.identity import email_canonical, email_local_part_ascii_validator
 from shop.models import User
 
-EMAIL_TAKEN_MESSAGE = _(
-    "An account with this email address already exists. Sign in, or reset your password if you forgot it."
-)
-
 
 def _email_field(label: str) -> forms.EmailField:
     return forms.EmailField(
@@ -54,11 +50,9 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        # A friendly early answer; the unique constraint still decides in user_sign_up.
-        if User.objects.filter(email_canonical=email_canonical(email)).exists():
-            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
-        return email
+        # Whether the address has an account is never a form error: the page would tell
+        # anyone who asks. user_sign_up decides, and answers alike either way.
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean_full_name(self) -> str:
         full_name = self.cleaned_data["full_name"].strip()
@@ -162,8 +156,7 @@ class EmailChangeForm(forms.Form):
         email = User.objects.normalize_email(self.cleaned_data["new_email"])
         if email_canonical(email) == self.user.email_canonical:
             raise forms.ValidationError(_("This is already your email address."), code="unchanged")
-        if User.objects.filter(email_canonical=email_canonical(email)).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError(_("Another account already uses this email address."), code="taken")
+        # Whether another account uses it is not said here (see user_email_change_request).
         return email
 
     def clean_current_password(self) -> str:

@@ -2,6 +2,7 @@
 
 from accounts.exceptions import InvalidToken
 from accounts.tokens import EmailChangeRequest, email_change_token_read
+from orders.selectors import order_list_for_customer
 from shop.identity import email_canonical
 from shop.models import User
 
@@ -18,3 +19,17 @@ def email_change_request_get(*, token: str) -> EmailChangeRequest:
     ).exists():
         raise InvalidToken()
     return change
+
+
+def user_get_by_email(*, email: str) -> User | None:
+    """The account that has this email address (the same identity sign-in uses), or None."""
+    return User.objects.filter(email_canonical=email_canonical(email)).first()
+
+
+def user_language_get(*, user: User, default: str) -> str:
+    """The language to write to user in: that of their latest order, else `default`.
+
+    Accounts store no language of their own; an order records the one its customer shopped in.
+    """
+    latest = order_list_for_customer(user=user).prefetch_related(None).only("language").first()
+    return latest.language if latest is not None and latest.language else default

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.emails import AccountEmail
 from accounts.exceptions import EmailTaken, InvalidToken
+from accounts.selectors import user_get_by_email, user_language_get
 from accounts.tasks import account_email_send
 from accounts.tokens import email_change_token_read, email_verification_token_read
 from shop.identity import email_canonical
@@ -12,21 +13,25 @@ from shop.models import User
 
 
 @transaction.atomic(durable=True)
-def user_sign_up(*, email: str, password: str, full_name: str, language: str) -> User:
+def user_sign_up(*, email: str, password: str, full_name: str, language: str) -> User | None:
     """Create a customer account and enqueue its verification email in the same transaction.
 
-    Raises EmailTaken when the address is in use in any letter case (the lower(email)
-    unique constraint decides, so two concurrent sign-ups cannot both win); nothing is
-    written then.
+    When the address already has an account (in any letter case), nothing is created and its
+    owner is emailed instead (SIGNUP_ADDRESS_TAKEN), so whoever signs up learns nothing from
+    the answer; returns None then. The lower(email) unique constraint decides, inside a
+    savepoint, so two concurrent sign-ups with one address make one account.
     """
     user = User(email=User.objects.normalize_email(email), full_name=full_name)
+    # Hashed in both cases, so a taken address answers no faster than a new one.
     user.set_password(password)
     try:
-        user.save()
+        with transaction.atomic():
+            user.save()
     except IntegrityError as error:
-        if _is_email_conflict(error):
-            raise EmailTaken() from error
-        raise
+        if not _is_email_conflict(error):
+            raise
+        _address_owner_notify(kind=AccountEmail.SIGNUP_ADDRESS_TAKEN, email=user.email, language=language)
+        return None
     account_email_send.enqueue(kind=AccountEmail.EMAIL_VERIFY.value, user_id=user.pk, language=language)
     return user
 
@@ -68,16 +73,32 @@ def user_email_change_request(*, user: User, new_email: str, language: str) -> N
     """Send a confirmation link to new_email and tell the current address about the request.
 
     The caller has checked the current password. Nothing changes on the account until the
-    link is opened (user_email_change_confirm). Raises EmailTaken when another account uses
-    new_email already; it is checked again, under the constraint, when the link is opened.
+    link is opened (user_email_change_confirm). When another account uses new_email, no link
+    goes out: that account's owner is told instead (EMAIL_CHANGE_ADDRESS_TAKEN), and the
+    current address gets the same notice as ever, so the requester cannot tell the cases apart.
+    Whether the address is free is decided again, under the constraint, when a link is opened.
     """
     new_email = User.objects.normalize_email(new_email)
-    if User.objects.filter(email_canonical=email_canonical(new_email)).exclude(pk=user.pk).exists():
-        raise EmailTaken()
-    for kind in (AccountEmail.EMAIL_CHANGE_CONFIRM, AccountEmail.EMAIL_CHANGE_REQUESTED):
-        account_email_send.enqueue(
-            kind=kind.value, user_id=user.pk, language=language, new_email=new_email, old_email=user.email
+    owner = user_get_by_email(email=new_email)
+    if owner is not None and owner.pk != user.pk:
+        _address_owner_notify(
+            kind=AccountEmail.EMAIL_CHANGE_ADDRESS_TAKEN, email=new_email, language=language
         )
+    else:
+        account_email_send.enqueue(
+            kind=AccountEmail.EMAIL_CHANGE_CONFIRM.value,
+            user_id=user.pk,
+            language=language,
+            new_email=new_email,
+            old_email=user.email,
+        )
+    account_email_send.enqueue(
+        kind=AccountEmail.EMAIL_CHANGE_REQUESTED.value,
+        user_id=user.pk,
+        language=language,
+        new_email=new_email,
+        old_email=user.email,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -139,6 +160,20 @@ def user_profile_update(
         setattr(user, name, value)
     user.save(update_fields=list(values))
     return user
+
+
+def _address_owner_notify(*, kind: AccountEmail, email: str, language: str) -> None:
+    # Written to the owner in their language where we know it; `language` is only the
+    # requester's, who may be someone else.
+    owner = user_get_by_email(email=email)
+    if owner is None:  # the conflicting account was deleted meanwhile
+        return
+    account_email_send.enqueue(
+        kind=kind.value,
+        user_id=owner.pk,
+        language=user_language_get(user=owner, default=language),
+        new_email=owner.email,
+    )
 
 
 def _is_email_conflict(error: IntegrityError) -> bool:

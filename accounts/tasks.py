@@ -32,7 +32,9 @@ def account_email_send(
     """
     email_kind = AccountEmail(kind)
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not _still_wanted(kind=email_kind, user=user, old_email=old_email):
+    if user is None or not _still_wanted(
+        kind=email_kind, user=user, new_email=new_email, old_email=old_email
+    ):
         return "skipped"
     message = account_email_build(
         kind=email_kind, user=user, language=language, new_email=new_email, old_email=old_email
@@ -55,7 +57,7 @@ def account_email_send(
     return "sent"
 
 
-def _still_wanted(*, kind: AccountEmail, user: User, old_email: str) -> bool:
+def _still_wanted(*, kind: AccountEmail, user: User, new_email: str, old_email: str) -> bool:
     # The queue may run late: a verification mail for an address verified
     # meanwhile, or a change link for an address the account no longer has,
     # would only confuse.
@@ -63,4 +65,7 @@ def _still_wanted(*, kind: AccountEmail, user: User, old_email: str) -> bool:
         return user.email_verified_at is None
     if kind == AccountEmail.EMAIL_CHANGE_CONFIRM:
         return user.email_canonical == email_canonical(old_email)
+    if kind in (AccountEmail.SIGNUP_ADDRESS_TAKEN, AccountEmail.EMAIL_CHANGE_ADDRESS_TAKEN):
+        # A notice about an address the account has given up would name the wrong one.
+        return user.email_canonical == email_canonical(new_email)
     return True

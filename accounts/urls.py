@@ -8,6 +8,7 @@ app_name = "account"
 urlpatterns = [
     path("", views.account_home, name="home"),
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_done, name="signup_done"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("orders/", views.order_list, name="orders"),

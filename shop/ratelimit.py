@@ -65,17 +65,21 @@ def rate_limit_hit(*, scope: str, key: str, limit: int, window: timedelta) -> bo
 ACCOUNT_RATE_LIMITS = {
     "password_reset": ("PASSWORD_RESET_RATE_LIMIT_PER_IP", "PASSWORD_RESET_RATE_LIMIT_PER_EMAIL"),
     "signup": ("SIGNUP_RATE_LIMIT_PER_IP", "SIGNUP_RATE_LIMIT_PER_EMAIL"),
+    "email_change": ("EMAIL_CHANGE_RATE_LIMIT_PER_IP", "EMAIL_CHANGE_RATE_LIMIT_PER_EMAIL"),
 }
 
 
 def account_rate_limit_hit(*, action: str, ip_address: str, email: str) -> bool:
-    """Count a password reset or sign-up request per IP, then per email; False when either limit is reached.
+    """Count one account request per IP, then per email; False when either limit is reached.
 
     Limits and window come from settings (ACCOUNT_RATE_LIMITS names them). A request the IP
-    limit refuses is not counted against the address. Must not run inside a transaction.
+    limit refuses is not counted against the address, and a blank address is counted per IP
+    only. Must not run inside a transaction.
     """
     per_ip, per_email = (getattr(settings, name) for name in ACCOUNT_RATE_LIMITS[action])
     window = settings.ACCOUNT_RATE_LIMIT_WINDOW
-    return rate_limit_hit(
-        scope=f"{action}:ip", key=ip_address or "unknown", limit=per_ip, window=window
-    ) and rate_limit_hit(scope=f"{action}:email", key=email_canonical(email), limit=per_email, window=window)
+    if not rate_limit_hit(scope=f"{action}:ip", key=ip_address or "unknown", limit=per_ip, window=window):
+        return False
+    if not email.strip():
+        return True
+    return rate_limit_hit(scope=f"{action}:email", key=email_canonical(email), limit=per_email, window=window)

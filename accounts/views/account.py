@@ -3,7 +3,7 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.exceptions import AccountHasOpenOrders, EmailTaken, InvalidToken, StaffAccountNotDeletable
 from accounts.forms import (
-    EMAIL_TAKEN_MESSAGE,
     AccountDeleteForm,
     AccountPasswordResetForm,
     EmailChangeForm,
@@ -66,34 +65,51 @@ def _link_invalid(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "account/link_invalid.html", {"message": message}, status=400)
 
 
+def _rate_limited(request: HttpRequest, *, action: str, email_field: str) -> bool:
+    # Counted before the form is validated, for every submission: otherwise
+    # invalid or refused ones could probe addresses without limit.
+    email = request.POST.get(email_field, "")
+    return not account_rate_limit_hit(action=action, ip_address=client_ip(request), email=email)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account, sign in and go on to `next` (when safe) or the account page."""
+    """Create an account, then show "check your email"; a taken address gets the very same answer.
+
+    The new account is not signed in: that would tell a new address from a taken one. Its owner
+    signs in with the password just chosen; the owner of a taken address gets an email instead.
+    """
     if request.user.is_authenticated:
         return redirect(_safe_next(request) or "account:home")
     form = SignUpForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        if not account_rate_limit_hit(
-            action="signup", ip_address=client_ip(request), email=form.cleaned_data["email"]
-        ):
-            form.add_error(None, RATE_LIMITED_MESSAGE)
-            context = {"form": form, "next": _safe_next(request)}
+    context = {"form": form, "next": _safe_next(request)}
+    if request.method == "POST":
+        if _rate_limited(request, action="signup", email_field="email"):
+            # Refused before validation: an unbound form keeps what was typed and checks nothing.
+            typed = {name: request.POST.get(name, "") for name in ("email", "full_name")}
+            context |= {"form": SignUpForm(initial=typed), "refused_message": RATE_LIMITED_MESSAGE}
             return render(request, "account/signup_form.html", context, status=429)
-        try:
-            user = user_sign_up(
+        if form.is_valid():
+            user_sign_up(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 full_name=form.cleaned_data["full_name"],
                 language=translation.get_language(),
             )
-        except EmailTaken:
-            form.add_error("email", EMAIL_TAKEN_MESSAGE)
-        else:
-            # Several backends are configured (axes first), so say which one signed the user in.
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! We sent you a link to verify your email address."))
-            return redirect(_safe_next(request) or "account:home")
-    return render(request, "account/signup_form.html", {"form": form, "next": _safe_next(request)})
+            messages.success(
+                request, _("We sent an email to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            done = reverse("account:signup_done")
+            if context["next"]:
+                done += "?" + urlencode({"next": context["next"]})
+            return redirect(done)
+    return render(request, "account/signup_form.html", context)
+
+
+@require_GET
+def signup_done(request: HttpRequest) -> HttpResponse:
+    """Check your email: the same page whether the address was new or had an account already."""
+    return render(request, "account/signup_done.html", {"next": _safe_next(request)})
 
 
 class SignInView(auth_views.LoginView):
@@ -181,17 +197,24 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def email_change(request: HttpRequest) -> HttpResponse:
-    """Ask for a new address; a link sent there completes the change."""
+    """Ask for a new address; a link sent there completes the change.
+
+    An address another account uses gets the same answer (its owner is told by email instead).
+    """
     form = EmailChangeForm(_posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        new_email = form.cleaned_data["new_email"]
-        try:
+    if request.method == "POST":
+        if _rate_limited(request, action="email_change", email_field="new_email"):
+            # Refused before validation, so the answer says nothing about the password either.
+            form = EmailChangeForm(
+                initial={"new_email": request.POST.get("new_email", "")}, user=request.user
+            )
+            context = {"form": form, "refused_message": RATE_LIMITED_MESSAGE}
+            return render(request, "account/email_change_form.html", context, status=429)
+        if form.is_valid():
+            new_email = form.cleaned_data["new_email"]
             user_email_change_request(
                 user=request.user, new_email=new_email, language=translation.get_language()
             )
-        except EmailTaken:
-            form.add_error("new_email", _("Another account already uses this email address."))
-        else:
             messages.success(
                 request,
                 _("We sent a confirmation link to %(email)s. Your email address changes when you open it.")
@@ -216,7 +239,11 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken:
         return _link_invalid(request, _("This email change link is invalid, expired or already used."))
     except EmailTaken:
-        return _link_invalid(request, _("Another account already uses this email address."))
+        # Only whoever reads mail at the new address holds this link, and they may learn
+        # that it has an account (a password reset would tell them too); nothing more is said.
+        return _link_invalid(
+            request, _("This email address already belongs to an account, so your address was not changed.")
+        )
     return render(request, "account/email_change_confirm.html", {"new_email": change.new_email})
 
 

@@ -379,12 +379,15 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = SHOP_NAME
 # The admin never shows anyone's TOTP secret or backup codes (superusers only remove devices).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Password reset and sign-up requests per address and per IP within the window.
+# Password reset, sign-up and email-change requests per address and per IP within the window.
+# Sign-up and email change count every submission, valid or not, so typing mistakes count too.
 ACCOUNT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("ACCOUNT_RATE_LIMIT_WINDOW_MINUTES", default=60))
 PASSWORD_RESET_RATE_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_RATE_LIMIT_PER_EMAIL", default=3)
 PASSWORD_RESET_RATE_LIMIT_PER_IP = env.int("PASSWORD_RESET_RATE_LIMIT_PER_IP", default=10)
-SIGNUP_RATE_LIMIT_PER_EMAIL = env.int("SIGNUP_RATE_LIMIT_PER_EMAIL", default=3)
+SIGNUP_RATE_LIMIT_PER_EMAIL = env.int("SIGNUP_RATE_LIMIT_PER_EMAIL", default=5)
 SIGNUP_RATE_LIMIT_PER_IP = env.int("SIGNUP_RATE_LIMIT_PER_IP", default=10)
+EMAIL_CHANGE_RATE_LIMIT_PER_EMAIL = env.int("EMAIL_CHANGE_RATE_LIMIT_PER_EMAIL", default=5)
+EMAIL_CHANGE_RATE_LIMIT_PER_IP = env.int("EMAIL_CHANGE_RATE_LIMIT_PER_IP", default=10)
 
 # Online payments (Stripe, Alipay, WeChat Pay): read last, they build on SITE_URL above.
 from shop.settings.payments import *  # noqa: E402, F403

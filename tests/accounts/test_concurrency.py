@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django_tasks_db.models import DBTaskResult
 
 from accounts.exceptions import EmailTaken
 from accounts.services import user_email_change_confirm, user_sign_up
@@ -24,16 +25,21 @@ def claim(function, **kwargs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sign_ups_with_one_address_in_different_case_make_one_account():
-    outcomes = run_together(
-        *(
-            claim(user_sign_up, email=email, password="plum-orchard-42", full_name="Ann", language="en")
-            for email in ("ann@example.com", "ANN@example.com")
-        )
-    )
+def test_two_sign_ups_with_one_address_in_different_case_make_one_account_and_one_notice():
+    def sign_up(email: str):
+        def job() -> str:
+            user = user_sign_up(email=email, password="plum-orchard-42", full_name="Ann", language="en")
+            return "taken" if user is None else "created"
 
-    assert sorted(outcomes) == ["done", "taken"]
-    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+        return job
+
+    outcomes = run_together(sign_up("ann@example.com"), sign_up("ANN@example.com"))
+
+    account = User.objects.get(email__iexact="ann@example.com")
+    kinds = sorted(task.args_kwargs["kwargs"]["kind"] for task in DBTaskResult.objects.all())
+    assert sorted(outcomes) == ["created", "taken"]
+    assert kinds == ["email_verify", "signup_address_taken"]
+    assert {task.args_kwargs["kwargs"]["user_id"] for task in DBTaskResult.objects.all()} == {account.pk}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,8 @@
+import re
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -19,6 +21,7 @@ User = get_user_model()
 PASSWORD = "correct-horse-battery"  # UserFactory's password
 SITE_URL = "http://127.0.0.1:8000"
 FOUR_DAYS = 4 * 24 * 60 * 60
+CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
 def confirm_path(user, new_email: str) -> str:
@@ -81,28 +84,83 @@ def test_email_change_needs_the_current_password(client):
     assert DBTaskResult.objects.count() == 0
 
 
-def test_email_change_to_an_address_another_account_uses_is_refused(client):
+def _change_answer(client, email: str) -> dict:
+    """What asking for a new address answers, with the typed address and the CSRF token masked."""
+    response = client.post(
+        reverse("account:email_change"), {"new_email": email, "current_password": PASSWORD}
+    )
+    page = client.get(response["Location"])
+    return {
+        "status": response.status_code,
+        "location": response["Location"],
+        "cookies": sorted(set(response.cookies) - {settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME}),
+        "templates": [template.name for template in page.templates],
+        "messages": [str(message).replace(email, "EMAIL") for message in page.context["messages"]],
+        "html": CSRF_VALUE.sub("csrf", page.content.decode()).replace(email, "EMAIL"),
+    }
+
+
+def test_email_change_to_an_address_another_account_uses_answers_exactly_like_a_free_one(client):
     user = UserFactory(email="ann@example.com")
     UserFactory(email="bob@example.com")
     client.force_login(user)
 
-    response = client.post(
-        reverse("account:email_change"), {"new_email": "BOB@example.com", "current_password": PASSWORD}
-    )
+    free = _change_answer(client, "ann@new.example.com")
+    taken = _change_answer(client, "BOB@example.com")
 
-    assert response.status_code == 200
-    assert "Another account already uses this email address." in response.content.decode()
-    assert DBTaskResult.objects.count() == 0
+    assert taken == free
+    assert (free["status"], free["location"]) == (302, reverse("account:home"))
+    assert free["messages"] == [
+        "We sent a confirmation link to EMAIL. Your email address changes when you open it."
+    ]
+    assert "already uses" not in taken["html"]
 
 
-def test_email_change_request_service_refuses_a_taken_address_and_queues_nothing():
+def test_email_change_request_to_a_taken_address_tells_its_owner_and_sends_no_link():
     user = UserFactory(email="ann@example.com")
-    UserFactory(email="bob@example.com")
+    owner = UserFactory(email="bob@example.com")
 
-    with pytest.raises(EmailTaken):
-        user_email_change_request(user=user, new_email="Bob@Example.com", language="en")
+    user_email_change_request(user=user, new_email="Bob@Example.com", language="en")
 
-    assert DBTaskResult.objects.count() == 0
+    queued = sorted(
+        (task.args_kwargs["kwargs"] for task in DBTaskResult.objects.all()), key=lambda kwargs: kwargs["kind"]
+    )
+    assert queued == [
+        {
+            "kind": "email_change_address_taken",
+            "user_id": owner.pk,
+            "language": "en",
+            "new_email": "bob@example.com",
+        },
+        {
+            "kind": "email_change_requested",
+            "user_id": user.pk,
+            "language": "en",
+            "new_email": "Bob@example.com",
+            "old_email": "ann@example.com",
+        },
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_of_a_taken_address_hears_of_the_change_request_and_nobody_gets_a_link(client):
+    user = UserFactory(email="ann@example.com")
+    UserFactory(email="bob@example.com", full_name="Bob Ray")
+    client.force_login(user)
+
+    client.post(
+        reverse("account:email_change"), {"new_email": "bob@example.com", "current_password": PASSWORD}
+    )
+    run_tasks()
+
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert sorted(by_recipient) == ["ann@example.com", "bob@example.com"]
+    notice = by_recipient["bob@example.com"]
+    assert notice.subject == "Another Maple & Pine account asked for your email address"
+    assert "so we sent no confirmation link and nothing changed" in " ".join(notice.body.split())
+    assert "ann@example.com" not in notice.body
+    assert "/account/email/confirm/" not in notice.body + by_recipient["ann@example.com"].body
+    assert "asked to change its email address to bob@example.com" in by_recipient["ann@example.com"].body
 
 
 def test_email_change_link_is_refused_when_the_address_was_taken_meanwhile(client):
@@ -114,7 +172,9 @@ def test_email_change_link_is_refused_when_the_address_was_taken_meanwhile(clien
 
     user.refresh_from_db()
     assert response.status_code == 400
-    assert "Another account already uses this email address." in response.content.decode()
+    assert "This email address already belongs to an account, so your address was not changed." in (
+        response.content.decode()
+    )
     assert user.email == "ann@example.com"
     assert DBTaskResult.objects.count() == 0
 

@@ -77,6 +77,24 @@ def test_a_verification_email_queued_before_the_address_was_verified_is_not_sent
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_address_taken_notice_is_not_sent_once_the_account_has_left_that_address():
+    owner = UserFactory(email="bob@example.com")
+    account_email_send.enqueue(
+        kind=AccountEmail.SIGNUP_ADDRESS_TAKEN.value,
+        user_id=owner.pk,
+        language="en",
+        new_email="bob@example.com",
+    )
+    owner.email = "bob@elsewhere.example.com"
+    owner.save(update_fields=["email"])
+
+    run_tasks()
+
+    assert DBTaskResult.objects.get().return_value == "skipped"
+    assert mail.outbox == []
+
+
 def test_resending_verification_for_a_verified_address_queues_nothing():
     user = UserFactory(email_verified_at=timezone.now())
 

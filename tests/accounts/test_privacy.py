@@ -339,6 +339,7 @@ def test_the_deleted_address_can_sign_up_again(client):
     )
 
     assert response.status_code == 302
+    assert User.objects.filter(email="ann@example.com").exists()
     assert Order.objects.filter(email__iexact="ann@example.com").count() == 0
 
 

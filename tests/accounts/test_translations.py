@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.emails import AccountEmail, account_email_build
 from tests.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,38 @@ def test_the_privacy_pages_are_in_chinese(client):
 
     assert "下载我的数据" in privacy
     assert "确认您要删除账户" in delete
+
+
+def test_the_sign_up_answer_is_in_chinese(client):
+    data = {"email": "ann@example.com", "full_name": "Ann", "password1": "plum-orchard-42"}
+
+    page = client.post(
+        reverse("account:signup"),
+        data | {"password2": data["password1"]},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        follow=True,
+    ).content.decode()
+
+    assert "我们已向 ann@example.com 发送了一封邮件。" in page
+    assert "邮件会告诉您如何登录或重置密码" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "phrase"),
+    [
+        (AccountEmail.SIGNUP_ADDRESS_TAKEN, "您在 Maple & Pine 已有账户", "因此我们没有创建新账户"),
+        (
+            AccountEmail.EMAIL_CHANGE_ADDRESS_TAKEN,
+            "另一个 Maple & Pine 账户请求使用您的电子邮箱地址",
+            "因此我们没有发送确认链接",
+        ),
+    ],
+)
+def test_the_address_taken_notices_are_in_chinese(kind, subject, phrase):
+    owner = UserFactory(email="bob@example.com")
+
+    message = account_email_build(kind=kind, user=owner, language="zh-hans", new_email=owner.email)
+
+    assert message.subject == subject
+    assert phrase in message.body
+    assert phrase in message.alternatives[0][0]

@@ -236,7 +236,9 @@ def test_cart_survives_signing_in(client):
     assert client.get(reverse("cart:detail")).context["cart"].count == 2
 
 
-def test_cart_survives_signing_up(client):
+def test_cart_survives_signing_up_and_then_signing_in(client):
+    # Signing up does not sign in (a taken address must get the same answer), so the
+    # cart has to outlive the sign-up and the first sign-in with the new password.
     variant = VariantFactory(stock=10)
     client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
 
@@ -249,8 +251,13 @@ def test_cart_survives_signing_up(client):
             "password2": "a-long-unusual-passphrase",
         },
     )
+    after_sign_up = cart_in(client)
+    client.post(
+        reverse("account:login"), {"username": "new@example.com", "password": "a-long-unusual-passphrase"}
+    )
 
     assert response.status_code == 302
+    assert after_sign_up == {str(variant.pk): 1}
     assert "_auth_user_id" in client.session
     assert cart_in(client) == {str(variant.pk): 1}
 

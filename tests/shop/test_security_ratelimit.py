@@ -115,10 +115,10 @@ def test_password_reset_is_limited_per_ip_across_addresses(client, settings):
 def test_sign_up_is_limited_per_ip(client, settings):
     settings.SIGNUP_RATE_LIMIT_PER_IP = 2
 
-    answers = []
-    for number in range(3):
-        client.post(reverse("account:logout"))
-        answers.append(client.post(reverse("account:signup"), _signup_data(f"new{number}@example.com")))
+    answers = [
+        client.post(reverse("account:signup"), _signup_data(f"new{number}@example.com"))
+        for number in range(3)
+    ]
 
     assert [answer.status_code for answer in answers] == [302, 302, 429]
     assert "Too many requests from your network" in answers[2].content.decode()
@@ -130,7 +130,6 @@ def test_sign_up_is_limited_per_email(client, settings):
     settings.SIGNUP_RATE_LIMIT_PER_IP = 100
     client.post(reverse("account:signup"), _signup_data("ann@example.com"))
     User.objects.filter(email="ann@example.com").delete()
-    client.post(reverse("account:logout"))
 
     again = client.post(
         reverse("account:signup"), _signup_data("ann@example.com"), REMOTE_ADDR="198.51.100.4"
@@ -140,11 +139,88 @@ def test_sign_up_is_limited_per_email(client, settings):
     assert not User.objects.filter(email="ann@example.com").exists()
 
 
-def test_an_invalid_sign_up_form_is_not_counted(client, settings):
-    settings.SIGNUP_RATE_LIMIT_PER_IP = 1
+def test_invalid_sign_up_forms_count_against_the_limit_too(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 3
+    invalid = [
+        {**_signup_data("ann@example.com"), "password2": "typo"},
+        {"email": "not-an-address"},
+        {},
+    ]
 
-    invalid = client.post(reverse("account:signup"), {**_signup_data("ann@example.com"), "password2": "typo"})
-    valid = client.post(reverse("account:signup"), _signup_data("ann@example.com"))
+    answers = [client.post(reverse("account:signup"), data).status_code for data in invalid]
+    refused = client.post(reverse("account:signup"), _signup_data("bo@example.com"))
 
-    assert invalid.status_code == 200
-    assert valid.status_code == 302
+    assert answers == [200, 200, 200]
+    assert refused.status_code == 429
+    assert "Too many requests from your network or for this email address." in refused.content.decode()
+    assert User.objects.count() == 0
+
+
+def test_sign_ups_for_a_taken_address_count_against_its_limit(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_EMAIL = 2
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 100
+    UserFactory(email="ann@example.com")
+
+    answers = [
+        client.post(reverse("account:signup"), _signup_data(email), REMOTE_ADDR=address).status_code
+        for email, address in [("ann@example.com", "192.0.2.1"), ("ANN@example.com", "192.0.2.2")]
+    ]
+    refused = client.post(reverse("account:signup"), _signup_data("ann@example.com"), REMOTE_ADDR="192.0.2.3")
+
+    assert answers == [302, 302]
+    assert refused.status_code == 429
+    assert "Too many requests from your network or for this email address." in refused.content.decode()
+    assert User.objects.count() == 1
+    # Two notices to the owner at most: the limit caps the mail anyone can make us send them.
+    assert [task.args_kwargs["kwargs"]["kind"] for task in DBTaskResult.objects.all()] == [
+        "signup_address_taken"
+    ] * 2
+
+
+def test_a_refused_sign_up_keeps_what_was_typed_but_checks_nothing(client, settings):
+    settings.SIGNUP_RATE_LIMIT_PER_IP = 0
+
+    refused = client.post(reverse("account:signup"), {**_signup_data("ann@example.com"), "password2": "typo"})
+
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert 'value="ann@example.com"' in page
+    assert "The two passwords do not match." not in page
+
+
+def test_email_change_is_limited_per_ip_counting_wrong_passwords_and_taken_addresses(client, settings):
+    settings.EMAIL_CHANGE_RATE_LIMIT_PER_IP = 3
+    UserFactory(email="bob@example.com")
+    client.force_login(UserFactory(email="ann@example.com"))
+    url = reverse("account:email_change")
+
+    answers = [
+        client.post(url, {"new_email": "ann@new.example.com", "current_password": "wrong"}).status_code,
+        client.post(
+            url, {"new_email": "bob@example.com", "current_password": "correct-horse-battery"}
+        ).status_code,
+        client.post(url, {"new_email": "@@"}).status_code,
+    ]
+    refused = client.post(
+        url, {"new_email": "ann@new.example.com", "current_password": "correct-horse-battery"}
+    )
+
+    assert answers == [200, 302, 200]
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Too many requests from your network or for this email address." in page
+    assert "Your current password is not correct." not in page
+    # Only the accepted request queued mail: the owner's notice and the requester's own notice.
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_email_change_is_limited_per_new_address(client, settings):
+    settings.EMAIL_CHANGE_RATE_LIMIT_PER_EMAIL = 1
+    client.force_login(UserFactory(email="ann@example.com"))
+    url = reverse("account:email_change")
+    data = {"new_email": "ann@new.example.com", "current_password": "correct-horse-battery"}
+
+    first = client.post(url, data)
+    again = client.post(url, {**data, "new_email": "ANN@new.example.com"}, REMOTE_ADDR="198.51.100.4")
+
+    assert (first.status_code, again.status_code) == (302, 429)
