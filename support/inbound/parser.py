@@ -11,6 +11,7 @@ from email.message import EmailMessage, Message
 
 from support.exceptions import MalformedEmail
 from support.inbound.attachments import ParsedAttachment, attachments_read
+from support.inbound.authentication import authentication_failure
 from support.inbound.automatic import REPORT_PART_TYPES, automatic_evidence, bounced_ids
 from support.inbound.bodies import html_sanitise, html_to_text, quoted_reply_strip
 from support.inbound.charsets import eight_bit_fixed, header_decode
@@ -52,6 +53,8 @@ class ParsedEmail:
     is_auto: bool = False
     is_bounce: bool = False
     flag_reason: str = ""
+    # "dmarc=fail" or "spf=fail" when the receiving gateway said the From address may be forged.
+    authentication_failure: str = ""
     # For a bounce: the Message-IDs of our mail that bounced, from the report.
     bounced_message_ids: list[str] = field(default_factory=list)
     raw_headers: str = ""
@@ -132,6 +135,7 @@ def email_parse(raw: bytes) -> ParsedEmail:
         is_auto=is_auto,
         is_bounce=is_bounce,
         flag_reason=reason[:255],
+        authentication_failure=authentication_failure(message),
         bounced_message_ids=list(dict.fromkeys(bounced)) if is_bounce else [],
         raw_headers="\n".join(f"{name}: {eight_bit_fixed(value)}" for name, value in headers)[
             :MAX_RAW_HEADERS

@@ -9,6 +9,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from shop.identity import email_canonical
 from support.addresses import message_id_make
 from support.exceptions import TicketRateLimited
 from support.models import Message, Notification, Ticket, TicketEvent
@@ -52,11 +53,16 @@ def _ticket_open_from_form(
     _ticket_rate_check(email=email, ip_hash=ip_hash)
     signed_in = user if user is not None and user.is_authenticated else None
     order = order_for_ticket_get(number=order_number, email=email, user=signed_in)
+    # The ticket is the account's only when written from the account's own address: replies
+    # to another address are that mailbox's, not the signed-in customer's to read or export.
+    owner = (
+        signed_in if signed_in is not None and email_canonical(email) == signed_in.email_canonical else None
+    )
     ticket = Ticket.objects.create(
         subject=subject[:255],
         customer_email=email,
         customer_name=name[:150],
-        customer=signed_in,
+        customer=owner,
         order=order,
         order_reference=order_number.strip().upper()[:32],
         source=Ticket.Source.WEB,

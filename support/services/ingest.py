@@ -105,6 +105,11 @@ def _ticket_open_from_email(*, parsed: ParsedEmail, saved: list[str]) -> Message
         if email_canonical(address) != sender and not address_is_own(address)
     ]
     order_reference, order = _order_mentioned(parsed=parsed, customer=customer)
+    # A sender the mail gateway could not authenticate may be anyone: such a ticket is held
+    # for staff, linked to no account and never answered automatically.
+    forged = bool(parsed.authentication_failure)
+    if forged:
+        customer, order_reference, order = None, order_reference, None
     ticket = Ticket.objects.create(
         subject=subject_clean(parsed.subject)[:255],
         customer_email=parsed.from_email,
@@ -118,9 +123,12 @@ def _ticket_open_from_email(*, parsed: ParsedEmail, saved: list[str]) -> Message
         source=Ticket.Source.EMAIL,
         language=parsed.language,
     )
-    message = _inbound_message_create(ticket=ticket, parsed=parsed, is_held=False, saved=saved)
+    message = _inbound_message_create(ticket=ticket, parsed=parsed, is_held=forged, saved=saved)
     event_record(ticket=ticket, kind=TicketEvent.Kind.OPENED, to_value=ticket.status, note=parsed.flag_reason)
     if automatic:
+        return message
+    if forged:
+        notification_enqueue(ticket=ticket, message=message, kind=Notification.Kind.HELD)
         return message
     since = timezone.now() - settings.SUPPORT_RATE_LIMIT_WINDOW
     # A responder that ignores every header still cannot ping-pong with us:
@@ -146,7 +154,10 @@ def _ticket_ingest_parsed(*, parsed: ParsedEmail, saved: list[str]) -> Message:
         return _ticket_open_from_email(parsed=parsed, saved=saved)
 
     automatic = parsed.is_auto or parsed.is_bounce
-    held = not automatic and not ticket.sender_is_customer(parsed.from_email)
+    # Automatic mail from a stranger is held too: an Auto-Submitted header must not carry
+    # anyone's text into another customer's thread. So is mail whose sender the gateway
+    # could not authenticate.
+    held = bool(parsed.authentication_failure) or not ticket.sender_is_customer(parsed.from_email)
     message = _inbound_message_create(ticket=ticket, parsed=parsed, is_held=held, saved=saved)
     if automatic:
         return message

@@ -231,7 +231,7 @@ def test_a_signed_in_customer_links_their_own_order(client):
     mine = OrderFactory(user=user, email="old.address@example.com")
     client.force_login(user)
 
-    client.post(URL, form_data(email="different@example.com", order_number=mine.number))
+    client.post(URL, form_data(email="Ann@example.com", order_number=mine.number))
 
     ticket = Ticket.objects.get()
     assert ticket.order == mine

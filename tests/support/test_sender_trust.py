@@ -1,0 +1,102 @@
+"""Whose words land in a customer's thread: strangers, automatic mail, forged senders, other addresses."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from support.emails import acknowledgement_render
+from support.models import Message, Notification, Ticket
+from support.services import ticket_ingest_email, ticket_open_from_form
+from tests.factories import TicketFactory, TicketMessageFactory, UserFactory
+from tests.support.helpers import OUR_REPLY_ID, SAMPLE_TICKET_ID, TOKEN, eml
+
+pytestmark = pytest.mark.django_db
+
+
+def lena_ticket() -> Ticket:
+    ticket = TicketFactory(
+        pk=SAMPLE_TICKET_ID,
+        customer_email="lena.hoffmann@gmail.com",
+        status=Ticket.Status.WAITING,
+        token=TOKEN,
+    )
+    TicketMessageFactory(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        message_id=OUR_REPLY_ID,
+        from_email="support@shop.test",
+        delivery_status=Message.Delivery.SENT,
+    )
+    return ticket
+
+
+def test_automatic_mail_from_a_stranger_naming_a_ticket_is_held_not_posted_in_the_thread():
+    ticket = lena_ticket()
+
+    result = ticket_ingest_email(raw=eml("stranger_auto_submitted_to_ticket.eml"))
+
+    assert result.ticket == ticket
+    assert result.message.is_auto is True
+    assert result.message.is_held is True
+    assert not Notification.objects.exists()
+
+
+def test_a_reply_whose_sender_failed_dmarc_is_held_for_staff():
+    ticket = lena_ticket()
+
+    result = ticket_ingest_email(raw=eml("dmarc_fail_reply.eml"))
+
+    ticket.refresh_from_db()
+    assert result.ticket == ticket
+    assert result.message.is_held is True
+    assert ticket.status == Ticket.Status.WAITING
+    assert Notification.objects.get().kind == Notification.Kind.HELD
+
+
+def test_a_new_request_whose_sender_failed_dmarc_is_held_unanswered_and_linked_to_no_account():
+    UserFactory(email="lena.hoffmann@gmail.com", email_verified_at=timezone.now())
+
+    result = ticket_ingest_email(raw=eml("dmarc_fail_new_request.eml"))
+
+    assert result.message.is_held is True
+    assert result.ticket.customer is None
+    assert Notification.objects.get().kind == Notification.Kind.HELD
+    assert not DBTaskResult.objects.filter(task_path__contains="acknowledg").exists()
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+
+
+def test_a_signed_in_customer_writing_from_another_address_opens_a_ticket_that_is_not_theirs(client):
+    user = UserFactory(email="ann@example.com", email_verified_at=timezone.now())
+
+    ticket = ticket_open_from_form(
+        email="bob@example.com", name="Ann", subject="Hello", body="Question", user=user, language="en"
+    )
+    client.force_login(user)
+    data = json.loads(client.get(reverse("account:privacy_download")).content)
+
+    assert ticket.customer is None
+    assert data["support_tickets"] == []
+
+
+def test_a_signed_in_customer_writing_from_their_own_address_owns_the_ticket():
+    user = UserFactory(email="ann@example.com")
+
+    ticket = ticket_open_from_form(
+        email="Ann@Example.com", name="Ann", subject="Hello", body="Question", user=user, language="en"
+    )
+
+    assert ticket.customer == user
+
+
+def test_the_acknowledgement_repeats_no_name_the_sender_typed():
+    ticket = ticket_open_from_form(
+        email="victim@example.com", name="Cheap pills at spam.example", subject="x", body="y", language="en"
+    )
+
+    _subject, text = acknowledgement_render(ticket=ticket)
+
+    assert "spam.example" not in text
+    assert text.startswith("Hello,")
