@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,12 +23,14 @@ from accounts.exceptions import AccountHasOpenOrders, EmailTaken, InvalidToken, 
 from accounts.forms import (
     EMAIL_TAKEN_MESSAGE,
     AccountDeleteForm,
+    AccountPasswordChangeForm,
     AccountPasswordResetForm,
     EmailChangeForm,
     ProfileForm,
     SignInForm,
     SignUpForm,
 )
+from accounts.lockout import known_device_remember
 from accounts.privacy import account_delete, privacy_export
 from accounts.selectors import email_change_request_get
 from accounts.services import (
@@ -92,7 +95,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Several backends are configured (axes first), so say which one signed the user in.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We sent you a link to verify your email address."))
-            return redirect(_safe_next(request) or "account:home")
+            response = redirect(_safe_next(request) or "account:home")
+            known_device_remember(response=response, user=user)
+            return response
     return render(request, "account/signup_form.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -100,6 +105,11 @@ class SignInView(auth_views.LoginView):
     template_name = "account/login_form.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_valid(form)
+        known_device_remember(response=response, user=form.get_user())
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
@@ -109,8 +119,12 @@ class SignOutView(auth_views.LogoutView):
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "account/password_change_form.html"
+    form_class = AccountPasswordChangeForm
     success_url = reverse_lazy("account:home")
     success_message = gettext_lazy("Your password has been changed.")
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -137,6 +151,12 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "account/password_reset_confirm.html"
     success_url = reverse_lazy("account:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        # The reset link proved the mailbox: this browser is spared the address-wide lockout.
+        response = super().form_valid(form)
+        known_device_remember(response=response, user=form.user)
+        return response
 
     def dispatch(self, *args, **kwargs) -> HttpResponse:
         response = super().dispatch(*args, **kwargs)
@@ -182,7 +202,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def email_change(request: HttpRequest) -> HttpResponse:
     """Ask for a new address; a link sent there completes the change."""
-    form = EmailChangeForm(_posted(request), user=request.user)
+    form = EmailChangeForm(_posted(request), user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["new_email"]
         try:
@@ -271,7 +291,7 @@ def privacy_download(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     """Delete the account after the password; orders stay for the books, anonymised."""
-    form = AccountDeleteForm(_posted(request), user=request.user)
+    form = AccountDeleteForm(_posted(request), user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             account_delete(user=request.user)

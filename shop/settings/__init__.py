@@ -371,11 +371,27 @@ SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
     raise ImproperlyConfigured("ADMIN_URL must not be empty: use a path such as 'admin/' or 'staff-area/'.")
-# Sign-in throttling (django-axes, counted in PostgreSQL): after AXES_FAILURE_LIMIT wrong
-# passwords for one address from one IP, that pair is locked out for the cool-off time.
+# Sign-in throttling (django-axes, counted in PostgreSQL; accounts/lockout.py). Within the cool-off
+# time, AXES_FAILURE_LIMIT wrong passwords for one address from one IP lock that pair;
+# LOGIN_IP_FAILURE_LIMIT from one IP, whatever the addresses, lock the IP; and
+# LOGIN_ACCOUNT_FAILURE_LIMIT for one address, whatever the IPs, lock the address, except for
+# browsers that signed in to it before. Each lock lifts once its failures are older than the cool-off.
+# The password checks of the email-change, password-change and delete-account forms count too.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
+# axes stores the posted fields of every failure; these never reach its rows or logs.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "current_password",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"
