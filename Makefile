@@ -9,6 +9,13 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# The shop defaults to production (DEBUG off, which needs a SECRET_KEY of its own), so the
+# development targets turn DEBUG on unless the environment sets it. `make serve` and `make bench`
+# run production-style with keys of their own; `make backup` and `make restore` run with the
+# deployment's own settings (environment or .env) and get no default here; `make test` uses
+# tests/settings.py.
+run db messages: export DEBUG ?= 1
+
 .PHONY: install db run serve test lint format bench stopdb browser messages clean
 
 $(INSTALLED): requirements.txt
@@ -37,10 +44,10 @@ run: db
 # The app logs one line per request itself, so gunicorn writes no access log.
 WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 serve: db
-	$(PY) manage.py seed_demo --if-empty
 	@mkdir -p var
 	@test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
 	export DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY="$$(cat var/secret_key)"; \
+		$(PY) manage.py seed_demo --if-empty && \
 		$(PY) manage.py collectstatic --noinput -v 0 && \
 		{ $(PY) manage.py db_worker --no-reload & worker=$$!; \
 		  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -3,8 +3,9 @@
 import re
 
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,18 @@ from accounts.services import user_password_reset_request
 from shop.addresses import ADDRESS_FIELDS, AddressForm
 from shop.identity import email_canonical, email_local_part_ascii_validator
 from shop.models import User
+
+PASSWORD_INCORRECT_MESSAGE = _("Your current password is not correct.")
+
+
+def _password_accepted(*, request: HttpRequest, user: User, password: str) -> bool:
+    """Whether the signed-in user's password is right, checked as a sign-in so guessing it is throttled.
+
+    A wrong password counts toward the sign-in lockout (accounts/lockout.py); once the client is
+    locked out even the right one is refused, and the lockout page answers instead of the form.
+    """
+    checked = authenticate(request, username=user.email, password=password)
+    return checked is not None and checked.pk == user.pk
 
 
 def _email_field(label: str) -> forms.EmailField:
@@ -137,6 +150,20 @@ class ProfileForm(AddressForm):
         return full_name
 
 
+class AccountPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked as a sign-in attempt (throttled)."""
+
+    def __init__(self, user: User, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        if not _password_accepted(request=self.request, user=self.user, password=password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return password
+
+
 class EmailChangeForm(forms.Form):
     """A new address plus the current password; the change waits for the link sent to the new address."""
 
@@ -148,9 +175,10 @@ class EmailChangeForm(forms.Form):
         error_messages={"required": _("Enter your current password.")},
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, request: HttpRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_new_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["new_email"])
@@ -161,8 +189,8 @@ class EmailChangeForm(forms.Form):
 
     def clean_current_password(self) -> str:
         password = self.cleaned_data["current_password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("Your current password is not correct."), code="password_incorrect")
+        if not _password_accepted(request=self.request, user=self.user, password=password):
+            raise forms.ValidationError(PASSWORD_INCORRECT_MESSAGE, code="password_incorrect")
         return password
 
 
@@ -180,14 +208,15 @@ class AccountDeleteForm(forms.Form):
         error_messages={"required": _("Tick the box to confirm that you want to delete your account.")},
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, request: HttpRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_current_password(self) -> str:
         password = self.cleaned_data["current_password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("Your current password is not correct."), code="password_incorrect")
+        if not _password_accepted(request=self.request, user=self.user, password=password):
+            raise forms.ValidationError(PASSWORD_INCORRECT_MESSAGE, code="password_incorrect")
         return password
 
 

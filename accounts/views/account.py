@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -21,12 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.exceptions import AccountHasOpenOrders, EmailTaken, InvalidToken, StaffAccountNotDeletable
 from accounts.forms import (
     AccountDeleteForm,
+    AccountPasswordChangeForm,
     AccountPasswordResetForm,
     EmailChangeForm,
     ProfileForm,
     SignInForm,
     SignUpForm,
 )
+from accounts.lockout import known_device_remember
 from accounts.privacy import account_delete, privacy_export
 from accounts.selectors import email_change_request_get
 from accounts.services import (
@@ -117,6 +120,11 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_valid(form)
+        known_device_remember(response=response, user=form.get_user())
+        return response
+
 
 class SignOutView(auth_views.LogoutView):
     # Django's LogoutView answers POST only (GET is 405): signing out changes state.
@@ -125,8 +133,12 @@ class SignOutView(auth_views.LogoutView):
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "account/password_change_form.html"
+    form_class = AccountPasswordChangeForm
     success_url = reverse_lazy("account:home")
     success_message = gettext_lazy("Your password has been changed.")
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -153,6 +165,12 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "account/password_reset_confirm.html"
     success_url = reverse_lazy("account:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        # The reset link proved the mailbox: this browser is spared the address-wide lockout.
+        response = super().form_valid(form)
+        known_device_remember(response=response, user=form.user)
+        return response
 
     def dispatch(self, *args, **kwargs) -> HttpResponse:
         response = super().dispatch(*args, **kwargs)
@@ -201,12 +219,12 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
     An address another account uses gets the same answer (its owner is told by email instead).
     """
-    form = EmailChangeForm(_posted(request), user=request.user)
+    form = EmailChangeForm(_posted(request), user=request.user, request=request)
     if request.method == "POST":
         if _rate_limited(request, action="email_change", email_field="new_email"):
             # Refused before validation, so the answer says nothing about the password either.
             form = EmailChangeForm(
-                initial={"new_email": request.POST.get("new_email", "")}, user=request.user
+                initial={"new_email": request.POST.get("new_email", "")}, user=request.user, request=request
             )
             context = {"form": form, "refused_message": RATE_LIMITED_MESSAGE}
             return render(request, "account/email_change_form.html", context, status=429)
@@ -298,7 +316,7 @@ def privacy_download(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     """Delete the account after the password; orders stay for the books, anonymised."""
-    form = AccountDeleteForm(_posted(request), user=request.user)
+    form = AccountDeleteForm(_posted(request), user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             account_delete(user=request.user)

@@ -1,10 +1,12 @@
 """Settings for the shop, all read from the environment (the README lists them).
 
-Development defaults just work; production sets DEBUG=0 and real values, and
-refuses to start without a SECRET_KEY. The online payment gateways' settings
-are in ``shop/settings/payments.py``, loaded at the end.
+The defaults are production's: DEBUG is off unless the environment turns it on
+(`make run` does, and `.env.example` lists the development values), and with
+DEBUG off the shop refuses to start without a SECRET_KEY of its own. The online
+payment gateways' settings are in ``shop/settings/payments.py``, loaded at the end.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,20 +18,32 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Variables already in the environment win over the file's.
+environ.Env.read_env(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless turned on: a shop started without configuration must not run in development mode
+# (debug pages, the public key below, no HTTPS, media served by Django).
+DEBUG = env.bool("DEBUG", default=False)
 
+# Public (it is in the repository), so anyone could sign with it: account links and every other
+# signed value. Only development may use it.
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+_MAKE_A_KEY = (
+    "Set SECRET_KEY to a long random string, for example the output of "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+    "on a development machine set DEBUG=1 instead (`make run` does; see .env.example)."
+)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
+if not SECRET_KEY.strip():
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Production (DEBUG=0) refuses to start without one: "
-            "set SECRET_KEY to a long random string, for example the output of "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+            f"SECRET_KEY is not set, and with DEBUG off the shop refuses to start. {_MAKE_A_KEY}"
         )
     SECRET_KEY = _DEV_SECRET_KEY
+elif SECRET_KEY.strip() == _DEV_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is the public development key, which only DEBUG=1 may use. {_MAKE_A_KEY}"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -361,11 +375,27 @@ SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
     raise ImproperlyConfigured("ADMIN_URL must not be empty: use a path such as 'admin/' or 'staff-area/'.")
-# Sign-in throttling (django-axes, counted in PostgreSQL): after AXES_FAILURE_LIMIT wrong
-# passwords for one address from one IP, that pair is locked out for the cool-off time.
+# Sign-in throttling (django-axes, counted in PostgreSQL; accounts/lockout.py). Within the cool-off
+# time, AXES_FAILURE_LIMIT wrong passwords for one address from one IP lock that pair;
+# LOGIN_IP_FAILURE_LIMIT from one IP, whatever the addresses, lock the IP; and
+# LOGIN_ACCOUNT_FAILURE_LIMIT for one address, whatever the IPs, lock the address, except for
+# browsers that signed in to it before. Each lock lifts once its failures are older than the cool-off.
+# The password checks of the email-change, password-change and delete-account forms count too.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
+# axes stores the posted fields of every failure; these never reach its rows or logs.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "current_password",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"

@@ -31,6 +31,31 @@ def test_the_lockout_page_is_in_chinese(client):
     assert "暂停该账户登录 15 分钟" in page
 
 
+def test_the_network_and_address_lockout_pages_are_in_chinese(client):
+    network = None
+    for number in range(20):
+        network = client.post(
+            reverse("account:login"),
+            {"username": f"victim{number}@example.com", "password": "wrong-guess"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    address = None
+    for number in range(10):
+        address = client.post(
+            reverse("account:login"),
+            {"username": "ann@example.com", "password": "wrong-guess"},
+            REMOTE_ADDR=f"198.51.100.{number + 1}",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+
+    assert network.status_code == 429
+    assert "暂停从该网络登录 15 分钟" in network.content.decode()
+    assert address.status_code == 429
+    assert "此前登录过该账户的浏览器不受影响" in address.content.decode()
+    assert "请在此浏览器中打开重置链接并设置新密码" in address.content.decode()
+
+
 def test_the_two_factor_pages_are_in_chinese(client):
     client.force_login(StaffUserFactory())
 
