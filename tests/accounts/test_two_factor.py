@@ -2,6 +2,7 @@
 
 from binascii import unhexlify
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.two_factor import two_factor_backup_codes_regenerate
+from accounts.emails import two_factor_setup_url
+from accounts.models import TwoFactorSetupLink
+from accounts.two_factor import (
+    two_factor_backup_codes_regenerate,
+    two_factor_setup_link_issue,
+)
 from accounts.views.two_factor import PENDING_KEY_SESSION_KEY
 from tests.factories import StaffUserFactory, UserFactory
 from tests.helpers import staff_login
@@ -29,6 +35,13 @@ def _enrolled_staff(**fields):
     staff = StaffUserFactory(**fields)
     device = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
     return staff, device
+
+
+def _link_opened(client, staff) -> None:
+    # Setting up an authenticator needs a set-up link opened while signed in.
+    link = two_factor_setup_link_issue(user=staff, issued_by=None, origin=TwoFactorSetupLink.Origin.COMMAND)
+    client.force_login(staff)
+    client.get(urlsplit(two_factor_setup_url(link=link)).path)
 
 
 def _unthrottle(device) -> None:
@@ -97,7 +110,7 @@ def test_customers_do_not_get_the_two_factor_pages(client):
 
 def test_the_setup_page_shows_a_server_made_svg_qr_code_and_the_secret(client):
     staff = StaffUserFactory(email="mei@shop.test")
-    client.force_login(staff)
+    _link_opened(client, staff)
 
     response = client.get(reverse("account:two_factor"))
 
@@ -115,7 +128,7 @@ def test_the_setup_page_shows_a_server_made_svg_qr_code_and_the_secret(client):
 
 def test_enrolment_with_a_valid_code_turns_two_factor_on_and_shows_ten_backup_codes_once(client):
     staff = StaffUserFactory()
-    client.force_login(staff)
+    _link_opened(client, staff)
     client.get(reverse("account:two_factor") + "?next=/admin/")
     key = client.session[PENDING_KEY_SESSION_KEY]
 
@@ -139,7 +152,7 @@ def test_enrolment_with_a_valid_code_turns_two_factor_on_and_shows_ten_backup_co
 
 def test_enrolment_with_a_wrong_code_is_refused_and_writes_nothing(client):
     staff = StaffUserFactory()
-    client.force_login(staff)
+    _link_opened(client, staff)
     client.get(reverse("account:two_factor"))
     key = client.session[PENDING_KEY_SESSION_KEY]
     wrong = f"{(int(_code(key)) + 1) % 1000000:06d}"
