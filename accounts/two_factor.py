@@ -2,7 +2,8 @@
 
 Services write, selectors read; the views in accounts/views/two_factor.py call them. A staff
 member's session counts as verified once django_otp.login() stored the device that
-accepted their code (accounts.middleware.StaffTwoFactorMiddleware checks that for the admin).
+accepted their code, for settings.TWO_FACTOR_VERIFIED_MAX_AGE from the time stored with it
+(accounts.middleware.StaffTwoFactorMiddleware checks both for the admin).
 
 An authenticator is set up only through a one-time TwoFactorSetupLink: a superuser sends one
 from the user admin, the server's operator prints one (`manage.py issue_two_factor_link`), and
@@ -14,7 +15,9 @@ import logging
 import time
 from base64 import b32encode
 from binascii import unhexlify
+from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -41,6 +44,11 @@ TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 TOTP_DIGITS = 6
 TOKEN_MAX_LENGTH = 16
+# When this session last passed its second factor (seconds since the epoch), beside
+# django_otp's DEVICE_ID_SESSION_KEY.
+VERIFIED_AT_SESSION_KEY = "two_factor_verified_at"
+# Verification times this far ahead of the clock count (web servers' clocks differ a little).
+_CLOCK_SKEW_SECONDS = 60
 
 
 # Selectors ---------------------------------------------------------------------------------------
@@ -89,6 +97,19 @@ def two_factor_setup_uri(*, user: User, key: str) -> str:
 def two_factor_qr_data_uri(*, uri: str) -> str:
     """A QR code of ``uri`` as an SVG data URI, made on the server (no script, no inline style)."""
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+
+
+def two_factor_verification_expired(*, session: Mapping[str, Any]) -> bool:
+    """Whether the session's second-factor verification is older than TWO_FACTOR_VERIFIED_MAX_AGE.
+
+    A session without a verification time (verified before times were kept, or tampered with)
+    counts as expired.
+    """
+    verified_at = session.get(VERIFIED_AT_SESSION_KEY)
+    if type(verified_at) is not int:
+        return True
+    age = time.time() - verified_at
+    return not -_CLOCK_SKEW_SECONDS <= age < settings.TWO_FACTOR_VERIFIED_MAX_AGE.total_seconds()
 
 
 def two_factor_setup_link_get(*, token: str, user: User) -> TwoFactorSetupLink:

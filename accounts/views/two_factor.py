@@ -1,6 +1,7 @@
 """Two-factor pages for staff: open a set-up link, set up an authenticator, enter a code, backup codes."""
 
 import re
+import time
 
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -20,6 +21,7 @@ from accounts.exceptions import AlreadyEnrolled, InvalidCode, InvalidToken, Setu
 from accounts.forms import TwoFactorSetupForm, TwoFactorVerifyForm
 from accounts.models import TwoFactorSetupLink
 from accounts.two_factor import (
+    VERIFIED_AT_SESSION_KEY,
     two_factor_backup_codes_left,
     two_factor_backup_codes_regenerate,
     two_factor_device_get,
@@ -67,6 +69,8 @@ def _is_verified(request: HttpRequest) -> bool:
 
 def _signed_in_with(request: HttpRequest, device) -> None:
     otp_login(request, device)
+    # The verification lasts TWO_FACTOR_VERIFIED_MAX_AGE from now (a new code restarts it).
+    request.session[VERIFIED_AT_SESSION_KEY] = int(time.time())
     # A new session id for the more trusted session (as Django does at sign-in).
     request.session.cycle_key()
 
