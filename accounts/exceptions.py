@@ -29,3 +29,18 @@ class InvalidCode(ShopError):
 
 class AlreadyEnrolled(ShopError):
     """The account has a confirmed authenticator already; a new one needs a verified session."""
+
+
+class NotStaff(ShopError):
+    """Two-factor set-up links are for active staff accounts only."""
+
+
+class SetupLinkUnusable(ShopError):
+    """A two-factor set-up link that cannot be used: another account's, used, replaced or expired.
+
+    ``reason`` says which: "other_account", or a TwoFactorSetupLink.State value.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

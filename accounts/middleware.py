@@ -1,13 +1,21 @@
 """The admin's two-factor gate: staff reach the admin only after their second factor (MIDDLEWARE)."""
 
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.two_factor import two_factor_device_get
+from accounts.two_factor import (
+    VERIFIED_AT_SESSION_KEY,
+    two_factor_device_get,
+    two_factor_verification_expired,
+)
 
 
 def _admin_prefix() -> str:
@@ -19,11 +27,25 @@ def _admin_path_exempt(path: str) -> bool:
     return path in (reverse("admin:login"), reverse("admin:logout"))
 
 
+def _user_with_current_verification(request: HttpRequest, user: Any) -> Any:
+    # django_otp keeps a session verified for as long as the session lasts; ours lasts
+    # TWO_FACTOR_VERIFIED_MAX_AGE, then the next code starts it again.
+    if getattr(user, "otp_device", None) is not None and two_factor_verification_expired(
+        session=request.session
+    ):
+        user.otp_device = None
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        request.session.pop(VERIFIED_AT_SESSION_KEY, None)
+    return user
+
+
 class StaffTwoFactorMiddleware:
     """Let staff into the admin only after their second factor (django-otp) in this session.
 
     Staff with a confirmed authenticator are sent to enter a code; staff without one are sent
-    to set it up. Installed after django_otp's OTPMiddleware. Admin responses also carry
+    to the set-up page (which sets one up only with a set-up link). A verification older than
+    TWO_FACTOR_VERIFIED_MAX_AGE stops counting on every page, so the admin asks for a code
+    again. Installed after django_otp's OTPMiddleware. Admin responses also carry
     X-Robots-Tag: noindex, as a custom ADMIN_URL is not listed in robots.txt.
     """
 
@@ -31,6 +53,8 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Lazy, as django_otp's own: a page that never looks at the user reads no session.
+        request.user = SimpleLazyObject(partial(_user_with_current_verification, request, request.user))
         if not request.path.startswith(_admin_prefix()):
             return self.get_response(request)
         user = request.user

@@ -30,6 +30,7 @@ urlpatterns = [
     path("privacy/download/", views.privacy_download, name="privacy_download"),
     path("privacy/delete/", views.account_delete_view, name="account_delete"),
     path("two-factor/", two_factor_views.two_factor_setup, name="two_factor"),
+    path("two-factor/set-up/<str:token>/", two_factor_views.two_factor_link, name="two_factor_link"),
     path("two-factor/verify/", two_factor_views.two_factor_verify_view, name="two_factor_verify"),
     path(
         "two-factor/backup-codes/", two_factor_views.two_factor_backup_codes, name="two_factor_backup_codes"

@@ -3,6 +3,7 @@
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -117,11 +118,13 @@ def staff_login(client, user) -> None:
 
     ``client.force_login(user)`` alone leaves the session unverified, and the admin then
     redirects to the code page (accounts.middleware.StaffTwoFactorMiddleware). This gives the user
-    a confirmed authenticator when they have none and marks the session verified with it,
-    as django_otp.login() does after a correct code.
+    a confirmed authenticator when they have none and marks the session verified with it
+    just now, as the code page does after a correct code.
     """
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.two_factor import VERIFIED_AT_SESSION_KEY
 
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -129,4 +132,5 @@ def staff_login(client, user) -> None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time())
     session.save()

@@ -409,6 +409,13 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = SHOP_NAME
 # The admin never shows anyone's TOTP secret or backup codes (superusers only remove devices).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff set up two-factor only through a one-time link a superuser sends (or `manage.py
+# issue_two_factor_link` prints); it expires after this. A verified session asks for a code
+# again once its verification is this old.
+TWO_FACTOR_LINK_MAX_AGE = timedelta(hours=env.int("TWO_FACTOR_LINK_HOURS", default=72))
+TWO_FACTOR_VERIFIED_MAX_AGE = timedelta(hours=env.int("TWO_FACTOR_REVERIFY_HOURS", default=12))
+if min(TWO_FACTOR_LINK_MAX_AGE, TWO_FACTOR_VERIFIED_MAX_AGE) < timedelta(hours=1):
+    raise ImproperlyConfigured("TWO_FACTOR_LINK_HOURS and TWO_FACTOR_REVERIFY_HOURS must be 1 or more.")
 # Password reset, sign-up and email-change requests per address and per IP within the window.
 # Sign-up and email change count every submission, valid or not, so typing mistakes count too.
 ACCOUNT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("ACCOUNT_RATE_LIMIT_WINDOW_MINUTES", default=60))

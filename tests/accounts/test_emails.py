@@ -7,6 +7,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from accounts.emails import AccountEmail, account_email_build
+from accounts.models import TwoFactorSetupLink
 from accounts.services import user_email_verify, user_verification_resend
 from accounts.tasks import account_email_send
 from accounts.tokens import email_verification_token_make
@@ -108,10 +109,18 @@ def test_resending_verification_for_a_verified_address_queues_nothing():
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_every_account_email_renders_subject_text_and_html_in_the_requested_language(kind, language):
     user = UserFactory(email="ann@example.com", full_name="Ann Lee")
+    setup_link = TwoFactorSetupLink.objects.create(
+        user=user, origin="admin", expires_at=timezone.now() + timedelta(hours=72)
+    )
     language_before = translation.get_language()
 
     message = account_email_build(
-        kind=kind, user=user, language=language, new_email="ann@new.example.com", old_email="ann@example.com"
+        kind=kind,
+        user=user,
+        language=language,
+        new_email="ann@new.example.com",
+        old_email="ann@example.com",
+        setup_link=setup_link,
     )
 
     html = message.alternatives[0][0]

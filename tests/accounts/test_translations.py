@@ -1,13 +1,16 @@
 """Account-security and privacy pages in Simplified Chinese (the project catalogue)."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.emails import AccountEmail, account_email_build
+from accounts.emails import AccountEmail, account_email_build, two_factor_setup_url
+from accounts.models import TwoFactorSetupLink
+from accounts.two_factor import two_factor_setup_link_issue
 from tests.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +60,36 @@ def test_the_network_and_address_lockout_pages_are_in_chinese(client):
 
 
 def test_the_two_factor_pages_are_in_chinese(client):
-    client.force_login(StaffUserFactory())
+    staff = StaffUserFactory()
+    link = two_factor_setup_link_issue(user=staff, issued_by=None, origin=TwoFactorSetupLink.Origin.COMMAND)
+    client.force_login(staff)
+    path = urlsplit(two_factor_setup_url(link=link)).path
 
+    needed = client.get(reverse("account:two_factor"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.get(path)
     setup = client.get(reverse("account:two_factor"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    other = StaffUserFactory()
+    client.force_login(other)
+    refused = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
+    assert "尚未设置双重验证登录" in needed
+    assert "管理员必须向您发送设置链接" in needed
     assert "设置双重验证登录" in setup
     assert "应用中显示的六位数验证码" in setup
+    assert "此设置链接是发给另一位员工的" in refused
+
+
+def test_the_two_factor_setup_email_is_in_chinese():
+    staff = StaffUserFactory(full_name="Mei Lin")
+    link = two_factor_setup_link_issue(user=staff, issued_by=None, origin=TwoFactorSetupLink.Origin.COMMAND)
+
+    message = account_email_build(
+        kind=AccountEmail.TWO_FACTOR_SETUP, user=staff, language="zh-hans", setup_link=link
+    )
+
+    assert "设置双重验证登录" in message.subject
+    assert "72 小时内有效" in message.body
+    assert not PLACEHOLDER.search(message.body)
 
 
 def test_the_code_page_is_in_chinese(client):

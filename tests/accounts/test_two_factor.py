@@ -1,7 +1,9 @@
 """Two-factor sign-in for everyone who can open the admin (django-otp: TOTP plus backup codes)."""
 
+import time
 from binascii import unhexlify
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -11,7 +13,13 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.two_factor import two_factor_backup_codes_regenerate
+from accounts.emails import two_factor_setup_url
+from accounts.models import TwoFactorSetupLink
+from accounts.two_factor import (
+    VERIFIED_AT_SESSION_KEY,
+    two_factor_backup_codes_regenerate,
+    two_factor_setup_link_issue,
+)
 from accounts.views.two_factor import PENDING_KEY_SESSION_KEY
 from tests.factories import StaffUserFactory, UserFactory
 from tests.helpers import staff_login
@@ -29,6 +37,19 @@ def _enrolled_staff(**fields):
     staff = StaffUserFactory(**fields)
     device = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
     return staff, device
+
+
+def _link_opened(client, staff) -> None:
+    # Setting up an authenticator needs a set-up link opened while signed in.
+    link = two_factor_setup_link_issue(user=staff, issued_by=None, origin=TwoFactorSetupLink.Origin.COMMAND)
+    client.force_login(staff)
+    client.get(urlsplit(two_factor_setup_url(link=link)).path)
+
+
+def _verified_hours_ago(client, hours: float) -> None:
+    session = client.session
+    session[VERIFIED_AT_SESSION_KEY] = int(time.time() - hours * 3600)
+    session.save()
 
 
 def _unthrottle(device) -> None:
@@ -97,7 +118,7 @@ def test_customers_do_not_get_the_two_factor_pages(client):
 
 def test_the_setup_page_shows_a_server_made_svg_qr_code_and_the_secret(client):
     staff = StaffUserFactory(email="mei@shop.test")
-    client.force_login(staff)
+    _link_opened(client, staff)
 
     response = client.get(reverse("account:two_factor"))
 
@@ -115,7 +136,7 @@ def test_the_setup_page_shows_a_server_made_svg_qr_code_and_the_secret(client):
 
 def test_enrolment_with_a_valid_code_turns_two_factor_on_and_shows_ten_backup_codes_once(client):
     staff = StaffUserFactory()
-    client.force_login(staff)
+    _link_opened(client, staff)
     client.get(reverse("account:two_factor") + "?next=/admin/")
     key = client.session[PENDING_KEY_SESSION_KEY]
 
@@ -139,7 +160,7 @@ def test_enrolment_with_a_valid_code_turns_two_factor_on_and_shows_ten_backup_co
 
 def test_enrolment_with_a_wrong_code_is_refused_and_writes_nothing(client):
     staff = StaffUserFactory()
-    client.force_login(staff)
+    _link_opened(client, staff)
     client.get(reverse("account:two_factor"))
     key = client.session[PENDING_KEY_SESSION_KEY]
     wrong = f"{(int(_code(key)) + 1) % 1000000:06d}"
@@ -333,3 +354,62 @@ def test_the_admin_never_shows_a_secret_or_backup_codes(client):
     assert config.status_code == missing.status_code == 403
     assert device.key not in change
     assert not any(code in backup for code in codes)
+
+
+def test_a_verification_older_than_the_limit_asks_for_a_code_again_and_a_correct_code_lets_in(client):
+    staff, device = _enrolled_staff()
+    staff_login(client, staff)
+    _verified_hours_ago(client, 12.01)
+
+    stale = client.get(reverse("admin:catalog_product_changelist"))
+    code_page = client.get(stale["Location"])
+    verified = client.post(stale["Location"], {"code": _code(device.key)})
+    admin = client.get(verified["Location"])
+
+    assert stale.status_code == 302
+    assert stale["Location"] == reverse("account:two_factor_verify") + "?next=%2Fadmin%2Fcatalog%2Fproduct%2F"
+    assert code_page.status_code == 200
+    assert verified["Location"] == reverse("admin:catalog_product_changelist")
+    assert admin.status_code == 200
+    assert time.time() - client.session[VERIFIED_AT_SESSION_KEY] < 60
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+
+
+def test_the_verification_lasts_as_long_as_the_setting_says(client, settings):
+    settings.TWO_FACTOR_VERIFIED_MAX_AGE = timedelta(hours=2)
+    staff, _device = _enrolled_staff()
+    staff_login(client, staff)
+
+    _verified_hours_ago(client, 1.9)
+    fresh = client.get(reverse("admin:index"))
+    _verified_hours_ago(client, 2.1)
+    stale = client.get(reverse("admin:index"))
+
+    assert fresh.status_code == 200
+    assert stale.status_code == 302
+    assert stale["Location"].startswith(reverse("account:two_factor_verify"))
+
+
+def test_an_expired_verification_no_longer_counts_for_the_two_factor_pages(client):
+    staff, device = _enrolled_staff()
+    staff_login(client, staff)
+    _verified_hours_ago(client, 13)
+
+    removal = client.post(reverse("account:two_factor_remove"))
+
+    assert removal["Location"].startswith(reverse("account:two_factor_verify"))
+    assert list(TOTPDevice.objects.all()) == [device]
+    assert DEVICE_ID_SESSION_KEY not in client.session
+
+
+def test_a_session_verified_without_a_recorded_time_is_asked_for_a_code(client):
+    staff, device = _enrolled_staff()
+    client.force_login(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account:two_factor_verify"))
