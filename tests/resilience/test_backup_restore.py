@@ -23,9 +23,15 @@ MEDIA_FILE = Path("products") / "teapot.jpg"
 MEDIA_BYTES = b"\xff\xd8\xff\xe0 not really a jpeg \x00\x01"
 
 
+def connect(*, dbname: str | None = None, autocommit: bool = False) -> psycopg.Connection:
+    """A connection as the backup tools make it: the password travels beside the connection string."""
+    conninfo, environment = libpq_target(dbname=dbname)
+    password = environment.get("PGPASSWORD")
+    return psycopg.connect(conninfo, autocommit=autocommit, **({"password": password} if password else {}))
+
+
 def drop_database(name: str) -> None:
-    conninfo, _environment = libpq_target()
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
@@ -64,9 +70,8 @@ def backup_into(folder: Path) -> Path:
 
 
 def counts_in(database: str) -> dict[str, int]:
-    conninfo, _environment = libpq_target(dbname=database)
     tables = {"orders": Order, "lines": OrderLine, "users": User}
-    with psycopg.connect(conninfo) as conn:
+    with connect(dbname=database) as conn:
         return {
             key: conn.execute(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(model._meta.db_table))
@@ -100,8 +105,7 @@ def test_a_backup_restored_into_a_fresh_database_has_the_same_rows_totals_and_me
 
     call_command("restore", folder, database_name=restored_database, interactive=False, stdout=StringIO())
 
-    conninfo, _environment = libpq_target(dbname=restored_database)
-    with psycopg.connect(conninfo) as conn:
+    with connect(dbname=restored_database) as conn:
         totals = conn.execute(
             "SELECT subtotal, shipping_total, grand_total FROM orders_order WHERE number = %s", [order.number]
         ).fetchone()
