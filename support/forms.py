@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
@@ -217,6 +218,13 @@ class StaffReplyForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.ticket = ticket
+        if ticket.cc_pending:
+            self.fields["cc_emails"].help_text = format_lazy(
+                "{} {}",
+                self.fields["cc_emails"].help_text,
+                _("The first email also copied in %(addresses)s: add them here to trust them.")
+                % {"addresses": ", ".join(ticket.cc_pending)},
+            )
         self.fields["assignee"].queryset = (
             get_user_model().objects.filter(is_staff=True, is_active=True).order_by("email")
         )

@@ -63,6 +63,11 @@ class Ticket(models.Model):
     cc_emails = ArrayField(
         models.EmailField(max_length=254), verbose_name=_("CC addresses"), default=list, blank=True
     )
+    # Addresses the first email of a ticket copied in: anyone can put anyone in a Cc, so their
+    # mail is held until staff add them to the CC addresses (or release a message of theirs).
+    cc_pending = ArrayField(
+        models.EmailField(max_length=254), verbose_name=_("CC awaiting approval"), default=list, blank=True
+    )
     order = models.ForeignKey(
         "orders.Order",
         verbose_name=_("order"),

@@ -62,6 +62,7 @@ def ticket_privacy_erase(user: User) -> None:
         customer_email_canonical="",
         customer_name=ANONYMISED_NAME,
         cc_emails=[],
+        cc_pending=[],
     )
     inbound = Message.objects.filter(ticket_id__in=ticket_ids, direction=Message.Direction.INBOUND)
     sent_by_customer = [

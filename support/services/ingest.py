@@ -115,7 +115,7 @@ def _ticket_open_from_email(*, parsed: ParsedEmail, saved: list[str]) -> Message
         customer_email=parsed.from_email,
         customer_name=parsed.from_name,
         customer=customer,
-        cc_emails=copied[:20],
+        cc_pending=copied[:20],
         order=order,
         order_reference=order_reference,
         # Automatic mail is kept, but nobody needs to answer it.

@@ -9,6 +9,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from shop.identity import email_canonical
 from support.addresses import message_id_make
 from support.emails import reply_subject
 from support.exceptions import EmptyReply, MessageNotHeld
@@ -147,7 +148,9 @@ def ticket_update(
                 to_value=", ".join(cleaned),
             )
             ticket.cc_emails = cleaned
-            fields.append("cc_emails")
+            approved = {email_canonical(address) for address in cleaned}
+            ticket.cc_pending = [cc for cc in ticket.cc_pending if email_canonical(cc) not in approved]
+            fields += ["cc_emails", "cc_pending"]
     if fields:
         ticket.save(update_fields=fields)
     return ticket
@@ -169,9 +172,11 @@ def message_release(*, message: Message, actor: AbstractBaseUser) -> Message:
     message.save(update_fields=["is_held"])
     if not ticket.sender_is_customer(message.from_email):
         ticket.cc_emails = [*ticket.cc_emails, message.from_email.lower()]
+    sender = email_canonical(message.from_email)
+    ticket.cc_pending = [cc for cc in ticket.cc_pending if email_canonical(cc) != sender]
     event_record(ticket=ticket, kind=TicketEvent.Kind.RELEASED, actor=actor, to_value=message.from_email)
     if ticket.status != Ticket.Status.NEW:
         status_change(ticket=ticket, status=Ticket.Status.OPEN, actor=actor)
     ticket.last_activity_at = timezone.now()
-    ticket.save(update_fields=["cc_emails", "status", "last_activity_at"])
+    ticket.save(update_fields=["cc_emails", "cc_pending", "status", "last_activity_at"])
     return message

@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 
 from support.emails import acknowledgement_render
 from support.models import Message, Notification, Ticket
-from support.services import ticket_ingest_email, ticket_open_from_form
-from tests.factories import TicketFactory, TicketMessageFactory, UserFactory
+from support.services import message_release, ticket_ingest_email, ticket_open_from_form, ticket_update
+from tests.factories import StaffUserFactory, TicketFactory, TicketMessageFactory, UserFactory
 from tests.support.helpers import OUR_REPLY_ID, SAMPLE_TICKET_ID, TOKEN, eml
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,45 @@ def test_the_acknowledgement_repeats_no_name_the_sender_typed():
 
     assert "spam.example" not in text
     assert text.startswith("Hello,")
+
+
+def _reply_from_max(ticket: Ticket, number: int) -> bytes:
+    return (
+        f"From: Max Mustermann <max@example.org>\r\nTo: support+{ticket.token}@shop.test\r\n"
+        f"Subject: Re: [{ticket.reference}] Gift order for my brother\r\n"
+        f"Message-ID: <max-{number}@example.org>\r\n\r\nPlease send it to my address instead.\r\n"
+    ).encode()
+
+
+def test_addresses_copied_into_a_new_ticket_are_not_trusted_until_staff_add_them():
+    ticket = ticket_ingest_email(raw=eml("new_request_with_cc.eml")).ticket
+
+    held = ticket_ingest_email(raw=_reply_from_max(ticket, 1)).message
+
+    ticket.refresh_from_db()
+    assert ticket.cc_emails == []
+    assert ticket.cc_pending == ["max@example.org"]
+    assert held.is_held is True
+
+
+def test_staff_adding_a_proposed_cc_trusts_it():
+    ticket = ticket_ingest_email(raw=eml("new_request_with_cc.eml")).ticket
+
+    ticket_update(ticket=ticket, actor=StaffUserFactory(), cc_emails=["Max@Example.org"])
+    reply = ticket_ingest_email(raw=_reply_from_max(ticket, 2)).message
+
+    ticket.refresh_from_db()
+    assert ticket.cc_emails == ["max@example.org"]
+    assert ticket.cc_pending == []
+    assert reply.is_held is False
+
+
+def test_releasing_a_proposed_ccs_held_mail_trusts_it():
+    ticket = ticket_ingest_email(raw=eml("new_request_with_cc.eml")).ticket
+    held = ticket_ingest_email(raw=_reply_from_max(ticket, 3)).message
+
+    message_release(message=held, actor=StaffUserFactory())
+
+    ticket.refresh_from_db()
+    assert ticket.cc_emails == ["max@example.org"]
+    assert ticket.cc_pending == []
