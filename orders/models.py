@@ -109,6 +109,9 @@ class Order(PostalAddress):
     )
     full_name = models.CharField(_("full name"), max_length=150)
     note = models.TextField(_("note"), blank=True)
+    # A keyed hash of the IP the order was placed from (shop.ratelimit), never the address itself:
+    # enough to count one client's orders per hour, useless to anyone who reads the table.
+    client_ip_hash = models.CharField(_("client IP hash"), max_length=64, blank=True, editable=False)
 
     shipping_method = models.ForeignKey(
         ShippingMethod,
@@ -173,8 +176,10 @@ class Order(PostalAddress):
         ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="orders_order_user_newest"),
-            # Guest orders are found by the canonical form of their email.
-            models.Index(fields=["email_canonical"], name="orders_order_email_canonical"),
+            # Guest orders are found by the canonical form of their email; checkout counts
+            # an address's orders of the last hour by it, and a client's by its IP hash.
+            models.Index(fields=["email_canonical", "created_at"], name="orders_order_email_recent"),
+            models.Index(fields=["client_ip_hash", "created_at"], name="orders_order_client_ip_recent"),
             # The cancel_unpaid_orders job scans only open unpaid orders.
             models.Index(
                 fields=["created_at"],

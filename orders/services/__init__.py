@@ -21,6 +21,7 @@ from orders.services.placing import (
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
+    order_client_ip_hash,
     order_place,
 )
 from orders.services.transitions import (
@@ -38,6 +39,7 @@ __all__ = [
     "checkout_token_issued_here",
     "order_cancel",
     "order_cancel_expired",
+    "order_client_ip_hash",
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",

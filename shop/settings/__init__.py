@@ -318,6 +318,11 @@ LOGGING = {
 # Orders (cart/ and orders/ apps)
 # Unpaid orders (not cash on delivery) are cancelled by `manage.py cancel_unpaid_orders` after this.
 ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=24 * 60))
+# Orders placed per hour from one client IP / for one email address (its canonical form);
+# 0 turns a limit off. They keep one client from buying up the stock and from mailing
+# order confirmations to any address.
+ORDER_LIMIT_PER_IP_PER_HOUR = env.int("ORDER_LIMIT_PER_IP_PER_HOUR", default=10)
+ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", default=5)
 # Staff address for new-order notices.
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
 # Seconds an SMTP conversation may take before the attempt counts as failed.
