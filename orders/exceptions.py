@@ -2,13 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from cart.exceptions import CartEmpty, OutOfStock, VariantUnavailable
+from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, VariantUnavailable
 from shop.exceptions import ShopError
 
 __all__ = [
     "CartEmpty",
     "InvalidTransition",
     "OutOfStock",
+    "PerOrderMaxExceeded",
     "TooManyOrders",
     "VariantUnavailable",
 ]

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cart.messages import out_of_stock_message
+from cart.messages import out_of_stock_message, per_order_max_message
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
-from orders.exceptions import CartEmpty, OutOfStock, TooManyOrders
+from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
 from orders.forms import CheckoutForm
 from orders.payment_methods import payment_form_action_origins
 from orders.selectors import (
@@ -66,6 +66,9 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
         return redirect("cart:detail")
     except OutOfStock as error:
         messages.error(request, out_of_stock_message(error))
+        return redirect("cart:detail")
+    except PerOrderMaxExceeded as error:
+        messages.error(request, per_order_max_message(error))
         return redirect("cart:detail")
     if not order.placed_now and not checkout_token_issued_here(
         session=request.session, token=order.checkout_token

@@ -2,6 +2,7 @@
 
 import operator
 import uuid
+from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -16,9 +17,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from cart.exceptions import CartEmpty, OutOfStock
+from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded
 from cart.selectors import Cart
 from catalog.exceptions import InsufficientStock
+from catalog.models import Variant
 from catalog.stock import stock_take
 from orders.exceptions import TooManyOrders
 from orders.models import (
@@ -169,6 +171,27 @@ def _order_limits_check(*, checkout: CheckoutData) -> None:
         raise TooManyOrders()
 
 
+def _per_order_max_check(*, variants: dict[int, Variant], quantities: dict[int, int]) -> None:
+    """Raise PerOrderMaxExceeded for the first product (by id) the cart holds more of than one order may.
+
+    Read from the variants the stock take returned, so a maximum staff lowered
+    after the shopper filled the cart still applies, at no extra query.
+    """
+    per_product: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in quantities.items():
+        per_product[variants[variant_id].product_id] += quantity
+    products = {variant.product_id: variant.product for variant in variants.values()}
+    for product_id in sorted(per_product):
+        maximum = products[product_id].order_quantity_max
+        if maximum is not None and per_product[product_id] > maximum:
+            raise PerOrderMaxExceeded(
+                product_id=product_id,
+                name=products[product_id].name,
+                maximum=maximum,
+                in_cart=per_product[product_id],
+            )
+
+
 def _out_of_stock(*, short: InsufficientStock, cart: Cart) -> OutOfStock:
     """The shopper-facing error for a variant the catalogue could not give: what is left, of what."""
     line = cart.line_for(short.variant_id)
@@ -186,7 +209,8 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     Idempotent per checkout token: a repeated or concurrent call returns the
     first order. Takes stock with conditional updates in ascending variant id
     order. Raises CartEmpty, OutOfStock (naming the variant and how many are
-    left) or TooManyOrders (the client's IP or the email address placed
+    left), PerOrderMaxExceeded (more of a product than its maximum per order,
+    read under the stock locks) or TooManyOrders (the client's IP or the email address placed
     ORDER_LIMIT_PER_IP_PER_HOUR / ORDER_LIMIT_PER_EMAIL_PER_HOUR orders in the
     last hour); on any of them, nothing is written. Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
@@ -199,7 +223,7 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             if cart.is_empty:
                 raise CartEmpty()
             return _order_place_once(cart=cart, checkout=checkout, token=token, number=number)
-        except (CartEmpty, OutOfStock, TooManyOrders, IntegrityError) as error:
+        except (CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders, IntegrityError) as error:
             # Everything was rolled back. The token's order may exist: a repeated
             # submit (its cart now empty or short, or its own order now counted
             # against the hourly limit), or a concurrent one that
@@ -224,6 +248,7 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         variants = stock_take(quantities=quantities)
     except InsufficientStock as short:
         raise _out_of_stock(short=short, cart=cart) from short  # rolls back everything
+    _per_order_max_check(variants=variants, quantities=quantities)  # rolls back everything
     lines = []
     for variant_id in sorted(quantities):
         variant = variants[variant_id]

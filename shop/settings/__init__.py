@@ -323,6 +323,9 @@ ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES
 # order confirmations to any address.
 ORDER_LIMIT_PER_IP_PER_HOUR = env.int("ORDER_LIMIT_PER_IP_PER_HOUR", default=10)
 ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", default=5)
+# Units of one product (its variants together) an order may hold, unless the product sets its
+# own maximum in the admin; 0 = no cap.
+ORDER_MAX_PER_PRODUCT = env.int("ORDER_MAX_PER_PRODUCT", default=10)
 # Staff address for new-order notices.
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
 # Seconds an SMTP conversation may take before the attempt counts as failed.
