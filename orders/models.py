@@ -133,6 +133,9 @@ class Order(PostalAddress):
         default=FulfilmentStatus.UNFULFILLED,
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
+    # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
 
@@ -281,6 +284,7 @@ class OrderEvent(models.Model):
 
     class Kind(models.TextChoices):
         PLACED = "placed", pgettext_lazy("order event", "Placed")
+        CONFIRMED = "confirmed", pgettext_lazy("order event", "Confirmed")
         PAID = "paid", pgettext_lazy("order event", "Payment received")
         SHIPPED = "shipped", pgettext_lazy("order event", "Shipped")
         DELIVERED = "delivered", pgettext_lazy("order event", "Delivered")
