@@ -24,6 +24,17 @@ class OutOfStock(ShopError):
         super().__init__(f"Variant {variant_id}: only {available} left.")
 
 
+class PerOrderMaxExceeded(ShopError):
+    """The cart holds more units of a product (its variants together) than one order may."""
+
+    def __init__(self, *, product_id: int, name: str, maximum: int, in_cart: int) -> None:
+        self.product_id = product_id
+        self.name = name
+        self.maximum = maximum
+        self.in_cart = in_cart
+        super().__init__(f"Product {product_id}: at most {maximum} per order, {in_cart} in the cart.")
+
+
 class CartEmpty(ShopError):
     """There is nothing in the cart to check out."""
 

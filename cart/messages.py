@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cart.exceptions import OutOfStock
+from cart.exceptions import OutOfStock, PerOrderMaxExceeded
 from cart.services import CartChange
 
 
@@ -25,8 +25,26 @@ def out_of_stock_message(error: OutOfStock) -> str:
     ) % {"count": error.available, "name": name}
 
 
+def per_order_max_message(error: PerOrderMaxExceeded) -> str:
+    """Say which product the cart holds too many of, and how many one order may hold."""
+    return _(
+        "You can order at most %(max)d of “%(name)s” at once, and your cart holds %(count)d. "
+        "Please lower the quantity."
+    ) % {"max": error.maximum, "name": error.name, "count": error.in_cart}
+
+
 def cart_change_message(change: CartChange, *, added: bool) -> str:
-    """Confirm a cart write, saying so when stock capped the quantity."""
+    """Confirm a cart write, saying so when stock or the product's maximum per order capped the quantity."""
+    if change.capped and change.per_order_max is not None:
+        return _(
+            "You can order at most %(max)d of “%(product)s” at once, "
+            "so your cart now holds %(count)d of “%(name)s”."
+        ) % {
+            "max": change.per_order_max,
+            "product": change.product_name,
+            "count": change.quantity,
+            "name": change.name,
+        }
     if change.quantity == 0:
         return _("Item removed from your cart.")
     if change.capped:

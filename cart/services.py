@@ -9,6 +9,10 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import IntegerField, OuterRef, Value
+
 from cart.exceptions import OutOfStock, VariantUnavailable
 from cart.selectors import SESSION_KEY, cart_quantities_get
 from catalog.models import Variant
@@ -18,12 +22,18 @@ MAX_LINE_QUANTITY = 999
 
 @dataclass(frozen=True)
 class CartChange:
-    """What a cart write did: the line's new quantity and whether stock capped it."""
+    """What a cart write did: the line's new quantity and whether stock or the product's maximum capped it.
+
+    ``per_order_max`` is set when the product's maximum per order was the cap
+    (``product_name`` then names the product it counts over).
+    """
 
     variant_id: int
     name: str
     quantity: int
     requested: int
+    per_order_max: int | None = None
+    product_name: str = ""
 
     @property
     def capped(self) -> bool:
@@ -35,42 +45,85 @@ def _cart_save(session: MutableMapping[str, Any], quantities: dict[int, int]) ->
     session[SESSION_KEY] = {str(variant_id): quantity for variant_id, quantity in quantities.items()}
 
 
-def _variant_for_sale(variant_id: int) -> Variant:
+def _variant_for_sale(variant_id: int, *, quantities: dict[int, int]) -> Variant:
+    """The variant with its product, and (``cart_sibling_ids``) the cart's other variants of that product."""
+    others = [other for other in quantities if other != variant_id]
+    # In the same query: the product's maximum per order counts the cart's other variants of it.
+    siblings = Variant.objects.filter(product_id=OuterRef("product_id"), pk__in=others).values("pk")
     try:
-        return Variant.objects.select_related("product").get(
-            pk=variant_id, is_active=True, product__is_active=True
+        return (
+            Variant.objects.select_related("product")
+            .annotate(
+                cart_sibling_ids=ArraySubquery(siblings) if others else Value([], ArrayField(IntegerField()))
+            )
+            .get(pk=variant_id, is_active=True, product__is_active=True)
         )
     except Variant.DoesNotExist:
         raise VariantUnavailable(variant_id=variant_id) from None
 
 
+def _product_room(*, variant: Variant, quantities: dict[int, int]) -> int | None:
+    """Units of the variant's product the cart may still hold beside its other variants; None: no cap."""
+    maximum = variant.product.order_quantity_max
+    if maximum is None:
+        return None
+    return max(maximum - sum(quantities.get(sibling, 0) for sibling in variant.cart_sibling_ids), 0)
+
+
+def _line_cap(*, variant: Variant, quantities: dict[int, int]) -> tuple[int, int | None]:
+    """The most units of the variant one line may hold, and the product's maximum when that is the cap."""
+    stock_cap = min(variant.stock, MAX_LINE_QUANTITY)
+    room = _product_room(variant=variant, quantities=quantities)
+    if room is not None and room < stock_cap:
+        return room, variant.product.order_quantity_max
+    return stock_cap, None
+
+
 def cart_add(*, session: MutableMapping[str, Any], variant_id: int, quantity: int) -> CartChange:
-    """Add ``quantity`` units of a variant; the line is capped at the stock available.
+    """Add ``quantity`` units of a variant; the line is capped at the stock available
+    and at the product's maximum per order (its variants' lines together).
 
     Raises VariantUnavailable (unknown or inactive variant) or OutOfStock (sold
     out, or the cart already holds every unit); on either the cart is unchanged.
+    At the product's maximum already, the cart is unchanged and the change says capped.
     """
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    variant = _variant_for_sale(variant_id)
     quantities = cart_quantities_get(session=session)
+    variant = _variant_for_sale(variant_id, quantities=quantities)
     in_cart = quantities.get(variant_id, 0)
-    limit = min(variant.stock, MAX_LINE_QUANTITY)
+    limit, per_order_max = _line_cap(variant=variant, quantities=quantities)
+    requested = in_cart + quantity
+    if per_order_max is not None and in_cart >= limit:
+        return CartChange(
+            variant_id=variant_id,
+            name=str(variant),
+            quantity=in_cart,
+            requested=requested,
+            per_order_max=per_order_max,
+            product_name=variant.product.name,
+        )
     if in_cart >= limit:
         raise OutOfStock(variant_id=variant_id, available=variant.stock, name=str(variant), in_cart=in_cart)
-    requested = in_cart + quantity
     quantities[variant_id] = min(requested, limit)
     _cart_save(session, quantities)
     return CartChange(
-        variant_id=variant_id, name=str(variant), quantity=quantities[variant_id], requested=requested
+        variant_id=variant_id,
+        name=str(variant),
+        quantity=quantities[variant_id],
+        requested=requested,
+        per_order_max=per_order_max,
+        product_name=variant.product.name,
     )
 
 
 def cart_update(*, session: MutableMapping[str, Any], variant_id: int, quantity: int) -> CartChange:
     """Set a line's quantity; 0 removes it (always allowed, even for a withdrawn variant).
 
-    A quantity above the stock is capped at the stock. Raises VariantUnavailable
-    or OutOfStock (sold out) for a positive quantity; the cart is then unchanged.
+    A quantity above the stock is capped at the stock, and at what the product's
+    maximum per order leaves beside its other variants' lines (0 removes the line).
+    Raises VariantUnavailable or OutOfStock (sold out) for a positive quantity;
+    the cart is then unchanged.
     """
     if quantity < 0:
         raise ValueError("quantity must not be negative")
@@ -79,16 +132,23 @@ def cart_update(*, session: MutableMapping[str, Any], variant_id: int, quantity:
         quantities.pop(variant_id, None)
         _cart_save(session, quantities)
         return CartChange(variant_id=variant_id, name="", quantity=0, requested=0)
-    variant = _variant_for_sale(variant_id)
-    limit = min(variant.stock, MAX_LINE_QUANTITY)
-    if limit <= 0:
+    variant = _variant_for_sale(variant_id, quantities=quantities)
+    if min(variant.stock, MAX_LINE_QUANTITY) <= 0:
         raise OutOfStock(
             variant_id=variant_id, available=0, name=str(variant), in_cart=quantities.get(variant_id, 0)
         )
+    limit, per_order_max = _line_cap(variant=variant, quantities=quantities)
     quantities[variant_id] = min(quantity, limit)
+    if not quantities[variant_id]:
+        del quantities[variant_id]
     _cart_save(session, quantities)
     return CartChange(
-        variant_id=variant_id, name=str(variant), quantity=quantities[variant_id], requested=quantity
+        variant_id=variant_id,
+        name=str(variant),
+        quantity=min(quantity, limit),
+        requested=quantity,
+        per_order_max=per_order_max,
+        product_name=variant.product.name,
     )
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -56,6 +57,18 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_featured = models.BooleanField(_("featured"), default=False)
+    # Units of the product (all its variants together) one order may hold: keeps one shopper
+    # from buying up the stock. Blank means the shop's ORDER_MAX_PER_PRODUCT.
+    max_per_order = models.PositiveIntegerField(
+        _("maximum per order"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How many units of this product, all variants together, one order may hold. "
+            "Leave blank for the shop's default."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Kept current by database triggers over name, description and the
@@ -71,12 +84,25 @@ class Product(models.Model):
             models.Index(fields=["is_active", "category"], name="catalog_product_active_cat"),
             models.Index(fields=["-created_at"], name="catalog_product_newest"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_per_order__isnull=True) | Q(max_per_order__gte=1),
+                name="catalog_product_max_per_order_positive",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:product_detail", kwargs={"slug": self.slug})
+
+    @property
+    def order_quantity_max(self) -> int | None:
+        """Units of this product one order may hold, or None when the shop sets no cap."""
+        if self.max_per_order is not None:
+            return self.max_per_order
+        return settings.ORDER_MAX_PER_PRODUCT if settings.ORDER_MAX_PER_PRODUCT > 0 else None
 
 
 class Variant(models.Model):

@@ -1,9 +1,18 @@
 """Domain errors of checkout and the order workflow."""
 
-from cart.exceptions import CartEmpty, OutOfStock, VariantUnavailable
+from django.utils.translation import gettext_lazy as _
+
+from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, VariantUnavailable
 from shop.exceptions import ShopError
 
-__all__ = ["CartEmpty", "InvalidTransition", "OutOfStock", "VariantUnavailable"]
+__all__ = [
+    "CartEmpty",
+    "InvalidTransition",
+    "OutOfStock",
+    "PerOrderMaxExceeded",
+    "TooManyOrders",
+    "VariantUnavailable",
+]
 
 
 class InvalidTransition(ShopError):
@@ -15,3 +24,12 @@ class InvalidTransition(ShopError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class TooManyOrders(ShopError):
+    """This client or this email address placed as many orders in the last hour as the shop allows."""
+
+    message = _(
+        "You have placed as many orders as we accept in one hour. Your cart is kept: "
+        "please try again later, or contact us if you need to order more."
+    )

@@ -178,8 +178,15 @@ class CheckoutForm(AddressForm):
             )
         return cleaned
 
-    def checkout_data(self, *, user: AbstractBaseUser | None, language: str) -> CheckoutData:
+    def checkout_data(
+        self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = ""
+    ) -> CheckoutData:
         """The validated details for orders.services.order_place."""
         data = self.cleaned_data
         fields = ("email", "full_name", "phone", *ADDRESS_FIELDS, "note", "shipping_method", "payment_method")
-        return CheckoutData(**{name: data[name] for name in fields}, user=user, language=language)
+        return CheckoutData(
+            **{name: data[name] for name in fields},
+            user=user,
+            language=language,
+            client_ip_hash=client_ip_hash,
+        )

@@ -109,6 +109,9 @@ class Order(PostalAddress):
     )
     full_name = models.CharField(_("full name"), max_length=150)
     note = models.TextField(_("note"), blank=True)
+    # A keyed hash of the IP the order was placed from (shop.ratelimit), never the address itself:
+    # enough to count one client's orders per hour, useless to anyone who reads the table.
+    client_ip_hash = models.CharField(_("client IP hash"), max_length=64, blank=True, editable=False)
 
     shipping_method = models.ForeignKey(
         ShippingMethod,
@@ -130,6 +133,9 @@ class Order(PostalAddress):
         default=FulfilmentStatus.UNFULFILLED,
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
+    # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
 
@@ -173,8 +179,10 @@ class Order(PostalAddress):
         ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="orders_order_user_newest"),
-            # Guest orders are found by the canonical form of their email.
-            models.Index(fields=["email_canonical"], name="orders_order_email_canonical"),
+            # Guest orders are found by the canonical form of their email; checkout counts
+            # an address's orders of the last hour by it, and a client's by its IP hash.
+            models.Index(fields=["email_canonical", "created_at"], name="orders_order_email_recent"),
+            models.Index(fields=["client_ip_hash", "created_at"], name="orders_order_client_ip_recent"),
             # The cancel_unpaid_orders job scans only open unpaid orders.
             models.Index(
                 fields=["created_at"],
@@ -276,6 +284,7 @@ class OrderEvent(models.Model):
 
     class Kind(models.TextChoices):
         PLACED = "placed", pgettext_lazy("order event", "Placed")
+        CONFIRMED = "confirmed", pgettext_lazy("order event", "Confirmed")
         PAID = "paid", pgettext_lazy("order event", "Payment received")
         SHIPPED = "shipped", pgettext_lazy("order event", "Shipped")
         DELIVERED = "delivered", pgettext_lazy("order event", "Delivered")

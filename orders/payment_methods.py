@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from shop.money import format_money
@@ -131,6 +131,16 @@ class CashOnDeliveryProvider(PaymentProvider):
         message = gettext("Please have %(amount)s ready to pay the courier on delivery.") % {
             "amount": format_money(order.grand_total)
         }
+        hours = settings.COD_CONFIRM_HOURS
+        if order.confirmed_at is None and hours > 0 and not order.is_cancelled:
+            confirm = ngettext(
+                "We will confirm your order before we ship it; an order we have not confirmed "
+                "within %(hours)d hour of placing it is cancelled.",
+                "We will confirm your order before we ship it; an order we have not confirmed "
+                "within %(hours)d hours of placing it is cancelled.",
+                hours,
+            ) % {"hours": hours}
+            message = f"{message} {confirm}"
         return PaymentStart(message=message)
 
 

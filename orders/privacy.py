@@ -70,6 +70,7 @@ def order_privacy_erase(user: User) -> None:
         user=None,
         email="",
         email_canonical="",
+        client_ip_hash="",
         full_name=ANONYMISED_NAME,
         phone="",
         province="",

@@ -169,6 +169,7 @@ def order_carrier_list(*, limit: int = 20) -> list[str]:
 class OrderAction:
     """The staff actions on an order; each one calls its service in orders.services."""
 
+    CONFIRM = "confirm"
     MARK_PAID = "mark_paid"
     SHIP = "ship"
     MARK_DELIVERED = "mark_delivered"
@@ -189,6 +190,8 @@ def order_action_list(*, order: Order) -> list[str]:
     provider = order.payment_provider
     ships_unpaid = provider is not None and provider.ships_unpaid
     actions = []
+    if not cancelled and unpaid and unfulfilled and ships_unpaid and order.confirmed_at is None:
+        actions.append(OrderAction.CONFIRM)
     if not cancelled and unpaid:
         actions.append(OrderAction.MARK_PAID)
     if not cancelled and unfulfilled and (paid or (unpaid and ships_unpaid)):

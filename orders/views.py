@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cart.messages import out_of_stock_message
+from cart.messages import out_of_stock_message, per_order_max_message
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
-from orders.exceptions import CartEmpty, OutOfStock
+from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
 from orders.forms import CheckoutForm
 from orders.payment_methods import payment_form_action_origins
 from orders.selectors import (
@@ -26,8 +26,10 @@ from orders.services import (
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
+    order_client_ip_hash,
     order_place,
 )
+from shop.ratelimit import client_ip
 
 
 def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -48,14 +50,25 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
     try:
         order = order_place(
             cart=cart,
-            checkout=form.checkout_data(user=request.user, language=get_language()),
+            checkout=form.checkout_data(
+                user=request.user,
+                language=get_language(),
+                client_ip_hash=order_client_ip_hash(ip_address=client_ip(request)),
+            ),
             token=form.cleaned_data["checkout_token"],
         )
+    except TooManyOrders as error:
+        # The cart and the details typed are kept, for when the limit lifts.
+        form.add_error(None, error.message)
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=429)
     except CartEmpty:
         messages.error(request, _("Your cart is empty."))
         return redirect("cart:detail")
     except OutOfStock as error:
         messages.error(request, out_of_stock_message(error))
+        return redirect("cart:detail")
+    except PerOrderMaxExceeded as error:
+        messages.error(request, per_order_max_message(error))
         return redirect("cart:detail")
     if not order.placed_now and not checkout_token_issued_here(
         session=request.session, token=order.checkout_token

@@ -56,7 +56,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "variants__sku"]
     search_help_text = _("Search by product name or variant SKU.")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ["name", "slug", "category", "description", "is_active", "is_featured"]
+    fields = ["name", "slug", "category", "description", "is_active", "is_featured", "max_per_order"]
     actions = ["activate_products", "deactivate_products"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:

@@ -25,6 +25,11 @@ from orders.services import order_ship
 def _done_message(key: str, numbers: list[str]) -> str:
     count = len(numbers)
     templates = {
+        OrderAction.CONFIRM: ngettext(
+            "%(count)d order confirmed: %(numbers)s.",
+            "%(count)d orders confirmed: %(numbers)s.",
+            count,
+        ),
         OrderAction.MARK_PAID: ngettext(
             "%(count)d order marked as paid: %(numbers)s.",
             "%(count)d orders marked as paid: %(numbers)s.",
@@ -130,6 +135,14 @@ def _confirm_then_apply(
         action=action,
         transition=transition,
     )
+
+
+@admin.action(
+    description=pgettext_lazy("admin action", "Confirm selected cash-on-delivery orders"),
+    permissions=["change"],
+)
+def confirm_selected(model_admin, request, queryset):
+    _apply_each(model_admin, request, queryset, OrderAction.CONFIRM)
 
 
 @admin.action(

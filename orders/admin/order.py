@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin.actions import (
     cancel_selected,
+    confirm_selected,
     export_csv_selected,
     mark_delivered_selected,
     mark_paid_selected,
@@ -61,6 +62,7 @@ class OrderAdmin(admin.ModelAdmin):
     # Apps above orders add theirs between the items and the history (order_admin_inline_add).
     inlines = [OrderLineInline, OrderEventInline]
     actions = [
+        confirm_selected,
         mark_paid_selected,
         ship_selected,
         mark_delivered_selected,
@@ -95,6 +97,7 @@ class OrderAdmin(admin.ModelAdmin):
                     "shipping_method_name",
                     "carrier",
                     "tracking_number",
+                    "confirmed_at",
                     "cancelled_at",
                 ]
             },

@@ -31,7 +31,14 @@ from orders.admin.forms import OrderShipForm, OrderTransitionForm
 from orders.exceptions import InvalidTransition
 from orders.models import Order
 from orders.selectors import OrderAction, order_carrier_list
-from orders.services import order_cancel, order_mark_delivered, order_mark_paid, order_refund, order_ship
+from orders.services import (
+    order_cancel,
+    order_confirm,
+    order_mark_delivered,
+    order_mark_paid,
+    order_refund,
+    order_ship,
+)
 
 REFUND_PERMISSION = "orders.refund_order"
 
@@ -53,6 +60,15 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
+    OrderAction.CONFIRM: Transition(
+        service=order_confirm,
+        label=_("Confirm order"),
+        question=_(
+            "Confirm cash-on-delivery order %(number)s? A confirmed order is no longer cancelled "
+            "automatically."
+        ),
+        done=_("Order %(number)s is confirmed."),
+    ),
     OrderAction.MARK_PAID: Transition(
         service=order_mark_paid,
         label=_("Mark as paid"),
@@ -120,7 +136,7 @@ def _page(
 def order_transition_view(
     request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str, action: str
 ) -> HttpResponse:
-    """GET: ask to confirm (with a note); POST: mark paid, mark delivered, cancel or refund."""
+    """GET: ask to confirm (with a note); POST: confirm, mark paid, mark delivered, cancel or refund."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise Http404(gettext("Unknown order action."))

@@ -10,7 +10,7 @@ Locking, in one place:
   PostgreSQL, so a task exists exactly when the change it reports does.
 
 The write paths live in ``placing`` (checkout tokens, ``order_place``),
-``transitions`` (paid, shipped, delivered, refunded), ``cancelling`` (cancel,
+``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
 the unpaid-order job) and ``records`` (events, log lines, emails); import
 them from here.
 """
@@ -21,9 +21,11 @@ from orders.services.placing import (
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
+    order_client_ip_hash,
     order_place,
 )
 from orders.services.transitions import (
+    order_confirm,
     order_mark_delivered,
     order_mark_paid,
     order_partial_refund_record,
@@ -38,6 +40,8 @@ __all__ = [
     "checkout_token_issued_here",
     "order_cancel",
     "order_cancel_expired",
+    "order_client_ip_hash",
+    "order_confirm",
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",

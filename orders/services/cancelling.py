@@ -1,7 +1,7 @@
 """Cancelling orders, by staff or for want of payment, with their stock returned exactly once."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -75,43 +75,55 @@ def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: s
     return _order_cancel_locked(order=order_lock(order), actor=actor, note=note)
 
 
-def _expired_unpaid_q(cutoff) -> Q:
-    return Q(
+def _expired_q(*, unpaid_cutoff: datetime, unconfirmed_cutoff: datetime | None) -> Q:
+    """Open orders the job cancels: unpaid ones placed before ``unpaid_cutoff`` (not cash on
+    delivery), and cash-on-delivery ones staff left unconfirmed since ``unconfirmed_cutoff``."""
+    ships_unpaid = Q(payment_method__in=payment_codes_shipping_unpaid())
+    expired = Q(created_at__lt=unpaid_cutoff) & ~ships_unpaid
+    if unconfirmed_cutoff is not None:
+        expired |= Q(created_at__lt=unconfirmed_cutoff, confirmed_at__isnull=True) & ships_unpaid
+    # A shipped order is under way, which counts as confirmed: only unfulfilled ones qualify.
+    return expired & Q(
         payment_status=Order.PaymentStatus.UNPAID,
         fulfilment_status=Order.FulfilmentStatus.UNFULFILLED,
         cancelled_at__isnull=True,
-        created_at__lt=cutoff,
-    ) & ~Q(payment_method__in=payment_codes_shipping_unpaid())
+    )
 
 
 @transaction.atomic(durable=True)
-def _order_cancel_if_expired(*, order_id: int, cutoff) -> str | None:
+def _order_cancel_if_expired(*, order_id: int, expired: Q) -> str | None:
     # SKIP LOCKED: an order another machine is cancelling (or staff are
-    # editing) is left to it; the state is re-checked under our lock.
-    order = (
-        Order.objects.select_for_update(skip_locked=True)
-        .filter(_expired_unpaid_q(cutoff), pk=order_id)
-        .first()
-    )
+    # editing or confirming) is left to it; the state is re-checked under our lock.
+    order = Order.objects.select_for_update(skip_locked=True).filter(expired, pk=order_id).first()
     if order is None:
         return None
-    _order_cancel_locked(order=order, actor=None, note=_("Payment was not received in time."))
+    provider = order.payment_provider
+    if provider is not None and provider.ships_unpaid:
+        note = _("The order was not confirmed in time.")
+    else:
+        note = _("Payment was not received in time.")
+    _order_cancel_locked(order=order, actor=None, note=note)
     return order.number
 
 
-def order_cancel_expired(*, older_than: timedelta) -> list[str]:
-    """Cancel unpaid, unfulfilled orders (not cash on delivery) placed more than ``older_than`` ago.
+def order_cancel_expired(
+    *, older_than: timedelta, unconfirmed_older_than: timedelta | None = None
+) -> list[str]:
+    """Cancel unpaid, unfulfilled orders (not cash on delivery) placed more than ``older_than`` ago,
+    and cash-on-delivery ones staff have not confirmed within ``unconfirmed_older_than`` (None: never).
 
-    Safe to run every minute on several machines at once: one transaction per
-    order, each order locked with SKIP LOCKED and re-checked. Must not run
-    inside a transaction. Returns the cancelled order numbers.
+    Their stock goes back through catalog.stock. Safe to run every minute on several
+    machines at once: one transaction per order, each order locked with SKIP LOCKED
+    and re-checked. Must not run inside a transaction. Returns the cancelled order numbers.
     """
-    cutoff = timezone.now() - older_than
-    candidates = list(
-        Order.objects.filter(_expired_unpaid_q(cutoff)).order_by("id").values_list("pk", flat=True)
+    now = timezone.now()
+    expired = _expired_q(
+        unpaid_cutoff=now - older_than,
+        unconfirmed_cutoff=now - unconfirmed_older_than if unconfirmed_older_than is not None else None,
     )
+    candidates = list(Order.objects.filter(expired).order_by("id").values_list("pk", flat=True))
     cancelled = []
     for order_id in candidates:
-        if (number := _order_cancel_if_expired(order_id=order_id, cutoff=cutoff)) is not None:
+        if (number := _order_cancel_if_expired(order_id=order_id, expired=expired)) is not None:
             cancelled.append(number)
     return cancelled

@@ -1,20 +1,28 @@
 """Placing an order: the checkout's idempotency token and the one transaction that takes the stock."""
 
+import operator
 import uuid
+from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from cart.exceptions import CartEmpty, OutOfStock
+from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded
 from cart.selectors import Cart
 from catalog.exceptions import InsufficientStock
+from catalog.models import Variant
 from catalog.stock import stock_take
+from orders.exceptions import TooManyOrders
 from orders.models import (
     Order,
     OrderEvent,
@@ -25,7 +33,9 @@ from orders.models import (
     order_number_generate,
 )
 from orders.services.records import order_emails_enqueue, order_event_log
+from shop.identity import email_canonical
 from shop.money import line_total
+from shop.ratelimit import rate_limit_key_hash
 
 ORDER_NUMBER_ATTEMPTS = 5
 
@@ -48,6 +58,8 @@ class CheckoutData:
     payment_method: str
     user: AbstractBaseUser | None = None
     language: str = settings.LANGUAGE_CODE
+    # shop.ratelimit's keyed hash of the client's IP (order_client_ip_hash); blank: not counted per IP.
+    client_ip_hash: str = ""
 
     def as_order_fields(self) -> dict:
         values = {field.name: getattr(self, field.name) for field in fields(self)}
@@ -126,6 +138,60 @@ def checkout_token_issued_here(*, session: MutableMapping[str, Any], token: uuid
     )
 
 
+ORDER_LIMIT_WINDOW = timedelta(hours=1)
+
+
+def order_client_ip_hash(*, ip_address: str) -> str:
+    """The keyed hash an order stores of the IP it was placed from, to count a client's orders."""
+    return rate_limit_key_hash(scope="orders:ip", key=ip_address or "unknown")
+
+
+def _order_limits_check(*, checkout: CheckoutData) -> None:
+    """Raise TooManyOrders when the client's IP or the address placed their hour's orders already.
+
+    One count over the orders table itself (its (client_ip_hash, created_at) and
+    (email_canonical, created_at) indexes), so checkout writes no rate-limit rows. Not
+    serialised: concurrent submits from one client may each pass, so a client can go over
+    by at most as many orders as it has in flight at once.
+    """
+    since = timezone.now() - ORDER_LIMIT_WINDOW
+    limits = []  # (name, this client's or address's recent orders, limit)
+    if checkout.client_ip_hash and settings.ORDER_LIMIT_PER_IP_PER_HOUR > 0:
+        recent = Q(client_ip_hash=checkout.client_ip_hash, created_at__gt=since)
+        limits.append(("ip", recent, settings.ORDER_LIMIT_PER_IP_PER_HOUR))
+    if settings.ORDER_LIMIT_PER_EMAIL_PER_HOUR > 0:
+        recent = Q(email_canonical=email_canonical(checkout.email), created_at__gt=since)
+        limits.append(("email", recent, settings.ORDER_LIMIT_PER_EMAIL_PER_HOUR))
+    if not limits:
+        return
+    counts = Order.objects.filter(
+        reduce(operator.or_, (recent for _name, recent, _limit in limits))
+    ).aggregate(**{name: Count("pk", filter=recent) for name, recent, _limit in limits})
+    if any(counts[name] >= limit for name, _recent, limit in limits):
+        raise TooManyOrders()
+
+
+def _per_order_max_check(*, variants: dict[int, Variant], quantities: dict[int, int]) -> None:
+    """Raise PerOrderMaxExceeded for the first product (by id) the cart holds more of than one order may.
+
+    Read from the variants the stock take returned, so a maximum staff lowered
+    after the shopper filled the cart still applies, at no extra query.
+    """
+    per_product: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in quantities.items():
+        per_product[variants[variant_id].product_id] += quantity
+    products = {variant.product_id: variant.product for variant in variants.values()}
+    for product_id in sorted(per_product):
+        maximum = products[product_id].order_quantity_max
+        if maximum is not None and per_product[product_id] > maximum:
+            raise PerOrderMaxExceeded(
+                product_id=product_id,
+                name=products[product_id].name,
+                maximum=maximum,
+                in_cart=per_product[product_id],
+            )
+
+
 def _out_of_stock(*, short: InsufficientStock, cart: Cart) -> OutOfStock:
     """The shopper-facing error for a variant the catalogue could not give: what is left, of what."""
     line = cart.line_for(short.variant_id)
@@ -142,8 +208,11 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
 
     Idempotent per checkout token: a repeated or concurrent call returns the
     first order. Takes stock with conditional updates in ascending variant id
-    order. Raises CartEmpty or OutOfStock (naming the variant and how many are
-    left); on either, nothing is written. Enqueues the confirmation email and
+    order. Raises CartEmpty, OutOfStock (naming the variant and how many are
+    left), PerOrderMaxExceeded (more of a product than its maximum per order,
+    read under the stock locks) or TooManyOrders (the client's IP or the email address placed
+    ORDER_LIMIT_PER_IP_PER_HOUR / ORDER_LIMIT_PER_EMAIL_PER_HOUR orders in the
+    last hour); on any of them, nothing is written. Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
     ``placed_now`` is True only for the call that created it (so only that
     request empties the cart). Must not run inside a transaction.
@@ -154,9 +223,10 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             if cart.is_empty:
                 raise CartEmpty()
             return _order_place_once(cart=cart, checkout=checkout, token=token, number=number)
-        except (CartEmpty, OutOfStock, IntegrityError) as error:
+        except (CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders, IntegrityError) as error:
             # Everything was rolled back. The token's order may exist: a repeated
-            # submit (its cart now empty or short), or a concurrent one that
+            # submit (its cart now empty or short, or its own order now counted
+            # against the hourly limit), or a concurrent one that
             # committed first, whose token made our insert fail.
             if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
                 return existing
@@ -169,6 +239,7 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
 @transaction.atomic(durable=True)
 def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, number: str) -> Order:
     """order_place's one transaction; an IntegrityError rolls it back whole, stock included."""
+    _order_limits_check(checkout=checkout)
     quantities = {line.variant_id: line.quantity for line in cart.lines}
     # The stock first: catalog takes it in ascending variant id order, so
     # concurrent checkouts queue instead of deadlocking. The variants come
@@ -177,6 +248,7 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         variants = stock_take(quantities=quantities)
     except InsufficientStock as short:
         raise _out_of_stock(short=short, cart=cart) from short  # rolls back everything
+    _per_order_max_check(variants=variants, quantities=quantities)  # rolls back everything
     lines = []
     for variant_id in sorted(quantities):
         variant = variants[variant_id]

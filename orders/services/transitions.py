@@ -1,4 +1,4 @@
-"""Moving a placed order through its states: paid, shipped, delivered, refunded.
+"""Moving a placed order through its states: confirmed, paid, shipped, delivered, refunded.
 
 Each locks the order row (SELECT ... FOR UPDATE), re-checks the state under
 the lock and refuses transitions that make no sense with InvalidTransition.
@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.exceptions import InvalidTransition
@@ -17,6 +18,39 @@ from orders.payment_methods import payment_provider_get
 from orders.selectors import order_paid_online
 from orders.services.records import order_change_save, order_event_record, order_lock
 from shop.money import format_money
+
+
+@transaction.atomic(durable=True)
+def order_confirm(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
+    """Record that staff confirmed a cash-on-delivery order, so the cancel job keeps it. Locks the order row.
+
+    Raises InvalidTransition unless the order is open, unpaid, unshipped, not yet
+    confirmed and paid on delivery. The admin calls it only for staff with
+    ``orders.change_order``.
+    """
+    order = order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("A cancelled order cannot be confirmed."))
+    if order.confirmed_at is not None:
+        raise InvalidTransition(_("This order has already been confirmed."))
+    provider = payment_provider_get(order.payment_method)
+    if provider is None or not provider.ships_unpaid:
+        raise InvalidTransition(_("Only orders paid on delivery need confirming."))
+    if order.payment_status != Order.PaymentStatus.UNPAID or (
+        order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED
+    ):
+        raise InvalidTransition(_("This order is under way already and needs no confirmation."))
+    order.confirmed_at = timezone.now()
+    order_change_save(
+        order=order,
+        fields=["confirmed_at"],
+        kind=OrderEvent.Kind.CONFIRMED,
+        from_state="unconfirmed",
+        to_state="confirmed",
+        actor=actor,
+        note=note,
+    )
+    return order
 
 
 @transaction.atomic

@@ -332,6 +332,17 @@ LOGGING = {
 # Orders (cart/ and orders/ apps)
 # Unpaid orders (not cash on delivery) are cancelled by `manage.py cancel_unpaid_orders` after this.
 ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=24 * 60))
+# Orders placed per hour from one client IP / for one email address (its canonical form);
+# 0 turns a limit off. They keep one client from buying up the stock and from mailing
+# order confirmations to any address.
+ORDER_LIMIT_PER_IP_PER_HOUR = env.int("ORDER_LIMIT_PER_IP_PER_HOUR", default=10)
+ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", default=5)
+# Units of one product (its variants together) an order may hold, unless the product sets its
+# own maximum in the admin; 0 = no cap.
+ORDER_MAX_PER_PRODUCT = env.int("ORDER_MAX_PER_PRODUCT", default=10)
+# Cash-on-delivery orders staff have not confirmed (one click in the order admin) within this
+# many hours are cancelled by `manage.py cancel_unpaid_orders`; 0 = never.
+COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)
 # Staff address for new-order notices.
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
 # Seconds an SMTP conversation may take before the attempt counts as failed.

@@ -193,4 +193,4 @@ def test_staff_without_the_refund_permission_get_no_money_actions(client):
     response = client.get(CHANGELIST)
 
     choices = [value for value, _label in response.context["action_form"].fields["action"].choices if value]
-    assert choices == ["ship_selected", "mark_delivered_selected", "export_csv_selected"]
+    assert choices == ["confirm_selected", "ship_selected", "mark_delivered_selected", "export_csv_selected"]

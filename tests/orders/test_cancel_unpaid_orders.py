@@ -34,10 +34,10 @@ def test_cancels_old_unpaid_bank_transfer_orders_and_restocks_them():
     assert list(OutboundEmail.objects.filter(order=order).values_list("kind", flat=True)) == ["cancelled"]
 
 
-def test_leaves_recent_paid_cod_shipped_and_cancelled_orders_alone():
+def test_leaves_recent_paid_confirmed_cod_shipped_and_cancelled_orders_alone():
     recent = placed(OrderFactory(), hours_ago=23)
     paid = placed(OrderFactory(payment_status="paid"), hours_ago=48)
-    cod = placed(OrderFactory(payment_method="cod"), hours_ago=48)
+    cod = placed(OrderFactory(payment_method="cod", confirmed_at=timezone.now()), hours_ago=48)
     shipped = placed(OrderFactory(payment_method="cod", fulfilment_status="shipped"), hours_ago=48)
     cancelled_at = timezone.now() - timedelta(hours=30)
     cancelled = placed(OrderFactory(cancelled_at=cancelled_at), hours_ago=48)
@@ -75,3 +75,38 @@ def test_running_again_cancels_nothing_more():
     assert out.getvalue() == ""
     assert variant.stock == 1
     assert OrderEvent.objects.filter(kind="cancelled").count() == 1
+
+
+def test_cancels_cash_on_delivery_orders_left_unconfirmed_and_restocks_them(settings):
+    settings.COD_CONFIRM_HOURS = 24
+    variant = VariantFactory(stock=1)
+    unconfirmed = placed(OrderFactory(payment_method="cod"), hours_ago=25)
+    OrderLineFactory(order=unconfirmed, variant=variant, quantity=3)
+    confirmed = placed(OrderFactory(payment_method="cod", confirmed_at=timezone.now()), hours_ago=25)
+    OrderLineFactory(order=confirmed, variant=variant, quantity=2)
+    recent = placed(OrderFactory(payment_method="cod"), hours_ago=23)
+    out = StringIO()
+
+    call_command("cancel_unpaid_orders", stdout=out)
+
+    for order in (unconfirmed, confirmed, recent):
+        order.refresh_from_db()
+    variant.refresh_from_db()
+    assert unconfirmed.is_cancelled
+    assert not confirmed.is_cancelled
+    assert not recent.is_cancelled
+    assert variant.stock == 4
+    assert out.getvalue() == f"Cancelled 1 unpaid order(s): {unconfirmed.number}\n"
+    event = OrderEvent.objects.get(order=unconfirmed, kind="cancelled")
+    assert (event.actor, event.note) == (None, "The order was not confirmed in time.")
+    assert OrderEvent.objects.filter(order=unconfirmed, kind="restocked").count() == 1
+
+
+def test_a_confirmation_time_of_zero_never_cancels_cash_on_delivery_orders(settings):
+    settings.COD_CONFIRM_HOURS = 0
+    order = placed(OrderFactory(payment_method="cod"), hours_ago=500)
+
+    call_command("cancel_unpaid_orders", stdout=StringIO())
+
+    order.refresh_from_db()
+    assert not order.is_cancelled
