@@ -35,7 +35,8 @@ from accounts.exceptions import AlreadyEnrolled, InvalidCode, InvalidToken, NotS
 from accounts.models import TwoFactorSetupLink
 from accounts.tasks import account_email_send
 from accounts.tokens import two_factor_setup_token_read
-from shop.models import User
+from shop.audit import audit_record
+from shop.models import AuditEvent, User
 
 logger = logging.getLogger("shop.auth")
 
@@ -184,6 +185,12 @@ def _setup_link_create(
         origin=origin.value,
         issued_by=issued_by.pk if issued_by is not None else None,
     )
+    audit_record(
+        action=AuditEvent.Action.TWO_FACTOR_LINK_ISSUED,
+        actor=issued_by,
+        target=f"user {user.pk}",
+        detail={"origin": origin.value, "link_id": link.pk},
+    )
     return link
 
 
@@ -263,6 +270,12 @@ def two_factor_enrol(*, user: User, key: str, token: str, link_id: int) -> tuple
     TwoFactorSetupLink.objects.filter(user=user, used_at=None, revoked_at=None).update(revoked_at=now)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     _event_log("two-factor enrolled", event="auth.two_factor_enrolled", user_id=user.pk, link_id=link.pk)
+    audit_record(
+        action=AuditEvent.Action.TWO_FACTOR_ENROLLED,
+        actor=user,
+        target=f"user {user.pk}",
+        detail={"link_id": link.pk},
+    )
     return device, _backup_codes_replace(user=user)
 
 

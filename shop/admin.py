@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from shop.admin_readonly import ReadOnlyModelAdmin
 from shop.identity import email_canonical
-from shop.models import User
+from shop.models import AuditEvent, User
 
 admin.site.site_header = format_lazy(_("{shop_name} admin"), shop_name=settings.SHOP_NAME)
 admin.site.site_title = format_lazy(_("{shop_name} admin"), shop_name=settings.SHOP_NAME)
@@ -93,3 +94,20 @@ def user_admin_action_add(action: Callable) -> None:
     """
     if action not in UserAdmin.actions:
         UserAdmin.actions.append(action)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyModelAdmin):
+    """The audit trail: superusers and the "Security auditors" group read it; nobody edits it.
+
+    No add, change or delete for anyone, superusers included; the database refuses them too.
+    """
+
+    list_display = ("created_at", "action", "actor_email", "ip", "target")
+    list_filter = ("action", "created_at")
+    search_fields = ("actor_email", "ip", "target")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "action", "actor", "actor_email", "ip", "target", "detail")
+    readonly_fields = fields
+    list_select_related = False
+    show_full_result_count = False

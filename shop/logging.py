@@ -14,6 +14,9 @@ from typing import Any
 
 # The id of the request this thread or task is serving; None outside requests.
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The request this thread is serving (set by RequestLogMiddleware), for code that a signal
+# reaches without one: the audit trail takes the actor and IP from it (shop.audit).
+current_request_var: ContextVar[Any] = ContextVar("current_request", default=None)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _RECORD_ATTRIBUTES = frozenset(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from shop.logging import request_id_var
+from shop.logging import current_request_var, request_id_var
 
 logger = logging.getLogger("shop.request")
 
@@ -66,6 +66,7 @@ class RequestLogMiddleware:
         request_id = request_id_from(request)
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        request_token = current_request_var.set(request)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -92,4 +93,5 @@ class RequestLogMiddleware:
             )
             return response
         finally:
+            current_request_var.reset(request_token)
             request_id_var.reset(token)

@@ -118,3 +118,53 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event staff can read back: who did what, when, from which IP.
+
+    Append-only: written by shop.audit.audit_record, never changed; a database trigger refuses
+    every UPDATE (except the SET NULL of a deleted actor) and every DELETE but the pruning of
+    rows past AUDIT_RETENTION_DAYS (see migration 0007). ``detail`` never holds a password,
+    token or secret.
+    """
+
+    class Action(models.TextChoices):
+        SIGN_IN = "sign_in", _("Staff sign-in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Sign-in locked out")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-factor set up")
+        TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor removed")
+        TWO_FACTOR_LINK_ISSUED = "two_factor_link_issued", _("Two-factor set-up link issued")
+        STAFF_PERMISSIONS_CHANGED = "staff_permissions_changed", _("Staff permissions changed")
+        STAFF_GROUPS_CHANGED = "staff_groups_changed", _("Staff groups changed")
+        STAFF_STATUS_CHANGED = "staff_status_changed", _("Staff status changed")
+        EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded (CSV)")
+        PRIVACY_DOWNLOADED = "privacy_downloaded", _("Privacy data downloaded")
+        ORDER_MARKED_PAID = "order_marked_paid", _("Order marked paid")
+        ORDER_REFUNDED = "order_refunded", _("Order refunded")
+        PAYMENT_REFUNDED = "payment_refunded", _("Payment refund started")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        "shop.User",
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The actor's address when it happened: stays when the account is renamed or removed.
+    actor_email = models.CharField(_("who (email)"), max_length=254, blank=True)
+    ip = models.CharField(_("IP address"), max_length=64, blank=True)
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -42,6 +42,8 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token_read
 from orders.selectors import order_list_for_customer
+from shop.audit import audit_record
+from shop.models import AuditEvent
 from shop.ratelimit import account_rate_limit_hit, client_ip
 
 ORDERS_PER_PAGE = 20
@@ -305,6 +307,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def privacy_download(request: HttpRequest) -> HttpResponse:
     """A JSON file of everything the shop keeps about you."""
     data = json.dumps(privacy_export(user=request.user), ensure_ascii=False, indent=2)
+    audit_record(
+        action=AuditEvent.Action.PRIVACY_DOWNLOADED, request=request, target=f"user {request.user.pk}"
+    )
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -214,4 +214,4 @@ def ship_selected(model_admin, request, queryset):
     description=pgettext_lazy("admin action", "Export selected orders to CSV"), permissions=["view"]
 )
 def export_csv_selected(model_admin, request, queryset):
-    return order_csv_response(queryset.order_by("-created_at", "-id"))
+    return order_csv_response(queryset.order_by("-created_at", "-id"), request=request)

@@ -17,6 +17,8 @@ from orders.models import Order, OrderEvent, OutboundEmail
 from orders.payment_methods import payment_provider_get
 from orders.selectors import order_paid_online
 from orders.services.records import order_change_save, order_event_record, order_lock
+from shop.audit import audit_record
+from shop.models import AuditEvent
 from shop.money import format_money
 
 
@@ -75,6 +77,12 @@ def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note
         actor=actor,
         note=note,
         email=OutboundEmail.Kind.PAID,
+    )
+    audit_record(
+        action=AuditEvent.Action.ORDER_MARKED_PAID,
+        actor=actor,
+        target=f"order {order.number}",
+        detail={"total": str(order.grand_total), "note": note[:200]},
     )
     return order
 
@@ -168,6 +176,12 @@ def order_refund(
         actor=actor,
         note=note,
         email=OutboundEmail.Kind.REFUNDED,
+    )
+    audit_record(
+        action=AuditEvent.Action.ORDER_REFUNDED,
+        actor=actor,
+        target=f"order {order.number}",
+        detail={"total": str(order.grand_total), "through_gateway": through_gateway, "note": note[:200]},
     )
     return order
 

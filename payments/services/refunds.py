@@ -17,6 +17,8 @@ from payments.models import Payment, PaymentEvent, Refund
 from payments.providers.base import GatewayError, RefundOutcome
 from payments.selectors import gateway_get
 from payments.services.records import event_store
+from shop.audit import audit_record
+from shop.models import AuditEvent
 from shop.money import format_money, quantize
 
 logger = logging.getLogger(__name__)
@@ -95,13 +97,25 @@ def _refund_create(
         )
     count = payment.refunds.count() + 1
     actor = actor if actor is not None and actor.is_authenticated else None
-    return Refund.objects.create(
+    refund = Refund.objects.create(
         payment=payment,
         reference=f"{payment.reference}-R{count}",
         amount=amount,
         reason=reason[:200],
         actor=actor,
     )
+    audit_record(
+        action=AuditEvent.Action.PAYMENT_REFUNDED,
+        actor=actor,
+        target=f"payment {payment.reference}",
+        detail={
+            "refund": refund.reference,
+            "amount": str(amount),
+            "order_id": payment.order_id,
+            "reason": reason[:200],
+        },
+    )
+    return refund
 
 
 def payment_refund(

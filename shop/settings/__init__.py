@@ -427,6 +427,11 @@ TWO_FACTOR_LINK_MAX_AGE = timedelta(hours=env.int("TWO_FACTOR_LINK_HOURS", defau
 TWO_FACTOR_VERIFIED_MAX_AGE = timedelta(hours=env.int("TWO_FACTOR_REVERIFY_HOURS", default=12))
 if min(TWO_FACTOR_LINK_MAX_AGE, TWO_FACTOR_VERIFIED_MAX_AGE) < timedelta(hours=1):
     raise ImproperlyConfigured("TWO_FACTOR_LINK_HOURS and TWO_FACTOR_REVERIFY_HOURS must be 1 or more.")
+# The audit trail (shop.audit) keeps its events this long; `manage.py prune_audit_events` deletes
+# older ones, and the database refuses any other change or delete.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be 1 or more.")
 # Password reset, sign-up and email-change requests per address and per IP within the window.
 # Sign-up and email change count every submission, valid or not, so typing mistakes count too.
 ACCOUNT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("ACCOUNT_RATE_LIMIT_WINDOW_MINUTES", default=60))

@@ -11,6 +11,7 @@ from orders.services import order_cancel
 from payments.models import Payment, Refund
 from payments.providers.stripe import StripeProvider
 from payments.services import payment_refund, payments_sync
+from shop.models import AuditEvent
 from tests.factories import StaffUserFactory
 from tests.helpers import run_tasks, staff_login
 from tests.payments.stripe.helpers import card_checkout, notify
@@ -208,3 +209,25 @@ def test_refund_whose_answer_was_lost_is_found_by_query_not_sent_twice(
 
     assert (outcome.status, outcome.gateway_reference) == ("succeeded", refund.gateway_reference)
     assert len(stripe_gateway.refunds) == 1
+
+
+def test_a_refund_from_the_admin_is_in_the_audit_trail_with_who_and_where(
+    client, stripe_gateway, variant, shipping
+):
+    order, payment = _paid_card_order(client, stripe_gateway, variant, shipping)
+    staff = StaffUserFactory(email="refunds@example.com", is_superuser=True)
+    staff_login(client, staff)
+
+    client.post(
+        reverse("admin:payments_payment_refund", args=[payment.pk]),
+        {"amount": "10.00", "reason": "Damaged"},
+        REMOTE_ADDR="198.51.100.44",
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PAYMENT_REFUNDED)
+    assert (event.actor_email, event.ip, event.target) == (
+        "refunds@example.com",
+        "198.51.100.44",
+        f"payment {payment.reference}",
+    )
+    assert (event.detail["amount"], event.detail["order_id"]) == ("10.00", order.pk)
