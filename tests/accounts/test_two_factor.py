@@ -1,55 +1,32 @@
-"""Two-factor sign-in for everyone who can open the admin (django-otp: TOTP plus backup codes)."""
+"""Two-factor sign-in for everyone who can open the admin (django-otp: TOTP plus backup codes).
 
-import time
-from binascii import unhexlify
+The admin gate, setting up an authenticator, codes and backup codes, and removing the authenticator.
+How long a verification lasts is tested in test_two_factor_reverification.py.
+"""
+
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.emails import two_factor_setup_url
-from accounts.models import TwoFactorSetupLink
-from accounts.two_factor import (
-    VERIFIED_AT_SESSION_KEY,
-    two_factor_backup_codes_regenerate,
-    two_factor_setup_link_issue,
-)
+from accounts.two_factor import two_factor_backup_codes_regenerate
 from accounts.views.two_factor import PENDING_KEY_SESSION_KEY
+from tests.accounts.helpers import PASSWORD, enrolled_staff, setup_link, setup_link_path, totp_code
 from tests.factories import StaffUserFactory, UserFactory
 from tests.helpers import staff_login
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"  # UserFactory's password
-
-
-def _code(key: str) -> str:
-    return f"{totp(unhexlify(key)):06d}"
-
-
-def _enrolled_staff(**fields):
-    staff = StaffUserFactory(**fields)
-    device = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
-    return staff, device
-
 
 def _link_opened(client, staff) -> None:
     # Setting up an authenticator needs a set-up link opened while signed in.
-    link = two_factor_setup_link_issue(user=staff, issued_by=None, origin=TwoFactorSetupLink.Origin.COMMAND)
+    link = setup_link(staff)
     client.force_login(staff)
-    client.get(urlsplit(two_factor_setup_url(link=link)).path)
-
-
-def _verified_hours_ago(client, hours: float) -> None:
-    session = client.session
-    session[VERIFIED_AT_SESSION_KEY] = int(time.time() - hours * 3600)
-    session.save()
+    client.get(setup_link_path(link))
 
 
 def _unthrottle(device) -> None:
@@ -69,7 +46,7 @@ def test_staff_without_an_authenticator_are_sent_from_the_admin_to_set_one_up(cl
 
 
 def test_staff_with_an_authenticator_are_asked_for_a_code_before_any_admin_page(client):
-    staff, _device = _enrolled_staff()
+    staff, _device = enrolled_staff()
     client.force_login(staff)
 
     index = client.get(reverse("admin:index"))
@@ -93,7 +70,7 @@ def test_a_verified_staff_session_opens_the_admin(client):
 
 
 def test_the_admin_login_and_logout_pages_need_no_code(client):
-    staff, _device = _enrolled_staff()
+    staff, _device = enrolled_staff()
     client.force_login(staff)
 
     logout = client.post(reverse("admin:logout"))
@@ -140,7 +117,7 @@ def test_enrolment_with_a_valid_code_turns_two_factor_on_and_shows_ten_backup_co
     client.get(reverse("account:two_factor") + "?next=/admin/")
     key = client.session[PENDING_KEY_SESSION_KEY]
 
-    response = client.post(reverse("account:two_factor"), {"code": _code(key), "next": "/admin/"})
+    response = client.post(reverse("account:two_factor"), {"code": totp_code(key), "next": "/admin/"})
 
     device = TOTPDevice.objects.get(user=staff)
     codes = list(StaticToken.objects.filter(device__user=staff).values_list("token", flat=True))
@@ -163,7 +140,7 @@ def test_enrolment_with_a_wrong_code_is_refused_and_writes_nothing(client):
     _link_opened(client, staff)
     client.get(reverse("account:two_factor"))
     key = client.session[PENDING_KEY_SESSION_KEY]
-    wrong = f"{(int(_code(key)) + 1) % 1000000:06d}"
+    wrong = f"{(int(totp_code(key)) + 1) % 1000000:06d}"
 
     response = client.post(reverse("account:two_factor"), {"code": wrong})
     not_digits = client.post(reverse("account:two_factor"), {"code": "abc"})
@@ -178,14 +155,14 @@ def test_enrolment_with_a_wrong_code_is_refused_and_writes_nothing(client):
 
 
 def test_an_enrolled_account_cannot_set_up_another_authenticator_without_its_code(client):
-    staff, device = _enrolled_staff()
+    staff, device = enrolled_staff()
     client.force_login(staff)
     session = client.session
     session[PENDING_KEY_SESSION_KEY] = "ab" * 20
     session.save()
 
     page = client.get(reverse("account:two_factor"))
-    posted = client.post(reverse("account:two_factor"), {"code": _code("ab" * 20)})
+    posted = client.post(reverse("account:two_factor"), {"code": totp_code("ab" * 20)})
 
     assert page.status_code == posted.status_code == 302
     assert page["Location"].startswith(reverse("account:two_factor_verify"))
@@ -193,13 +170,13 @@ def test_an_enrolled_account_cannot_set_up_another_authenticator_without_its_cod
 
 
 def test_the_admin_login_asks_for_the_code_after_the_password(client):
-    _staff, device = _enrolled_staff(email="boss@example.com")
+    _staff, device = enrolled_staff(email="boss@example.com")
 
     signed_in = client.post(
         reverse("admin:login") + "?next=/admin/", {"username": "boss@example.com", "password": PASSWORD}
     )
     blocked = client.get(signed_in["Location"])
-    verified = client.post(blocked["Location"], {"code": _code(device.key), "next": "/admin/"})
+    verified = client.post(blocked["Location"], {"code": totp_code(device.key), "next": "/admin/"})
     admin = client.get(verified["Location"])
 
     assert signed_in.status_code == 302
@@ -212,9 +189,9 @@ def test_the_admin_login_asks_for_the_code_after_the_password(client):
 
 
 def test_a_wrong_code_is_refused_and_the_admin_stays_closed(client):
-    staff, device = _enrolled_staff()
+    staff, device = enrolled_staff()
     client.force_login(staff)
-    wrong = f"{(int(_code(device.key)) + 500000) % 1000000:06d}"
+    wrong = f"{(int(totp_code(device.key)) + 500000) % 1000000:06d}"
 
     response = client.post(reverse("account:two_factor_verify"), {"code": wrong})
 
@@ -225,14 +202,14 @@ def test_a_wrong_code_is_refused_and_the_admin_stays_closed(client):
 
 
 def test_right_after_a_wrong_code_even_the_right_one_must_wait(client):
-    staff, device = _enrolled_staff()
+    staff, device = enrolled_staff()
     client.force_login(staff)
-    wrong = f"{(int(_code(device.key)) + 500000) % 1000000:06d}"
+    wrong = f"{(int(totp_code(device.key)) + 500000) % 1000000:06d}"
     client.post(reverse("account:two_factor_verify"), {"code": wrong})
 
-    waiting = client.post(reverse("account:two_factor_verify"), {"code": _code(device.key)})
+    waiting = client.post(reverse("account:two_factor_verify"), {"code": totp_code(device.key)})
     _unthrottle(device)
-    later = client.post(reverse("account:two_factor_verify"), {"code": _code(device.key)})
+    later = client.post(reverse("account:two_factor_verify"), {"code": totp_code(device.key)})
 
     assert waiting.status_code == 429
     assert "Too many wrong codes. Wait" in waiting.content.decode()
@@ -240,8 +217,8 @@ def test_right_after_a_wrong_code_even_the_right_one_must_wait(client):
 
 
 def test_a_code_from_the_app_works_once(client):
-    staff, device = _enrolled_staff()
-    code = _code(device.key)
+    staff, device = enrolled_staff()
+    code = totp_code(device.key)
     client.force_login(staff)
     first = client.post(reverse("account:two_factor_verify"), {"code": code})
     client.post(reverse("account:logout"))
@@ -254,7 +231,7 @@ def test_a_code_from_the_app_works_once(client):
 
 
 def test_a_backup_code_works_once(client):
-    staff, _device = _enrolled_staff()
+    staff, _device = enrolled_staff()
     codes = two_factor_backup_codes_regenerate(user=staff)
     client.force_login(staff)
 
@@ -273,18 +250,19 @@ def test_a_backup_code_works_once(client):
 
 
 def test_the_code_page_goes_on_to_a_safe_next_url_only(client):
-    staff, device = _enrolled_staff()
+    staff, device = enrolled_staff()
     client.force_login(staff)
 
     response = client.post(
-        reverse("account:two_factor_verify") + "?next=https://evil.example.net/", {"code": _code(device.key)}
+        reverse("account:two_factor_verify") + "?next=https://evil.example.net/",
+        {"code": totp_code(device.key)},
     )
 
     assert response["Location"] == reverse("admin:index")
 
 
 def test_new_backup_codes_need_a_verified_session_and_replace_the_old_ones(client):
-    staff, _device = _enrolled_staff()
+    staff, _device = enrolled_staff()
     old_codes = two_factor_backup_codes_regenerate(user=staff)
     client.force_login(staff)
 
@@ -316,7 +294,7 @@ def test_removing_the_authenticator_closes_the_admin_until_a_new_one_is_set_up(c
 
 
 def test_an_unverified_session_cannot_remove_the_authenticator(client):
-    staff, device = _enrolled_staff()
+    staff, device = enrolled_staff()
     client.force_login(staff)
 
     response = client.post(reverse("account:two_factor_remove"))
@@ -326,8 +304,8 @@ def test_an_unverified_session_cannot_remove_the_authenticator(client):
 
 
 def test_a_device_of_another_user_in_the_session_does_not_count(client):
-    staff, _device = _enrolled_staff()
-    _other, other_device = _enrolled_staff()
+    staff, _device = enrolled_staff()
+    _other, other_device = enrolled_staff()
     client.force_login(staff)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = other_device.persistent_id
@@ -340,7 +318,7 @@ def test_a_device_of_another_user_in_the_session_does_not_count(client):
 
 
 def test_the_admin_never_shows_a_secret_or_backup_codes(client):
-    _owner, device = _enrolled_staff()
+    _owner, device = enrolled_staff()
     codes = two_factor_backup_codes_regenerate(user=_owner)
     staff_login(client, StaffUserFactory())
 
@@ -354,62 +332,3 @@ def test_the_admin_never_shows_a_secret_or_backup_codes(client):
     assert config.status_code == missing.status_code == 403
     assert device.key not in change
     assert not any(code in backup for code in codes)
-
-
-def test_a_verification_older_than_the_limit_asks_for_a_code_again_and_a_correct_code_lets_in(client):
-    staff, device = _enrolled_staff()
-    staff_login(client, staff)
-    _verified_hours_ago(client, 12.01)
-
-    stale = client.get(reverse("admin:catalog_product_changelist"))
-    code_page = client.get(stale["Location"])
-    verified = client.post(stale["Location"], {"code": _code(device.key)})
-    admin = client.get(verified["Location"])
-
-    assert stale.status_code == 302
-    assert stale["Location"] == reverse("account:two_factor_verify") + "?next=%2Fadmin%2Fcatalog%2Fproduct%2F"
-    assert code_page.status_code == 200
-    assert verified["Location"] == reverse("admin:catalog_product_changelist")
-    assert admin.status_code == 200
-    assert time.time() - client.session[VERIFIED_AT_SESSION_KEY] < 60
-    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
-
-
-def test_the_verification_lasts_as_long_as_the_setting_says(client, settings):
-    settings.TWO_FACTOR_VERIFIED_MAX_AGE = timedelta(hours=2)
-    staff, _device = _enrolled_staff()
-    staff_login(client, staff)
-
-    _verified_hours_ago(client, 1.9)
-    fresh = client.get(reverse("admin:index"))
-    _verified_hours_ago(client, 2.1)
-    stale = client.get(reverse("admin:index"))
-
-    assert fresh.status_code == 200
-    assert stale.status_code == 302
-    assert stale["Location"].startswith(reverse("account:two_factor_verify"))
-
-
-def test_an_expired_verification_no_longer_counts_for_the_two_factor_pages(client):
-    staff, device = _enrolled_staff()
-    staff_login(client, staff)
-    _verified_hours_ago(client, 13)
-
-    removal = client.post(reverse("account:two_factor_remove"))
-
-    assert removal["Location"].startswith(reverse("account:two_factor_verify"))
-    assert list(TOTPDevice.objects.all()) == [device]
-    assert DEVICE_ID_SESSION_KEY not in client.session
-
-
-def test_a_session_verified_without_a_recorded_time_is_asked_for_a_code(client):
-    staff, device = _enrolled_staff()
-    client.force_login(staff)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-    response = client.get(reverse("admin:index"))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account:two_factor_verify"))
