@@ -6,6 +6,7 @@ request being served, if any (shop.audit). Writes only audit events, in the chan
 transaction.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -37,63 +38,73 @@ def _user_targets(pks: set[int]) -> list[str]:
     return sorted(User.objects.filter(pk__in=pks).values_list("email", flat=True))
 
 
-@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="shop.receivers.user_groups_audit")
-def user_groups_audit(
-    sender: type, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+def _target(instance: Any) -> str:
+    if isinstance(instance, Group):
+        return f"group {instance.name}"
+    if isinstance(instance, Permission):
+        return f"permission {instance.content_type.app_label}.{instance.codename}"
+    return f"user {instance.pk}"
+
+
+def _m2m_audit(
+    *,
+    audit_action: str,
+    action: str,
+    instance: Any,
+    pk_set: set[int] | None,
+    other: tuple[str, Callable[[set[int]], list[str]]],
 ) -> None:
-    """Record groups given to or taken from a user (from the user's side or the group's)."""
+    """One row for rights given or taken through a many-to-many, changed from either side.
+
+    ``other`` names the rows on the other side and how to list them: ("groups", _group_names).
+    """
     if action not in _CHANGED:
         return
-    if reverse:
-        target, detail = f"group {instance.name}", {"users": _user_targets(pk_set or set())}
-    else:
-        target, detail = f"user {instance.pk}", {"groups": _group_names(pk_set or set())}
+    key, names = other
     audit_record(
-        action=AuditEvent.Action.STAFF_GROUPS_CHANGED,
-        target=target,
-        detail={"change": _CHANGED[action], **detail},
+        action=audit_action,
+        target=_target(instance),
+        detail={"change": _CHANGED[action], key: names(pk_set or set())},
+    )
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="shop.receivers.user_groups_audit")
+def user_groups_audit(sender: type, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
+    """Record groups given to or taken from a user (from the user's side or the group's)."""
+    _m2m_audit(
+        audit_action=AuditEvent.Action.STAFF_GROUPS_CHANGED,
+        action=action,
+        instance=instance,
+        pk_set=kwargs.get("pk_set"),
+        other=("users", _user_targets) if reverse else ("groups", _group_names),
     )
 
 
 @receiver(
     m2m_changed, sender=User.user_permissions.through, dispatch_uid="shop.receivers.user_permissions_audit"
 )
-def user_permissions_audit(
-    sender: type, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
-) -> None:
+def user_permissions_audit(sender: type, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
     """Record permissions given to or taken from a user directly."""
-    if action not in _CHANGED:
-        return
-    if reverse:
-        target = f"permission {instance.content_type.app_label}.{instance.codename}"
-        detail = {"users": _user_targets(pk_set or set())}
-    else:
-        target, detail = f"user {instance.pk}", {"permissions": _permission_names(pk_set or set())}
-    audit_record(
-        action=AuditEvent.Action.STAFF_PERMISSIONS_CHANGED,
-        target=target,
-        detail={"change": _CHANGED[action], **detail},
+    _m2m_audit(
+        audit_action=AuditEvent.Action.STAFF_PERMISSIONS_CHANGED,
+        action=action,
+        instance=instance,
+        pk_set=kwargs.get("pk_set"),
+        other=("users", _user_targets) if reverse else ("permissions", _permission_names),
     )
 
 
 @receiver(
     m2m_changed, sender=Group.permissions.through, dispatch_uid="shop.receivers.group_permissions_audit"
 )
-def group_permissions_audit(
-    sender: type, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
-) -> None:
+def group_permissions_audit(sender: type, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
     """Record permissions given to or taken from a group (every member's rights change)."""
-    if action not in _CHANGED:
-        return
-    if reverse:
-        target = f"permission {instance.content_type.app_label}.{instance.codename}"
-        detail = {"groups": _group_names(pk_set or set())}
-    else:
-        target, detail = f"group {instance.name}", {"permissions": _permission_names(pk_set or set())}
-    audit_record(
-        action=AuditEvent.Action.STAFF_PERMISSIONS_CHANGED,
-        target=target,
-        detail={"change": _CHANGED[action], **detail},
+    _m2m_audit(
+        audit_action=AuditEvent.Action.STAFF_PERMISSIONS_CHANGED,
+        action=action,
+        instance=instance,
+        pk_set=kwargs.get("pk_set"),
+        other=("groups", _group_names) if reverse else ("permissions", _permission_names),
     )
 
 

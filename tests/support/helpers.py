@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from django.db import connection
 
+from support.models import Message, Ticket
+from tests.factories import TicketFactory, TicketMessageFactory
 from tests.helpers import LocalSmtpServer, free_port, run_tasks  # noqa: F401 (the area's tests import them from here)
 
 EMAILS = Path(__file__).parent / "emails"
@@ -41,3 +43,18 @@ def subprocess_env(settings) -> dict[str, str]:
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env.pop("TEST_DATABASE_NAME", None)
     return env
+
+
+def lena_ticket(**overrides) -> Ticket:
+    """A ticket of the Gmail samples' sender, with our reply that they answer."""
+    values = {"customer_email": "lena.hoffmann@gmail.com", "status": Ticket.Status.WAITING, "token": TOKEN}
+    values.update(overrides)
+    ticket = TicketFactory(**values)
+    TicketMessageFactory(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        message_id=OUR_REPLY_ID,
+        from_email="support@shop.test",
+        delivery_status=Message.Delivery.SENT,
+    )
+    return ticket

@@ -11,7 +11,7 @@ from support.exceptions import MalformedEmail, MessageNotHeld
 from support.models import Message, Notification, Ticket, TicketEvent
 from support.services import message_release, ticket_ingest_email
 from tests.factories import OrderFactory, StaffUserFactory, TicketFactory, TicketMessageFactory, UserFactory
-from tests.support.helpers import OUR_REPLY_ID, SAMPLE_TICKET_ID, TOKEN, eml
+from tests.support.helpers import OUR_REPLY_ID, SAMPLE_TICKET_ID, TOKEN, eml, lena_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -21,21 +21,6 @@ SEND_NOTICE = "support.tasks.support_notification_send"
 
 def queued(task_path: str) -> list[dict]:
     return [task.args_kwargs["kwargs"] for task in DBTaskResult.objects.filter(task_path=task_path)]
-
-
-def lena_ticket(**overrides) -> Ticket:
-    """A ticket of the Gmail samples' sender, with our reply that they answer."""
-    values = {"customer_email": "lena.hoffmann@gmail.com", "status": Ticket.Status.WAITING, "token": TOKEN}
-    values.update(overrides)
-    ticket = TicketFactory(**values)
-    TicketMessageFactory(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
-        message_id=OUR_REPLY_ID,
-        from_email="support@shop.test",
-        delivery_status=Message.Delivery.SENT,
-    )
-    return ticket
 
 
 def test_a_new_message_opens_a_ticket_acknowledges_it_and_notifies_staff():

@@ -10,31 +10,14 @@ from django_tasks_db.models import DBTaskResult
 from support.emails import acknowledgement_render
 from support.models import Message, Notification, Ticket
 from support.services import message_release, ticket_ingest_email, ticket_open_from_form, ticket_update
-from tests.factories import StaffUserFactory, TicketFactory, TicketMessageFactory, UserFactory
-from tests.support.helpers import OUR_REPLY_ID, SAMPLE_TICKET_ID, TOKEN, eml
+from tests.factories import StaffUserFactory, UserFactory
+from tests.support.helpers import SAMPLE_TICKET_ID, eml, lena_ticket
 
 pytestmark = pytest.mark.django_db
 
 
-def lena_ticket() -> Ticket:
-    ticket = TicketFactory(
-        pk=SAMPLE_TICKET_ID,
-        customer_email="lena.hoffmann@gmail.com",
-        status=Ticket.Status.WAITING,
-        token=TOKEN,
-    )
-    TicketMessageFactory(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
-        message_id=OUR_REPLY_ID,
-        from_email="support@shop.test",
-        delivery_status=Message.Delivery.SENT,
-    )
-    return ticket
-
-
 def test_automatic_mail_from_a_stranger_naming_a_ticket_is_held_not_posted_in_the_thread():
-    ticket = lena_ticket()
+    ticket = lena_ticket(pk=SAMPLE_TICKET_ID)
 
     result = ticket_ingest_email(raw=eml("stranger_auto_submitted_to_ticket.eml"))
 
@@ -45,7 +28,7 @@ def test_automatic_mail_from_a_stranger_naming_a_ticket_is_held_not_posted_in_th
 
 
 def test_a_reply_whose_sender_failed_dmarc_is_held_for_staff():
-    ticket = lena_ticket()
+    ticket = lena_ticket(pk=SAMPLE_TICKET_ID)
 
     result = ticket_ingest_email(raw=eml("dmarc_fail_reply.eml"))
 
