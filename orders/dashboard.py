@@ -52,13 +52,14 @@ def low_stock_variant_list(*, limit: int = LOW_STOCK_LIMIT) -> list[Variant]:
 def dashboard_get(*, now: datetime | None = None) -> OrderDashboard:
     """Today's and this week's orders and revenue, the work queues, low stock and failed emails.
 
-    Revenue is the sum of ``grand_total`` of orders not cancelled; days and
-    weeks start at midnight (Monday) in TIME_ZONE. Three queries.
+    Revenue is money received: the ``grand_total`` of the period's orders that are paid and
+    not cancelled (unpaid, refunded and cancelled orders count for nothing); days and weeks
+    start at midnight (Monday) in TIME_ZONE. Three queries.
     """
     today_start, week_start = dashboard_period_starts(now=now)
     today = Q(created_at__gte=today_start)
     week = Q(created_at__gte=week_start)
-    kept = Q(cancelled_at__isnull=True)
+    kept = Q(cancelled_at__isnull=True, payment_status=Order.PaymentStatus.PAID)
     zero = Decimal("0.00")
     totals = Order.objects.aggregate(
         today_count=Count("pk", filter=today),

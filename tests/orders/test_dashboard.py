@@ -35,23 +35,30 @@ def test_day_and_week_start_at_local_midnight_on_monday(shanghai):
 
 
 def test_counts_and_revenue_of_today_and_this_week(shanghai):
-    placed_at(
-        OrderFactory(grand_total=Decimal("31.99")), datetime(2025, 3, 4, 16, 30, tzinfo=UTC)
-    )  # today 00:30
-    placed_at(
-        OrderFactory(grand_total=Decimal("31.99")), datetime(2025, 3, 4, 15, 59, tzinfo=UTC)
-    )  # yesterday
-    placed_at(OrderFactory(grand_total=Decimal("31.99")), datetime(2025, 3, 2, 16, 1, tzinfo=UTC))  # Monday
-    placed_at(
-        OrderFactory(grand_total=Decimal("31.99")), datetime(2025, 3, 2, 15, 59, tzinfo=UTC)
-    )  # last Sunday
-    cancelled = OrderFactory(cancelled_at=NOW)
+    paid = {"grand_total": Decimal("31.99"), "payment_status": "paid"}
+    placed_at(OrderFactory(**paid), datetime(2025, 3, 4, 16, 30, tzinfo=UTC))  # today 00:30
+    placed_at(OrderFactory(**paid), datetime(2025, 3, 4, 15, 59, tzinfo=UTC))  # yesterday
+    placed_at(OrderFactory(**paid), datetime(2025, 3, 2, 16, 1, tzinfo=UTC))  # Monday
+    placed_at(OrderFactory(**paid), datetime(2025, 3, 2, 15, 59, tzinfo=UTC))  # last Sunday
+    cancelled = OrderFactory(cancelled_at=NOW, **paid)
     placed_at(cancelled, datetime(2025, 3, 5, 1, 0, tzinfo=UTC))  # today, cancelled
 
     dashboard = dashboard_get(now=NOW)
 
     assert (dashboard.today_count, dashboard.today_revenue) == (2, Decimal("31.99"))
     assert (dashboard.week_count, dashboard.week_revenue) == (4, Decimal("95.97"))
+
+
+def test_revenue_counts_paid_money_only(shanghai):
+    for status in ("unpaid", "paid", "refunded"):
+        placed_at(
+            OrderFactory(payment_status=status),
+            datetime(2025, 3, 4, 17, 0, tzinfo=UTC),
+        )
+
+    dashboard = dashboard_get(now=NOW)
+
+    assert (dashboard.today_count, dashboard.today_revenue) == (3, Decimal("31.99"))
 
 
 def test_revenue_is_zero_without_orders(shanghai):
