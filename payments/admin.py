@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin.inlines import ORDER_VIEW_PERMISSIONS
@@ -38,7 +38,7 @@ class PaymentInline(ReadOnlyInline):
     ]
     verbose_name_plural = _("online payments")
 
-    @admin.display(description=_("reference"))
+    @admin.display(description=pgettext_lazy("payment", "reference"))
     def payment_link(self, payment: Payment) -> str:
         url = reverse("admin:payments_payment_change", args=[payment.pk])
         return format_html('<a href="{}">{}</a>', url, payment.reference)

@@ -29,7 +29,7 @@ class Payment(models.Model):
     )
     provider = models.CharField(_("provider"), max_length=32)
     channel = models.CharField(_("channel"), max_length=16, blank=True)
-    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    reference = models.CharField(pgettext_lazy("payment", "reference"), max_length=32, unique=True)
     gateway_reference = models.CharField(_("gateway reference"), max_length=128, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
@@ -91,7 +91,7 @@ class Refund(models.Model):
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
     )
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reference = models.CharField(pgettext_lazy("payment", "reference"), max_length=40, unique=True)
     gateway_reference = models.CharField(_("gateway reference"), max_length=128, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
