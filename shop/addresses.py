@@ -64,12 +64,18 @@ class PostalAddress(models.Model):
     def address_lines(self) -> list[str]:
         """The postal address as every page, email and packing slip prints it, one line each.
 
-        Street, second line, "city, province postal code", country; empty parts left out.
+        A mainland Chinese address reads from large to small on one line (province, city,
+        street, second line), then the postal code and the country; others read street,
+        second line, "city, province postal code", country. Empty parts are left out.
         """
-        locality = ", ".join(part for part in (self.city, self.province) if part)
-        if self.postal_code:
-            locality = f"{locality} {self.postal_code}".strip()
-        lines = (self.address_line1, self.address_line2, locality, self.get_country_display())
+        if self.country == Country.CN:
+            parts = (self.province, self.city, self.address_line1, self.address_line2)
+            lines = (" ".join(part for part in parts if part), self.postal_code, self.get_country_display())
+        else:
+            locality = ", ".join(part for part in (self.city, self.province) if part)
+            if self.postal_code:
+                locality = f"{locality} {self.postal_code}".strip()
+            lines = (self.address_line1, self.address_line2, locality, self.get_country_display())
         return [line for line in lines if line]
 
 

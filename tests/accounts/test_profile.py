@@ -34,7 +34,7 @@ def test_default_address_is_saved_and_shown_on_the_account_page(client):
     assert {name: getattr(user, name) for name in ADDRESS} == ADDRESS
     page = client.get(reverse("account:home")).content.decode()
     assert "18 West Lake Road" in page
-    assert "Hangzhou, Zhejiang 310000" in page
+    assert "Zhejiang Hangzhou 18 West Lake Road Flat 5" in page
     assert "China (mainland)" in page
     assert "Your details have been saved." in page
 

@@ -1,6 +1,7 @@
 """One postal address for the profile and the order: the lines every page prints, the shared rules."""
 
 import pytest
+from django.utils import translation
 
 from orders.models import Order
 from shop.addresses import AddressForm
@@ -17,15 +18,35 @@ FULL = {
 
 
 @pytest.mark.parametrize("model", [User, Order])
-def test_the_address_prints_street_second_line_locality_and_country(model):
+def test_a_chinese_address_reads_from_large_to_small_on_one_line(model):
     address = model(**FULL)
 
     assert address.address_lines == [
-        "18 West Lake Road",
-        "Flat 5",
-        "Hangzhou, Zhejiang 310000",
+        "Zhejiang Hangzhou 18 West Lake Road Flat 5",
+        "310000",
         "China (mainland)",
     ]
+
+
+def test_a_chinese_address_in_chinese_reads_like_one_on_an_envelope():
+    address = Order(
+        country="CN",
+        province="浙江省",
+        city="杭州市",
+        address_line1="西湖区文三路 18 号",
+        postal_code="310000",
+    )
+
+    with translation.override("zh-hans"):
+        lines = address.address_lines
+
+    assert lines == ["浙江省 杭州市 西湖区文三路 18 号", "310000", "中国大陆"]
+
+
+def test_other_addresses_print_street_second_line_locality_and_country():
+    address = Order(**FULL | {"country": "US", "province": "CA", "city": "Palo Alto", "postal_code": "94301"})
+
+    assert address.address_lines == ["18 West Lake Road", "Flat 5", "Palo Alto, CA 94301", "United States"]
 
 
 def test_empty_parts_leave_no_empty_lines():
