@@ -202,6 +202,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop?max_entr
 
 # Internationalisation
 LANGUAGE_CODE = "en"
+# Our own formats first (shop/formats/): thousands in Chinese amounts, unambiguous English dates.
+FORMAT_MODULE_PATH = ["shop.formats"]
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

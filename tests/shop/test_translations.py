@@ -1,8 +1,13 @@
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polib
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import date_format
+
+from shop.money import format_money
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -29,3 +34,23 @@ def test_compiled_catalogue_matches_the_source_catalogue():
         stale = [entry.msgid for entry in entries if translation.gettext(entry.msgid) != entry.msgstr]
 
     assert stale == []
+
+
+def test_chinese_amounts_group_their_thousands_like_english_ones():
+    with translation.override("zh-hans"):
+        chinese = format_money(Decimal("1298.00"))
+    with translation.override("en"):
+        english = format_money(Decimal("1298.00"))
+
+    assert chinese == english == "¥1,298.00"
+
+
+def test_english_short_dates_name_the_month():
+    moment = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+    with translation.override("en"):
+        english = date_format(moment, "SHORT_DATE_FORMAT")
+    with translation.override("zh-hans"):
+        chinese = date_format(moment, "SHORT_DATE_FORMAT")
+
+    assert (english, chinese) == ("7 Dec 2026", "2026年12月7日")
