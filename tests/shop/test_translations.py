@@ -3,7 +3,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import polib
+import pytest
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
@@ -54,3 +57,19 @@ def test_english_short_dates_name_the_month():
         chinese = date_format(moment, "SHORT_DATE_FORMAT")
 
     assert (english, chinese) == ("7 Dec 2026", "2026年12月7日")
+
+
+@pytest.mark.django_db
+def test_chinese_form_labels_end_in_a_chinese_colon(client):
+    page = client.get(reverse("account:signup"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "电子邮箱地址\uff1a</label>" in page  # a full-width colon
+    assert "电子邮箱地址:</label>" not in page
+
+
+def test_djangos_own_password_messages_address_the_shopper_as_nin():
+    with translation.override("zh-hans"):
+        messages = " ".join(str(text) for text in password_validation.password_validators_help_texts())
+
+    assert "您的密码" in messages
+    assert "你" not in messages
