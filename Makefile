@@ -31,10 +31,13 @@ db: install
 
 # The task worker runs beside the dev server so order and account emails go
 # out (printed to the console unless EMAIL_URL says otherwise).
+# Email links and canonical URLs point where this server runs, unless SITE_URL says otherwise.
+RUN_SITE_URL = $(or $(SITE_URL),http://$(HOST):$(PORT))
 run: db
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py seed_demo_orders
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	export SITE_URL="$(RUN_SITE_URL)"; \
+		$(PY) manage.py db_worker --no-reload & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
