@@ -26,14 +26,30 @@ def shipping_method_list() -> QuerySet[ShippingMethod]:
 
 @dataclass(frozen=True)
 class ShippingEstimate:
+    """The cheapest shipping for a subtotal, the total with it, and how much more ships free."""
+
     method: ShippingMethod
     price: Decimal
+    total: Decimal
+    # What the cart still needs for free shipping with some method; None when it ships free
+    # already or no method ever does.
+    free_shipping_gap: Decimal | None = None
 
 
 def shipping_estimate_get(*, subtotal: Decimal) -> ShippingEstimate | None:
     """The cheapest active method for this subtotal (one query), or None when none is active."""
-    estimates = [ShippingEstimate(method=m, price=m.price_for(subtotal)) for m in shipping_method_list()]
-    return min(estimates, key=lambda estimate: estimate.price, default=None)
+    methods = list(shipping_method_list())
+    method = min(methods, key=lambda candidate: candidate.price_for(subtotal), default=None)
+    if method is None:
+        return None
+    price = method.price_for(subtotal)
+    gaps = [m.free_above - subtotal for m in methods if m.free_above is not None and m.free_above > subtotal]
+    return ShippingEstimate(
+        method=method,
+        price=price,
+        total=subtotal + price,
+        free_shipping_gap=min(gaps) if price and gaps else None,
+    )
 
 
 def order_list_for_customer(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:

@@ -272,3 +272,23 @@ def test_adding_to_the_cart_takes_three_queries(client, django_assert_num_querie
 
     assert response.status_code == 302
     assert cart_in(client) == {str(first.pk): 1, str(second.pk): 2}
+
+
+def test_the_cart_shows_the_total_with_shipping_and_how_much_more_ships_free(client):
+    variant = VariantFactory(price=Decimal("49.50"), stock=10)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+
+    page = client.get(reverse("cart:detail")).content.decode()
+
+    assert '<dd class="cart-total"><strong>¥111.00</strong></dd>' in page  # 99.00 + 12.00 shipping
+    assert "Add ¥100.00 more and your order ships free." in page
+
+
+def test_a_cart_that_ships_free_says_so_and_promises_nothing_more(client):
+    variant = VariantFactory(price=Decimal("100.00"), stock=10)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+
+    page = client.get(reverse("cart:detail"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert '<dd class="cart-total"><strong>¥200.00</strong></dd>' in page
+    assert "包邮" not in page
