@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -47,6 +48,19 @@ class _ListedChoiceIterator(ModelChoiceIterator):
 
     def __bool__(self) -> bool:
         return self.field.empty_label is not None or bool(self.field.methods)
+
+
+@dataclass(frozen=True)
+class ShippingTotal:
+    """What the order costs with one shipping method."""
+
+    method: ShippingMethod
+    price: Decimal
+    subtotal: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.price
 
 
 class ShippingMethodChoiceField(forms.ModelChoiceField):
@@ -134,6 +148,17 @@ class CheckoutForm(AddressForm):
             self.initial.setdefault("shipping_method", next(iter(shipping.methods), None))
             if providers:
                 self.initial.setdefault("payment_method", providers[0].code)
+
+    @property
+    def shipping_totals(self) -> list[ShippingTotal]:
+        """The order's total with each shipping method on offer, so the shopper sees it before paying."""
+        shipping = self.fields["shipping_method"]
+        return [
+            ShippingTotal(
+                method=method, price=method.price_for(shipping.subtotal), subtotal=shipping.subtotal
+            )
+            for method in shipping.methods
+        ]
 
     @property
     def render_cache_key(self) -> str:

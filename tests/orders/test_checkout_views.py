@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from orders.models import Order
-from tests.factories import OrderFactory, ProductFactory, UserFactory, VariantFactory
+from tests.factories import OrderFactory, ProductFactory, ShippingMethodFactory, UserFactory, VariantFactory
 from tests.orders.helpers import checkout_post, standard_shipping
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +343,17 @@ def test_each_guest_gets_a_token_of_their_own_from_the_cached_form(client):
     their_token = re.search(r'name="checkout_token" value="([^"]+)"', theirs).group(1)
     assert my_token != their_token
     assert mine.count('name="checkout_token"') == theirs.count('name="checkout_token"') == 1
+
+
+def test_the_checkout_shows_the_total_with_each_shipping_method_before_placing(client):
+    ShippingMethodFactory(code="express", name="Express", price=Decimal("25.00"), free_above=None)
+    fill_cart(client, VariantFactory(price=Decimal("99.00")))
+
+    page = client.get(reverse("orders:checkout")).content.decode()
+
+    totals = re.findall(
+        r'data-shipping-method="\d+">\s*<dt>([^<]+)</dt>\s*<dd><strong>([^<]+)</strong>', page
+    )
+    assert ("Total with Express shipping", "¥124.00") in totals
+    assert ("Total with Standard shipping", "¥111.00") in totals
+    assert page.index("checkout-totals") < page.index("Place order")

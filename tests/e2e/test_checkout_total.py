@@ -1,0 +1,35 @@
+"""The checkout's total follows the shipping method the shopper picks, before they place the order."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_total_shown_follows_the_chosen_shipping_method(page):
+    ShippingMethodFactory(
+        code="standard", name="Standard", price=Decimal("12.00"), free_above=None, position=0
+    )
+    ShippingMethodFactory(code="express", name="Express", price=Decimal("25.00"), free_above=None, position=1)
+    product = ProductFactory(name="Dragon Well Green Tea", slug="dragon-well")
+    VariantFactory(product=product, price=Decimal("68.00"), stock=10)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/products/dragon-well/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/checkout/")
+    standard = page.locator(".checkout-total", has_text="Total with Standard shipping")
+    express = page.locator(".checkout-total", has_text="Total with Express shipping")
+
+    expect(standard).to_be_visible()
+    expect(standard).to_contain_text("¥80.00")
+    expect(express).to_be_hidden()
+    page.get_by_label("Express: ¥25.00").check()
+
+    expect(express).to_be_visible()
+    expect(express).to_contain_text("¥93.00")
+    expect(standard).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
