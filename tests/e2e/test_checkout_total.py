@@ -1,5 +1,6 @@
 """The checkout's total follows the shipping method the shopper picks, before they place the order."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,3 +34,22 @@ def test_the_total_shown_follows_the_chosen_shipping_method(page):
     expect(express).to_contain_text("¥93.00")
     expect(standard).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_a_cart_with_two_lines_fits_a_phone(browser, live_server, language):
+    for slug, name in (("linen-shirt", "Linen Shirt With A Rather Long Name"), ("tea-cup", "Tea Cup")):
+        VariantFactory(product=ProductFactory(name=name, slug=slug), price=Decimal("1298.00"), stock=10)
+    context = browser.new_context(
+        base_url=live_server.url, locale=language, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    for slug in ("linen-shirt", "tea-cup"):
+        page.goto(f"/products/{slug}/")
+        page.get_by_role("button", name=re.compile("Add to cart|加入购物车")).click()
+
+    page.goto("/cart/")
+
+    expect(page.locator(".cart-line")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
