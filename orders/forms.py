@@ -99,8 +99,15 @@ class CheckoutForm(AddressForm):
 
     field_order = ("email", "full_name", "phone", *ADDRESS_FIELDS)
 
-    email = forms.EmailField(label=_("Email"), max_length=254, validators=[email_local_part_ascii_validator])
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        validators=[email_local_part_ascii_validator],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     shipping_method = ShippingMethodChoiceField(
         label=_("Shipping method"),
         queryset=ShippingMethod.objects.none(),

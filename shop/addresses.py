@@ -79,6 +79,12 @@ class PostalAddress(models.Model):
         return [line for line in lines if line]
 
 
+class TelInput(forms.TextInput):
+    """A phone number field: phones show their number keypad."""
+
+    input_type = "tel"
+
+
 def _text(label: str, max_length: int, autocomplete: str, **kwargs) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -105,7 +111,7 @@ class AddressForm(forms.Form):
         max_length=PHONE_MAX_LENGTH,
         required=False,
         validators=[phone_validator],
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=TelInput(attrs={"autocomplete": "tel"}),
     )
     country = forms.ChoiceField(
         label=_("Country or region"),

@@ -357,3 +357,14 @@ def test_the_checkout_shows_the_total_with_each_shipping_method_before_placing(c
     assert ("Total with Express shipping", "¥124.00") in totals
     assert ("Total with Standard shipping", "¥111.00") in totals
     assert page.index("checkout-totals") < page.index("Place order")
+
+
+def test_the_checkout_form_helps_phones_and_offers_to_sign_in(client):
+    fill_cart(client, VariantFactory())
+
+    page = client.get(reverse("orders:checkout")).content.decode()
+
+    assert re.search(r'<input type="tel" name="phone"[^>]*autocomplete="tel"', page)
+    assert re.search(r'<input type="email" name="email"[^>]*autocomplete="email"', page)
+    assert 'autocomplete="address-line1"' in page
+    assert f'href="{reverse("account:login")}?next={reverse("orders:checkout")}"' in page
