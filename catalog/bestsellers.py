@@ -14,10 +14,16 @@ from catalog.models import Product
 from catalog.selectors import product_list
 
 
-def product_list_bestsellers(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
-    """Visible products in stock that sold lately, most units first (one query, card annotations)."""
+def product_list_bestsellers(
+    *, category_ids: Collection[int], limit: int, exclude_ids: Collection[int] = ()
+) -> QuerySet[Product]:
+    """Visible products in stock that sold lately, most units first (one query, card annotations).
+
+    ``exclude_ids`` leaves out products shown elsewhere on the same page.
+    """
     return (
         product_list(category_ids=category_ids)
         .filter(in_stock=True, popularity__units_sold__gt=0)
+        .exclude(pk__in=list(exclude_ids))
         .order_by("-popularity__units_sold", "-id")[:limit]
     )

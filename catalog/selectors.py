@@ -270,17 +270,24 @@ def _search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
 
 
 def product_list_featured(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
-    """Visible featured products, newest first."""
+    """Visible featured products in stock, newest first: a sold-out product is no showcase."""
     return (
         product_list(category_ids=category_ids)
-        .filter(is_featured=True)
+        .filter(is_featured=True, in_stock=True)
         .order_by("-created_at", "-id")[:limit]
     )
 
 
-def product_list_newest(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
-    """The newest visible products."""
-    return product_list(category_ids=category_ids).order_by("-created_at", "-id")[:limit]
+def product_list_newest(
+    *, category_ids: Collection[int], limit: int, exclude_ids: Collection[int] = ()
+) -> QuerySet[Product]:
+    """The newest visible products in stock, leaving out ``exclude_ids`` (shown elsewhere on the page)."""
+    return (
+        product_list(category_ids=category_ids)
+        .filter(in_stock=True)
+        .exclude(pk__in=list(exclude_ids))
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def product_get_visible(*, slug: str, category_ids: Collection[int]) -> Product:

@@ -45,15 +45,19 @@ def home_page(*, request: HttpRequest) -> HttpResponse:
 def _home_build(*, request: HttpRequest) -> tuple[str, dict]:
     tree = category_tree(request)
     ids = tree.visible_ids
+    # Each product once on the page: featured first, then bestsellers, then the newest of the rest.
+    featured = list(product_list_featured(category_ids=ids, limit=HOME_PRODUCT_COUNT))
+    shown = [product.pk for product in featured]
+    bestsellers = list(
+        product_list_bestsellers(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown)
+    )
+    shown += [product.pk for product in bestsellers]
+    newest = product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown)
     context = {
         "categories": [{**node, "subcategories": tree.children(node["id"])} for node in tree.children(None)],
-        "featured": [
-            product_card(p) for p in product_list_featured(category_ids=ids, limit=HOME_PRODUCT_COUNT)
-        ],
-        "newest": [product_card(p) for p in product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT)],
-        "bestsellers": [
-            product_card(p) for p in product_list_bestsellers(category_ids=ids, limit=HOME_PRODUCT_COUNT)
-        ],
+        "featured": [product_card(p) for p in featured],
+        "newest": [product_card(p) for p in newest],
+        "bestsellers": [product_card(p) for p in bestsellers],
         "canonical": absolute_url(reverse("catalog:home")),
     }
     return "catalog/home.html", {**layout_context(tree), **context}

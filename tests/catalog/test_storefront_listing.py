@@ -18,6 +18,7 @@ def test_home_shows_top_categories_featured_and_newest_products(client):
     tea = CategoryFactory(name="Tea", slug="tea")
     CategoryFactory(name="Green tea", slug="green-tea", parent=tea)
     product_with_variant(name="Dragon Well", category=tea, is_featured=True)
+    product_with_variant(name="Jasmine Pearls", category=tea)
 
     response = client.get("/")
 
@@ -27,7 +28,9 @@ def test_home_shows_top_categories_featured_and_newest_products(client):
     assert '<a href="/category/green-tea/">Green tea</a>' in html
     assert "Featured products" in html
     assert "New arrivals" in html
-    assert html.count('<span class="product-card-name">Dragon Well</span>') == 2
+    # Each product once: featured first, the newest of the rest below.
+    assert html.count('<span class="product-card-name">Dragon Well</span>') == 1
+    assert html.count('<span class="product-card-name">Jasmine Pearls</span>') == 1
 
 
 def test_home_hides_inactive_products_and_categories(client):
@@ -309,3 +312,15 @@ def test_category_page_bad_query_values_fall_back_to_defaults(client):
     response = client.get("/category/tea/?page=x&min_price=NaN&sort=evil&category=other")
 
     assert response.status_code == 200
+
+
+def test_the_home_page_features_no_sold_out_product_and_shows_each_product_once(client):
+    sold_out = ProductFactory(name="Sold Out Teapot", is_featured=True)
+    VariantFactory(product=sold_out, stock=0)
+    both = ProductFactory(name="Featured And New Kettle", is_featured=True)
+    VariantFactory(product=both, stock=5)
+
+    page = client.get("/").content.decode()
+
+    assert "Sold Out Teapot" not in page
+    assert page.count('href="/products/' + both.slug + '/"') == 1
