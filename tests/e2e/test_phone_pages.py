@@ -1,4 +1,4 @@
-"""The checkout's total follows the shipping method the shopper picks, before they place the order."""
+"""Shopper pages on a phone: the checkout total follows the shipping choice, the cart fits, products come first."""
 
 import re
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import ProductFactory, ShippingMethodFactory, VariantFactory
+from tests.factories import CategoryFactory, ProductFactory, ShippingMethodFactory, VariantFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,5 +51,25 @@ def test_a_cart_with_two_lines_fits_a_phone(browser, live_server, language):
     page.goto("/cart/")
 
     expect(page.locator(".cart-line")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_on_a_phone_a_categorys_products_come_before_its_filters(browser, live_server, language):
+    tea = CategoryFactory(name="Tea", slug="tea")
+    for number in range(6):
+        CategoryFactory(name=f"Tea kind number {number}", slug=f"tea-{number}", parent=tea)
+    VariantFactory(product=ProductFactory(name="Dragon Well", category=tea), stock=5)
+    context = browser.new_context(
+        base_url=live_server.url, locale=language, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+
+    page.goto("/category/tea/")
+
+    first_card = page.locator(".product-card").first.bounding_box()
+    filters = page.locator("#filters").bounding_box()
+    assert first_card["y"] < min(844, filters["y"])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
