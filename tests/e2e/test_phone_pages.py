@@ -1,4 +1,4 @@
-"""Shopper pages on a phone: the checkout total follows the shipping choice, the cart fits, products come first."""
+"""Shopper pages on a phone: the checkout total follows the shipping, the cart fits, products first."""
 
 import re
 from decimal import Decimal
