@@ -1,5 +1,7 @@
 """Validation of cart input: whole numbers in range, nothing else gets through."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,10 +40,12 @@ class CartAddForm(_CartLineForm):
     )
 
 
-class CartUpdateForm(_CartLineForm):
-    quantity = forms.IntegerField(
+def _line_quantity_field(*, required: bool = True) -> forms.IntegerField:
+    """A quantity a line may be set to: 0 (removes it) up to the most one line may hold."""
+    return forms.IntegerField(
         min_value=0,
         max_value=MAX_LINE_QUANTITY,
+        required=required,
         error_messages={
             "required": _("Enter a quantity."),
             "invalid": _("Enter the quantity as a whole number."),
@@ -49,3 +53,32 @@ class CartUpdateForm(_CartLineForm):
             "max_value": _("You can order at most %(limit_value)s of an item at a time."),
         },
     )
+
+
+class CartUpdateForm(_CartLineForm):
+    quantity = _line_quantity_field()
+
+
+class CartLinesForm(forms.Form):
+    """Every line's quantity at once (``quantity-<variant id>``), as the cart page posts them.
+
+    Only the cart's own lines are fields, so a posted variant that is not in the
+    cart is ignored; a line left out of the post keeps its quantity.
+    """
+
+    def __init__(self, data, *, variant_ids: Iterable[int]) -> None:
+        super().__init__(data)
+        for variant_id in variant_ids:
+            self.fields[f"quantity-{variant_id}"] = _line_quantity_field(required=False)
+
+    def quantities(self) -> dict[int, int]:
+        """The posted quantities by variant id (valid form only)."""
+        return {
+            int(name.removeprefix("quantity-")): quantity
+            for name, quantity in self.cleaned_data.items()
+            if quantity is not None
+        }
+
+    def error_text(self) -> str:
+        """All errors as one sentence for the messages framework, each said once."""
+        return " ".join(dict.fromkeys(str(error) for errors in self.errors.values() for error in errors))

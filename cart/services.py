@@ -5,7 +5,7 @@ Stock is checked here so the cart never asks for more than exists, but it is
 only taken at checkout (orders.services.order_place).
 """
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +150,43 @@ def cart_update(*, session: MutableMapping[str, Any], variant_id: int, quantity:
         per_order_max=per_order_max,
         product_name=variant.product.name,
     )
+
+
+@dataclass(frozen=True)
+class CartLinesChange:
+    """What setting several lines at once did: the lines changed, and those refused (cart line unchanged)."""
+
+    changes: list[CartChange]
+    refused: list[VariantUnavailable | OutOfStock]
+
+    @property
+    def complete(self) -> bool:
+        """Every line now holds what was asked for."""
+        return not self.refused and not any(change.capped for change in self.changes)
+
+
+def cart_lines_update(*, session: MutableMapping[str, Any], quantities: Mapping[int, int]) -> CartLinesChange:
+    """Set the quantities of the cart's lines at once, as the cart page posts them.
+
+    Lines not in the cart, and lines already at the quantity asked, are left
+    alone. Lowered lines are set first, so what they free counts for the product's
+    maximum per order when others rise. Each line follows ``cart_update``; one
+    refused line (withdrawn, sold out) leaves that line as it was and sets the rest.
+    """
+    current = cart_quantities_get(session=session)
+    wanted = {
+        variant_id: quantity
+        for variant_id, quantity in quantities.items()
+        if variant_id in current and quantity != current[variant_id]
+    }
+    changes: list[CartChange] = []
+    refused: list[VariantUnavailable | OutOfStock] = []
+    for variant_id in sorted(wanted, key=lambda variant_id: wanted[variant_id] - current[variant_id]):
+        try:
+            changes.append(cart_update(session=session, variant_id=variant_id, quantity=wanted[variant_id]))
+        except (VariantUnavailable, OutOfStock) as error:
+            refused.append(error)
+    return CartLinesChange(changes=changes, refused=refused)
 
 
 def cart_prune(*, session: MutableMapping[str, Any], variant_ids: Iterable[int]) -> None:

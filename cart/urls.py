@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.cart_detail, name="detail"),
     path("add/", views.cart_add_view, name="add"),
     path("update/", views.cart_update_view, name="update"),
+    path("lines/", views.cart_lines_update_view, name="lines_update"),
 ]

@@ -7,10 +7,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cart.exceptions import OutOfStock, VariantUnavailable
-from cart.forms import CartAddForm, CartUpdateForm
+from cart.forms import CartAddForm, CartLinesForm, CartUpdateForm
 from cart.messages import cart_change_message, out_of_stock_message
-from cart.selectors import cart_get, cart_suggestions_get
-from cart.services import cart_add, cart_prune, cart_update
+from cart.selectors import cart_get, cart_quantities_get, cart_suggestions_get
+from cart.services import CartChange, cart_add, cart_lines_update, cart_prune, cart_update
 
 
 def _redirect_back(request: HttpRequest) -> HttpResponseRedirect:
@@ -33,6 +33,17 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     return render(request, "cart/cart_detail.html", {"cart": cart, "suggestions": suggestions})
 
 
+def _refusal_message(error: VariantUnavailable | OutOfStock) -> str:
+    if isinstance(error, OutOfStock):
+        return out_of_stock_message(error)
+    return _("Sorry, that product is no longer available.")
+
+
+def _change_report(request: HttpRequest, change: CartChange, *, added: bool) -> None:
+    level = messages.WARNING if change.capped else messages.SUCCESS
+    messages.add_message(request, level, cart_change_message(change, added=added))
+
+
 def _cart_write(request: HttpRequest, form_class: type, service, *, added: bool) -> HttpResponseRedirect:
     form = form_class(request.POST)
     if not form.is_valid():
@@ -44,13 +55,10 @@ def _cart_write(request: HttpRequest, form_class: type, service, *, added: bool)
             variant_id=form.cleaned_data["variant"],
             quantity=form.cleaned_data["quantity"],
         )
-    except VariantUnavailable:
-        messages.error(request, _("Sorry, that product is no longer available."))
-    except OutOfStock as error:
-        messages.error(request, out_of_stock_message(error))
+    except (VariantUnavailable, OutOfStock) as error:
+        messages.error(request, _refusal_message(error))
     else:
-        level = messages.WARNING if change.capped else messages.SUCCESS
-        messages.add_message(request, level, cart_change_message(change, added=added))
+        _change_report(request, change, added=added)
     return _redirect_back(request)
 
 
@@ -62,3 +70,28 @@ def cart_add_view(request: HttpRequest) -> HttpResponseRedirect:
 @require_POST
 def cart_update_view(request: HttpRequest) -> HttpResponseRedirect:
     return _cart_write(request, CartUpdateForm, cart_update, added=False)
+
+
+@require_POST
+def cart_lines_update_view(request: HttpRequest) -> HttpResponseRedirect:
+    """The cart page's form: every line's quantity, then back to the cart or on to ``next`` (checkout).
+
+    It goes on only when every line holds what the shopper typed; otherwise the
+    cart says what was capped or refused.
+    """
+    form = CartLinesForm(request.POST, variant_ids=cart_quantities_get(session=request.session))
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return redirect("cart:detail")
+    result = cart_lines_update(session=request.session, quantities=form.quantities())
+    for error in result.refused:
+        messages.error(request, _refusal_message(error))
+    as_asked = [change for change in result.changes if not change.capped]
+    for change in result.changes:
+        if change.capped or len(as_asked) == 1:
+            _change_report(request, change, added=False)
+    if len(as_asked) > 1:
+        messages.success(request, _("Your cart was updated."))
+    if not result.complete:
+        return redirect("cart:detail")
+    return _redirect_back(request)

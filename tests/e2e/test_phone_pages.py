@@ -73,3 +73,19 @@ def test_on_a_phone_a_categorys_products_come_before_its_filters(browser, live_s
     assert first_card["y"] < min(844, filters["y"])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_a_quantity_typed_in_the_cart_counts_when_checking_out_without_update(page):
+    product = ProductFactory(name="Dragon Well Green Tea", slug="dragon-well")
+    VariantFactory(product=product, price=Decimal("68.00"), stock=10)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/products/dragon-well/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/cart/")
+
+    page.get_by_label("Quantity of Dragon Well Green Tea").fill("3")
+    page.get_by_role("button", name="Check out").click()
+
+    expect(page).to_have_url(re.compile(r"/checkout/$"))
+    expect(page.locator(".checkout-lines")).to_contain_text("3 \N{MULTIPLICATION SIGN}")
+    expect(page.locator(".checkout-summary")).to_contain_text("¥204.00")

@@ -38,7 +38,7 @@ def test_a_guest_pays_by_card_on_stripe_checkout_and_the_webhook_marks_the_order
     page.goto("/products/dragon-well/")
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile(r"/cart/$"))
-    page.get_by_role("link", name="Check out").click()
+    page.get_by_role("button", name="Check out").click()
     checkout_as_guest(page, payment_method="Card (Stripe)")
 
     # Stripe's hosted page (the stand-in) asks for the exact total.

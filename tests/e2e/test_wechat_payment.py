@@ -40,7 +40,7 @@ def test_a_guest_scans_the_qr_code_pays_and_the_shop_page_moves_on_to_paid(page,
     page.goto("/products/dragon-well/")
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile(r"/cart/$"))
-    page.get_by_role("link", name="Check out").click()
+    page.get_by_role("button", name="Check out").click()
     checkout_as_guest(page, payment_method="WeChat Pay")
 
     # The shop's own page shows the QR code of the Native payment and refreshes itself.
