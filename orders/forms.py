@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,8 @@ PERSONAL_FIELDS = (
     "address_line2",
     "note",
 )
+# The longest value kept of a field without a maximum length of its own (a choice) in a draft.
+DRAFT_VALUE_MAX_LENGTH = 100
 
 
 class _ListedChoiceIterator(ModelChoiceIterator):
@@ -155,6 +158,19 @@ class CheckoutForm(AddressForm):
             self.initial.setdefault("shipping_method", next(iter(shipping.methods), None))
             if providers:
                 self.initial.setdefault("payment_method", providers[0].code)
+
+    @classmethod
+    def draft_values(cls, data: Mapping[str, str]) -> dict[str, str]:
+        """The posted values of the form's fields, unchecked and each cut to what the field takes.
+
+        What the shopper typed, to show again when the page is left before ordering.
+        """
+        values = {}
+        for name, field in cls.base_fields.items():
+            value = data.get(name)
+            if name != "checkout_token" and isinstance(value, str) and value:
+                values[name] = value[: getattr(field, "max_length", None) or DRAFT_VALUE_MAX_LENGTH]
+        return values
 
     @property
     def shipping_totals(self) -> list[ShippingTotal]:

@@ -6,5 +6,6 @@ app_name = "orders"
 
 urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
+    path("checkout/language/", views.checkout_language, name="checkout_language"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cart.messages import out_of_stock_message, per_order_max_message
 from cart.selectors import Cart, cart_get
@@ -23,12 +23,15 @@ from orders.selectors import (
     payment_panel_get,
 )
 from orders.services import (
+    checkout_draft_pop,
+    checkout_draft_save,
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
     order_client_ip_hash,
     order_place,
 )
+from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
 
 
@@ -101,10 +104,27 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("cart:detail")
     initial = {
         **checkout_initial_get(user=request.user),
+        **checkout_draft_pop(session=request.session),
         "checkout_token": checkout_token_issue(session=request.session),
     }
     form = CheckoutForm(initial=initial, subtotal=cart.subtotal)
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
+
+
+@never_cache
+@require_POST
+def checkout_language(request: HttpRequest) -> HttpResponse:
+    """The checkout page's language switch: it posts the checkout form, so what was typed is kept.
+
+    The input is kept unchecked for the next checkout page, shown in the chosen
+    language; an unknown language leaves the language as it was.
+    """
+    checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
+    response = redirect("orders:checkout")
+    language = request.POST.get("language", "")
+    if language_is_offered(language):
+        language_remember(response=response, language=language)
+    return response
 
 
 @never_cache

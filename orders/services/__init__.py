@@ -18,6 +18,8 @@ them from here.
 from orders.services.cancelling import order_cancel, order_cancel_expired
 from orders.services.placing import (
     CheckoutData,
+    checkout_draft_pop,
+    checkout_draft_save,
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
@@ -35,6 +37,8 @@ from orders.services.transitions import (
 
 __all__ = [
     "CheckoutData",
+    "checkout_draft_pop",
+    "checkout_draft_save",
     "checkout_token_forget",
     "checkout_token_issue",
     "checkout_token_issued_here",

@@ -3,7 +3,7 @@
 import operator
 import uuid
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from decimal import Decimal
@@ -84,6 +84,26 @@ def _checkout_placed_count(session: MutableMapping[str, Any]) -> int:
 def _checkout_token_derive(*, session_key: str, placed: int) -> uuid.UUID:
     digest = salted_hmac("orders.checkout_token", f"{session_key}:{placed}", algorithm="sha256").digest()
     return uuid.UUID(bytes=digest[:16], version=4)
+
+
+CHECKOUT_DRAFT_SESSION_KEY = "checkout_draft"
+
+
+def checkout_draft_save(*, session: MutableMapping[str, Any], values: Mapping[str, str]) -> None:
+    """Keep what the shopper has typed at checkout, unchecked, for the next checkout page only.
+
+    Used when the page is left before ordering (switching language); the
+    caller passes the form's own fields only, each cut to what the field takes.
+    """
+    session[CHECKOUT_DRAFT_SESSION_KEY] = {name: str(value) for name, value in values.items()}
+
+
+def checkout_draft_pop(*, session: MutableMapping[str, Any]) -> dict[str, str]:
+    """The kept checkout input, removed from the session; {} when there is none."""
+    draft = session.pop(CHECKOUT_DRAFT_SESSION_KEY, None)
+    if not isinstance(draft, dict):
+        return {}
+    return {name: value for name, value in draft.items() if isinstance(name, str) and isinstance(value, str)}
 
 
 def checkout_token_issue(*, session: MutableMapping[str, Any]) -> uuid.UUID:
