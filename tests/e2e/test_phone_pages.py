@@ -89,3 +89,23 @@ def test_a_quantity_typed_in_the_cart_counts_when_checking_out_without_update(pa
     expect(page).to_have_url(re.compile(r"/checkout/$"))
     expect(page.locator(".checkout-lines")).to_contain_text("3 \N{MULTIPLICATION SIGN}")
     expect(page.locator(".checkout-summary")).to_contain_text("¥204.00")
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_on_a_phone_the_home_page_shows_products_in_the_first_screen(browser, live_server, language):
+    for number in range(6):
+        parent = CategoryFactory(name=f"Department number {number}", slug=f"department-{number}")
+        for child in range(3):
+            CategoryFactory(name=f"Kind {child}", slug=f"kind-{number}-{child}", parent=parent)
+        VariantFactory(product=ProductFactory(category=parent, is_featured=True), stock=5)
+    context = browser.new_context(
+        base_url=live_server.url, locale=language, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+
+    page.goto("/")
+
+    assert page.locator(".product-card").first.bounding_box()["y"] < 844
+    expect(page.locator(".category-nav")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
