@@ -14,12 +14,13 @@ from cart.services import CartChange, cart_add, cart_lines_update, cart_prune, c
 
 
 def _redirect_back(request: HttpRequest) -> HttpResponseRedirect:
-    """Back to ``next`` when it is a safe same-site URL, else to the cart."""
+    """Back to ``next`` when it is a path on this site, else to the cart."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        # Not redirect(): it would take a bare word for a URL name to reverse.
+        return HttpResponseRedirect(target)
     return redirect("cart:detail")
 
 

@@ -146,3 +146,14 @@ def test_the_cart_page_is_one_form_whose_check_out_button_posts_the_quantities(c
     assert f'name="quantity-{tea.pk}" value="2"' in html
     assert f'type="submit" name="next" value="{CHECKOUT}"' in html
     assert f'form="cart-remove-{tea.pk}"' in html
+
+
+@pytest.mark.parametrize("target", ["abc", "-1", "cart:detail", "//evil.example/"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_back_to_the_cart(client, target):
+    tea = VariantFactory(stock=10)
+    fill_cart(client, (tea, 1))
+
+    response = client.post(reverse("cart:lines_update"), {f"quantity-{tea.pk}": "1", "next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cart:detail")
