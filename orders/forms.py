@@ -94,7 +94,7 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
         label = gettext(method.name)
         if price == 0:
             return gettext("%(method)s: free") % {"method": label}
-        return f"{label}: {format_money(price)}"
+        return gettext("%(method)s: %(price)s") % {"method": label, "price": format_money(price)}
 
 
 class CheckoutForm(AddressForm):

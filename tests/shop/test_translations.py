@@ -6,11 +6,13 @@ import polib
 import pytest
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
 from shop.money import format_money
+from tests.factories import OrderFactory, ProductFactory, ShippingMethodFactory, VariantFactory
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -73,3 +75,28 @@ def test_djangos_own_password_messages_address_the_shopper_as_nin():
 
     assert "您的密码" in messages
     assert "你" not in messages
+
+
+def test_english_dates_with_a_time_name_the_month_and_use_a_24_hour_clock():
+    moment = datetime(2026, 12, 7, 12, 47, tzinfo=UTC)
+
+    with translation.override("en"):
+        assert date_format(moment, "DATETIME_FORMAT") == "7 Dec 2026, 12:47"
+        assert date_format(moment, "DATE_FORMAT") == "7 Dec 2026"
+
+
+@pytest.mark.django_db
+def test_chinese_shipping_choices_skus_and_email_labels_use_a_chinese_colon(client):
+    ShippingMethodFactory(code="express", name="Express", price=Decimal("25.00"), free_above=None)
+    variant = VariantFactory(product=ProductFactory(slug="teapot"), sku="TEA-1", stock=5)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    order = OrderFactory(carrier="顺丰", tracking_number="SF123")
+
+    with translation.override("zh-hans"):
+        checkout = client.get(reverse("orders:checkout"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        product = client.get("/products/teapot/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        shipped = render_to_string("orders/emails/order_shipped.txt", {"order": order})
+
+    assert "快递\uff1a¥25.00" in checkout
+    assert "货号\uff1aTEA-1" in product
+    assert "承运商\uff1a顺丰" in shipped
