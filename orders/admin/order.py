@@ -8,6 +8,7 @@ order form, adds or deletes an order.
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path
 from django.utils import timezone
@@ -126,6 +127,23 @@ class OrderAdmin(admin.ModelAdmin):
     def has_refund_permission(self, request) -> bool:
         """Mark paid, cancel and refund move money: change permission plus orders.refund_order."""
         return self.has_change_permission(request) and request.user.has_perm(REFUND_PERMISSION)
+
+    def response_action(self, request, queryset):
+        # Django answers an action the user may not run with "No action selected." and a 302; a
+        # forged or stale post of one (a money action without orders.refund_order) is a 403 instead.
+        # The action Django reads: the select named by "index" (the list has one above and below).
+        try:
+            index = int(request.POST.get("index", 0))
+        except ValueError:
+            index = 0
+        try:
+            name = request.POST.getlist("action")[index]
+        except IndexError:
+            name = request.POST.get("action", "")
+        declared = {action.__name__ for action in self.actions}
+        if name in declared and name not in self.get_actions(request):
+            raise PermissionDenied
+        return super().response_action(request, queryset)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method not in ("GET", "HEAD"):
