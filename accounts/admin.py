@@ -1,5 +1,14 @@
-"""The accounts app's part of the user admin: sending staff their two-factor set-up link."""
+"""The accounts app's part of the admin: staff's two-factor set-up link, and sign-in lockouts.
 
+Of django-axes' three lists only the failed attempts are registered (AXES_ENABLE_ADMIN is off):
+they are what a lockout counts, so a superuser deletes an address's rows to lift its lockout
+at once. Its access logs and failure logs are never written with our settings and would only
+ever show empty lists. The admin site shows the attempts under "Technical", to superusers only
+(shop/admin_site.py).
+"""
+
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -43,3 +52,5 @@ def two_factor_link_send_selected(
 
 
 user_admin_action_add(two_factor_link_send_selected)
+
+admin.site.register(AccessAttempt, AccessAttemptAdmin)

@@ -1,8 +1,10 @@
 """Actions of the order list: each selected order goes through its service on its own.
 
 A service's refusal (InvalidTransition) is listed per order and changes nothing
-for that order; the others still go through. Cancel, refund and ship ask for a
-confirmation page first (a note, or carriers and tracking numbers).
+for that order; the others still go through. The money actions (mark paid, cancel,
+refund) and ship first show a page of what will change and what will be left out and
+why (with a note, or carriers and tracking numbers); only posting that page back with
+``confirmed=yes`` acts, and then only on the orders it listed.
 """
 
 from collections.abc import Callable, Iterable
@@ -13,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from orders.admin.forms import OrderShipFormSet, OrderTransitionForm
 from orders.admin.views import TRANSITIONS, order_csv_response
@@ -117,20 +120,47 @@ def _selection_page(
     return TemplateResponse(request, f"admin/orders/order/{template}", context)
 
 
+def _skip_reason(order: Order, key: str) -> str:
+    """Why ``order`` cannot take this step now, in the words its service would refuse it with."""
+    if key == OrderAction.MARK_PAID:
+        if order.is_cancelled:
+            return _("A cancelled order cannot be marked as paid.")
+        return _("This order has already been paid.")
+    if key == OrderAction.CANCEL:
+        if order.is_cancelled:
+            return _("This order is already cancelled.")
+        return _("A shipped order cannot be cancelled.")
+    # A refund: offered for paid orders, unless a gateway took the money.
+    if order.payment_status != Order.PaymentStatus.PAID:
+        return _("Only a paid order can be refunded.")
+    return _("This order was paid online: refund it from its payment, so the gateway sends the money back.")
+
+
 def _confirm_then_apply(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Order], key: str, action: str
 ) -> TemplateResponse | None:
+    """Show what will change and what is left out (and why); act only on ``confirmed=yes``.
+
+    The page posts back only the orders it listed as changing, so an order that was
+    left out is never changed by confirming, even if its state moved meanwhile. Each
+    service still locks its order and re-checks, so a second confirmation (another tab,
+    a double click) changes nothing twice: it is reported as refused.
+    """
     form = OrderTransitionForm(request.POST if request.POST.get("confirmed") == "yes" else None)
     if form.is_valid():
         _apply_each(model_admin, request, queryset, key, note=form.cleaned_data["note"])
         return None
+    selected = list(queryset.order_by("pk"))
+    ready = [order for order in selected if key in order_action_list(order=order)]
+    skipped = [(order, _skip_reason(order, key)) for order in selected if order not in ready]
     transition = TRANSITIONS[key]
     return _selection_page(
         model_admin,
         request,
         "confirm_selected.html",
         str(transition.label),
-        orders=list(queryset.order_by("pk")),
+        orders=ready,
+        skipped=skipped,
         form=form,
         action=action,
         transition=transition,
@@ -146,11 +176,11 @@ def confirm_selected(model_admin, request, queryset):
 
 
 @admin.action(
-    description=pgettext_lazy("admin action", "Mark selected orders as paid"),
+    description=pgettext_lazy("admin action", "Mark selected orders as paid…"),
     permissions=["refund"],
 )
 def mark_paid_selected(model_admin, request, queryset):
-    _apply_each(model_admin, request, queryset, OrderAction.MARK_PAID)
+    return _confirm_then_apply(model_admin, request, queryset, OrderAction.MARK_PAID, "mark_paid_selected")
 
 
 @admin.action(

@@ -57,7 +57,8 @@ INSTALLED_APPS = [
     "payments",
     "support",
     "accounts",
-    "django.contrib.admin",
+    # Django's admin with the shop's site: the technical sections kept apart (shop/admin_site.py).
+    "shop.admin_site.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

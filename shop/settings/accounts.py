@@ -40,6 +40,9 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_response"
 AXES_RESET_ON_SUCCESS = True
+# accounts/admin.py registers the failed attempts (a superuser deletes them to lift a lockout);
+# axes' access logs and failure logs stay unregistered: with the settings here they are never written.
+AXES_ENABLE_ADMIN = False
 # Successful sign-ins are in the structured log already (accounts/receivers.py); no second copy.
 AXES_DISABLE_ACCESS_LOG = True
 # No start-up banner in every command's output; lockouts are still logged as warnings.

@@ -38,7 +38,7 @@ def test_mark_selected_as_paid_lists_what_was_done_and_what_was_refused(client, 
     second = order_in(Order.Status.PENDING_PAYMENT)
     already = order_in(Order.Status.AWAITING_SHIPMENT)
 
-    response = run_action(client, "mark_paid_selected", [first, second, already])
+    response = confirm_action(client, "mark_paid_selected", [first, second, already])
 
     assert response.status_code == 302
     assert set(Order.objects.filter(payment_status="paid").values_list("pk", flat=True)) == {
