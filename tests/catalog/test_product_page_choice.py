@@ -77,6 +77,7 @@ def test_a_chosen_option_shows_its_price_and_stock_and_is_the_one_checked(client
     assert response.status_code == 200
     assert headline(response) == ("¥1,298.00", "Only 3 left")
     assert checked_ids(response) == [medium.pk]
+    assert '<span class="price" data-product-price>¥1,298.00</span>' in response.content.decode()
     assert choice_data(response)["chosen"] == medium.pk
 
 
@@ -195,3 +196,25 @@ def test_a_chosen_option_page_is_cached_like_the_plain_one(client, longjing, dja
         response = client.get(url)
 
     assert headline(response) == ("¥1,298.00", "Only 3 left")
+
+
+def test_a_product_in_stock_has_a_live_button_in_its_buy_bar(client, longjing):
+    html = client.get("/products/longjing/").content.decode()
+
+    bar = html.split('<div class="buy-bar">', 1)[1].split("</div>", 1)[0]
+    assert '<span class="price" data-product-price>From ¥349.00</span>' in bar
+    assert '<button class="button button-large" type="submit">Add to cart</button>' in bar
+    assert "#back-in-stock" not in bar
+
+
+def test_a_sold_out_products_buy_bar_leads_to_the_back_in_stock_form_instead(client):
+    VariantFactory(product=ProductFactory(slug="gone"), price=Decimal("20.00"), stock=0)
+
+    html = client.get("/products/gone/").content.decode()
+    chinese = client.get("/products/gone/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    bar = html.split('<div class="buy-bar">', 1)[1].split("</div>", 1)[0]
+    assert 'type="submit" disabled>Add to cart</button>' in bar
+    assert '<a class="button button-large buy-bar-notify" href="#back-in-stock">Notify me</a>' in bar
+    assert '<section class="back-in-stock" id="back-in-stock"' in html
+    assert 'href="#back-in-stock">到货提醒</a>' in chinese
