@@ -1,4 +1,4 @@
-"""Storefront input: the product filter form and the back-in-stock request."""
+"""Storefront input: the product filter form, a product page's chosen option, the back-in-stock request."""
 
 from __future__ import annotations
 
@@ -105,6 +105,27 @@ def product_filters_parse(
         return ProductFilters(), ()
     form = ProductFilterForm(query, with_category=with_category)
     return form.filters(), form.ignored_fields()
+
+
+# The largest id a bigint primary key holds: anything larger is no variant.
+_VARIANT_ID_MAX = 2**63 - 1
+
+
+class ProductVariantForm(forms.Form):
+    """The option a product page shows chosen: ``?variant=<id>``, so a shared link keeps the choice."""
+
+    variant = forms.IntegerField(required=False, min_value=1, max_value=_VARIANT_ID_MAX)
+
+
+def product_variant_parse(query: QueryDict) -> int | None:
+    """The variant id a product page's query string asks for; None when there is none or it is no id.
+
+    Whether the id is one of the product's options is for the page to decide.
+    """
+    if "variant" not in query:
+        return None
+    form = ProductVariantForm(query)
+    return form.cleaned_data["variant"] if form.is_valid() else None
 
 
 class BackInStockRequestForm(forms.Form):

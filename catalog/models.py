@@ -172,6 +172,16 @@ class ProductImage(models.Model):
     )
     alt_text = models.CharField(_("alt text"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # The product page shows this photo first while this variant is chosen (a colour, say).
+    variant = models.ForeignKey(
+        Variant,
+        verbose_name=_("option"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="images",
+        help_text=_("Show this photo first when a shopper chooses this option. Leave empty for any option."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

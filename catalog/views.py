@@ -20,7 +20,7 @@ from catalog.back_in_stock import (
     back_in_stock_unsubscribe,
 )
 from catalog.exceptions import BackInStockError, TooManyWaiting, VariantInStock
-from catalog.forms import BackInStockRequestForm, product_filters_parse
+from catalog.forms import BackInStockRequestForm, product_filters_parse, product_variant_parse
 from catalog.selectors import product_get_visible
 
 
@@ -43,7 +43,8 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return cache.product_page(request=request, slug=slug)
+    variant_id = product_variant_parse(request.GET)
+    return cache.product_page(request=request, slug=slug, variant_id=variant_id)
 
 
 @require_POST

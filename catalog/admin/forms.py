@@ -215,12 +215,21 @@ class VariantAdminForm(forms.ModelForm):
         return price
 
 
+class VariantOptionChoiceField(forms.ModelChoiceField):
+    """One of a product's variants, named by its options as shoppers see them."""
+
+    def label_from_instance(self, obj: Variant) -> str:
+        return obj.options_label or obj.sku
+
+
 class ProductImageAdminForm(forms.ModelForm):
     image = ProductImageField(label=_("image"))
 
     class Meta:
         model = ProductImage
-        fields = ["image", "alt_text", "position"]
+        fields = ["image", "alt_text", "variant", "position"]
+        # Built afresh with each form class, so the inline can narrow it to one product's variants.
+        field_classes = {"variant": VariantOptionChoiceField}
 
 
 class CategoryAdminForm(forms.ModelForm):

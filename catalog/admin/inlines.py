@@ -25,9 +25,19 @@ class VariantInline(admin.TabularInline):
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
     form = ProductImageAdminForm
-    fields = ["image", "preview", "alt_text", "position"]
+    fields = ["image", "preview", "alt_text", "variant", "position"]
     readonly_fields = ["preview"]
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A photo may belong to one of this product's own options only; a new product has none yet.
+        formset.form.base_fields["variant"].queryset = (
+            Variant.objects.filter(product=obj).order_by("position", "id")
+            if obj is not None
+            else Variant.objects.none()
+        )
+        return formset
 
     @admin.display(description=_("preview"))
     def preview(self, obj: ProductImage) -> str:

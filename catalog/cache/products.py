@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.cache.base import (
     MISSING,
@@ -28,13 +28,14 @@ from catalog.cache.base import (
     product_card,
     top_category_slug,
 )
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Variant
 from catalog.recently_viewed import recently_viewed_ids, recently_viewed_record
 from catalog.recommendations import product_list_recommended
 from catalog.selectors import (
     product_get_visible,
     product_list,
 )
+from shop.money import format_money
 
 RECOMMENDATION_COUNT = 6
 RECENTLY_VIEWED_COUNT = 6
@@ -42,25 +43,20 @@ RECENTLY_VIEWED_COUNT = 6
 # Product page -----------------------------------------------------------------------------------
 
 
-def product_page(*, request: HttpRequest, slug: str) -> HttpResponse:
+def product_page(*, request: HttpRequest, slug: str, variant_id: int | None = None) -> HttpResponse:
     """A product page with its variant choice, add-to-cart form and recommendations.
 
+    ``variant_id`` (``?variant=`` of a shared link) shows that option chosen:
+    its price, stock and photo. An id that is none of the product's active
+    options gets the page as without one, so a stale or made-up link still
+    shows the product, and only real options get cache entries of their own.
     Raises ``Http404`` for hidden products. Remembers the product in the
     shopper's recently viewed list when they have a session; no session is
     started just for that, so crawlers and cookie-less clients cost nothing.
     """
-
-    def render() -> dict | str:
-        page = _product_build(request=request, slug=slug)
-        if page is None:
-            return MISSING
-        template_name, context = page
-        return {"html": render_to_string(template_name, context), "product_id": context["product"]["id"]}
-
-    # Cached as {"html", "product_id"} under a kind of its own, never mistaken for a bare page.
-    page = cache_get_or_build(cache_key(request, "product-page", slug), render)
-    if page == MISSING:
-        raise Http404("No such page.")
+    page = _product_page_get(request, slug=slug, variant_id=None)
+    if variant_id is not None and variant_id in page["variant_ids"]:
+        page = _product_page_get(request, slug=slug, variant_id=variant_id)
     holes = page_holes()
     product_id = page["product_id"]
     html = page["html"].replace(holes["recent"], _recently_viewed_html(request, exclude_id=product_id))
@@ -69,6 +65,28 @@ def product_page(*, request: HttpRequest, slug: str) -> HttpResponse:
     if _has_session(request):
         recently_viewed_record(session=request.session, product_id=product_id)
     return HttpResponse(holes_fill(html, request))
+
+
+def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None) -> dict:
+    """The cached page as ``{"html", "product_id", "variant_ids"}``; raises ``Http404`` for a hidden one."""
+
+    def render() -> dict | str:
+        page = _product_build(request=request, slug=slug, variant_id=variant_id)
+        if page is None:
+            return MISSING
+        template_name, context = page
+        product = context["product"]
+        return {
+            "html": render_to_string(template_name, context),
+            "product_id": product["id"],
+            "variant_ids": [variant["id"] for variant in product["variants"]],
+        }
+
+    parts = (slug,) if variant_id is None else (slug, variant_id)
+    page = cache_get_or_build(cache_key(request, "product", *parts), render)
+    if page == MISSING:
+        raise Http404("No such page.")
+    return page
 
 
 def _has_session(request: HttpRequest) -> bool:
@@ -152,7 +170,7 @@ def recommended_cards_get(*, request: HttpRequest, product_ids: Collection[int],
     ]
 
 
-def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | None:
+def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -> tuple[str, dict] | None:
     tree = category_tree(request)
     try:
         product = product_get_visible(slug=slug, category_ids=tree.visible_ids)
@@ -164,22 +182,12 @@ def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | Non
             "url": media_url(image.thumbnail_large.name or image.image.name),
             "full_url": storage.url(image.image.name),
             "alt": image.alt_text or product.name,
+            "variant_id": image.variant_id,
         }
         for image in product.ordered_images
         if image.image
     ]
-    variants = [
-        {
-            "id": variant.pk,
-            "sku": variant.sku,
-            "options_label": variant.options_label,
-            "price": variant.price,
-            "stock": variant.stock,
-            "in_stock": variant.in_stock,
-            "is_low_stock": variant.is_low_stock,
-        }
-        for variant in product.active_variants
-    ]
+    variants = [_variant_view(variant, images) for variant in product.active_variants]
     prices = [variant["price"] for variant in variants]
     in_stock_ids = [variant["id"] for variant in variants if variant["in_stock"]]
     url = product.get_absolute_url()
@@ -204,6 +212,7 @@ def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | Non
     data["structured_data"] = _product_structured_data(data)
     data["sold_out_variants"] = [variant for variant in variants if not variant["in_stock"]]
     data["back_in_stock_url"] = reverse("catalog:back_in_stock_request", kwargs={"slug": product.slug})
+    data.update(_product_choice(data, chosen_id=variant_id))
     _own_card_store(request, product, data)
     recommended = list(
         product_list_recommended(
@@ -223,6 +232,89 @@ def _product_build(*, request: HttpRequest, slug: str) -> tuple[str, dict] | Non
         "account_email_hole": holes["email"],
     }
     return "catalog/product_detail.html", {**layout_context(tree), **context}
+
+
+def _variant_view(variant: Variant, images: list[dict]) -> dict:
+    """What the page shows of one option, its price and stock line already in the page's language."""
+    if not variant.in_stock:
+        stock_state, stock_text = "out", gettext("Out of stock")
+    elif variant.is_low_stock:
+        stock_state = "low"
+        stock_text = ngettext("Only %(counter)s left", "Only %(counter)s left", variant.stock) % {
+            "counter": variant.stock
+        }
+    else:
+        stock_state, stock_text = "in", gettext("In stock")
+    return {
+        "id": variant.pk,
+        "sku": variant.sku,
+        "options_label": variant.options_label,
+        "price": variant.price,
+        "price_text": format_money(variant.price),
+        "stock": variant.stock,
+        "in_stock": variant.in_stock,
+        "is_low_stock": variant.is_low_stock,
+        "stock_state": stock_state,
+        "stock_text": stock_text,
+        "image": next((image for image in images if image["variant_id"] == variant.pk), None),
+    }
+
+
+def _product_choice(data: dict, *, chosen_id: int | None) -> dict:
+    """The parts of the page that follow the chosen option: headline price, stock line, photo, checked radio.
+
+    Without a choice the headline keeps "From" when prices differ and the
+    first option in stock is checked. A chosen option that is sold out is
+    shown (its price, "Out of stock", preselected in the back-in-stock form)
+    but left unchecked: its radio is disabled, so the shopper picks another.
+    Also the same as JSON for the script that follows the choice in the browser.
+    """
+    variants = data["variants"]
+    chosen = next((variant for variant in variants if variant["id"] == chosen_id), None)
+    if data["price_varies"]:
+        general_price = gettext("From %(price)s") % {"price": format_money(data["from_price"])}
+    else:
+        general_price = format_money(data["from_price"])
+    general_stock = None
+    if not data["in_stock"]:
+        general_stock = {"state": "out", "text": gettext("Out of stock")}
+    elif len(variants) == 1:
+        general_stock = {"state": variants[0]["stock_state"], "text": variants[0]["stock_text"]}
+    general_image = data["images"][0] if data["images"] else None
+    if chosen is None:
+        price, stock, image = general_price, general_stock, general_image
+        checked_id = data["default_variant_id"]
+    else:
+        price = chosen["price_text"]
+        stock = {"state": chosen["stock_state"], "text": chosen["stock_text"]}
+        image = chosen["image"] or general_image
+        checked_id = chosen["id"] if chosen["in_stock"] else None
+    script = {
+        "chosen": chosen["id"] if chosen else None,
+        "checked": checked_id,
+        "image": _image_script(general_image),
+        "variants": {
+            str(variant["id"]): {
+                "price": variant["price_text"],
+                "stock": {"state": variant["stock_state"], "text": variant["stock_text"]},
+                "image": _image_script(variant["image"]),
+            }
+            for variant in variants
+        },
+    }
+    return {
+        "chosen": chosen,
+        "shown_price": price,
+        "shown_stock": stock,
+        "main_image": image,
+        "checked_variant_id": checked_id,
+        "back_in_stock_variant_id": chosen["id"] if chosen and not chosen["in_stock"] else None,
+        "script_data": script,
+    }
+
+
+def _image_script(image: dict | None) -> dict | None:
+    return {"url": image["url"], "full_url": image["full_url"], "alt": image["alt"]} if image else None
 
 
 def _own_card_store(request: HttpRequest, product: Product, data: dict) -> None:

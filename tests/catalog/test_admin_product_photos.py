@@ -1,5 +1,6 @@
-"""Product admin photos: refused uploads, thumbnails made and replaced, files deleted after commit."""
+"""Product admin photos: refused uploads, thumbnails made and replaced, old files deleted, option photos."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,48 @@ def test_deleting_one_product_deletes_its_photo_files(staff_client, django_captu
     assert response.status_code == 302
     assert Product.objects.count() == 0
     assert [default_storage.exists(name) for name in names] == [False, False, False]
+
+
+def test_a_photo_can_belong_to_one_of_the_products_own_options_only(staff_client):
+    variant = VariantFactory(sku="CUP-BLUE", options={"Colour": "Blue"})
+    product = variant.product
+    stranger = VariantFactory(sku="OTHER-1")
+    photo = product_image_create(product=product, data=image_bytes(size=(40, 40)), filename="blue.jpg")
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    refused = staff_client.post(
+        url,
+        product_change_data(
+            product, variant=variant, images=[{"id": photo.pk, "position": 0, "variant": stranger.pk}]
+        ),
+    )
+    photo.refresh_from_db()
+    refused_variant = photo.variant_id
+    taken = staff_client.post(
+        url,
+        product_change_data(
+            product, variant=variant, images=[{"id": photo.pk, "position": 0, "variant": variant.pk}]
+        ),
+    )
+
+    assert refused.status_code == 200
+    assert any("Select a valid choice" in message for message in admin_errors(refused))
+    assert refused_variant is None
+    assert taken.status_code == 302
+    assert ProductImage.objects.get().variant == variant
+
+
+def test_the_photo_inline_offers_the_products_options_by_name(staff_client):
+    variant = VariantFactory(sku="CUP-BLUE", options={"Colour": "Blue"})
+    VariantFactory(sku="OTHER-1", options={"Colour": "Red"})
+    product_image_create(product=variant.product, data=image_bytes(size=(40, 40)), filename="blue.jpg")
+
+    html = staff_client.get(
+        reverse("admin:catalog_product_change", args=[variant.product.pk])
+    ).content.decode()
+
+    select = html.split('name="images-0-variant"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select) == [
+        ("", "---------"),
+        (str(variant.pk), "Colour: Blue"),
+    ]
