@@ -60,6 +60,11 @@ class Transition:
     def allowed_for(self, user) -> bool:
         return not self.moves_money or user.has_perm(REFUND_PERMISSION)
 
+    @property
+    def asks_first(self) -> bool:
+        """Whether the order page's button leads to the confirmation page rather than acting at once."""
+        return self.dangerous or self.moves_money
+
 
 TRANSITIONS: dict[str, Transition] = {
     OrderAction.CONFIRM: Transition(

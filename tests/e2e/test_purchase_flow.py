@@ -121,6 +121,8 @@ def test_a_guest_buys_two_and_staff_mark_it_paid_and_ship_it(page, live_server, 
     # From the dashboard's "waiting for payment" queue to the order page; mark it paid.
     page.locator(".shop-dashboard a[href*='status=pending_payment']").click()
     page.get_by_role("link", name=order.number).click()
+    page.get_by_role("link", name="Mark as paid…").click()
+    expect(page.locator("#content-main")).to_contain_text("Record that the payment for order")
     page.get_by_role("button", name="Mark as paid").click()
     expect(page.locator(".messagelist")).to_contain_text(f"Order {order.number} is marked as paid.")
 

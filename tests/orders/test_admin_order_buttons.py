@@ -52,6 +52,19 @@ def test_cancel_asks_for_confirmation_first(client, staff):
     assert state(order) == before
 
 
+def test_on_the_order_page_mark_as_paid_asks_first_and_mark_delivered_acts_at_once(client, staff):
+    pending = order_in(Order.Status.PENDING_PAYMENT)
+    shipped = order_in(Order.Status.SHIPPED)
+
+    paid_page = client.get(change_url(pending)).content.decode()
+    shipped_page = client.get(change_url(shipped)).content.decode()
+
+    assert f'href="{transition_url(pending, "mark_paid")}">Mark as paid…</a>' in paid_page
+    assert f'action="{transition_url(shipped, "mark_delivered")}"' in shipped_page
+    confirmation = client.get(transition_url(pending, "mark_paid")).content.decode()
+    assert f"Record that the payment for order {pending.number} has arrived?" in confirmation
+
+
 def test_cancel_returns_the_stock(client, staff):
     variant = VariantFactory(stock=3)
     order = order_in(Order.Status.PENDING_PAYMENT)
