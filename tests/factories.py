@@ -143,3 +143,23 @@ class TicketMessageFactory(factory.django.DjangoModelFactory):
     from_email = factory.LazyAttribute(lambda message: message.ticket.customer_email)
     subject = factory.LazyAttribute(lambda message: message.ticket.subject)
     body_text = "Hello, where is my parcel?"
+
+
+def longjing_in_three_weights(**product_fields) -> dict:
+    """West Lake Longjing in three weights: 50 g (plenty), 100 g (three left), 250 g (sold out).
+
+    Returns the product and its variants as ``small``, ``medium`` and ``large``.
+    """
+    product = ProductFactory(**{"name": "West Lake Longjing", "slug": "longjing", **product_fields})
+    return {
+        "product": product,
+        "small": VariantFactory(
+            product=product, options={"Weight": "50 g"}, price=Decimal("349.00"), stock=40
+        ),
+        "medium": VariantFactory(
+            product=product, options={"Weight": "100 g"}, price=Decimal("1298.00"), stock=3
+        ),
+        "large": VariantFactory(
+            product=product, options={"Weight": "250 g"}, price=Decimal("1539.00"), stock=0
+        ),
+    }

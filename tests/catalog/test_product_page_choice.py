@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.services import product_image_create
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories import ProductFactory, VariantFactory, longjing_in_three_weights
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -15,20 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def longjing():
-    """West Lake Longjing in three weights: 50 g (plenty), 100 g (three left), 250 g (sold out)."""
-    product = ProductFactory(name="West Lake Longjing", slug="longjing")
-    return {
-        "product": product,
-        "small": VariantFactory(
-            product=product, options={"Weight": "50 g"}, price=Decimal("349.00"), stock=40
-        ),
-        "medium": VariantFactory(
-            product=product, options={"Weight": "100 g"}, price=Decimal("1298.00"), stock=3
-        ),
-        "large": VariantFactory(
-            product=product, options={"Weight": "250 g"}, price=Decimal("1539.00"), stock=0
-        ),
-    }
+    return longjing_in_three_weights()
 
 
 def headline(response) -> tuple[str, str | None]:

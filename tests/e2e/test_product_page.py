@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.services import product_image_create
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories import ProductFactory, VariantFactory, longjing_in_three_weights
 from tests.images import image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -21,24 +21,11 @@ TEXTS = {
 
 
 def longjing() -> dict:
-    """West Lake Longjing in three weights (the dearest sold out), with a long story to scroll past."""
-    product = ProductFactory(
+    """Three weights (the dearest sold out), with a long story to scroll past."""
+    return longjing_in_three_weights(
         name="西湖龙井 West Lake Longjing Green Tea (Organic)",
-        slug="longjing",
         description="Picked by hand before the Qingming festival. " * 40,
     )
-    return {
-        "product": product,
-        "small": VariantFactory(
-            product=product, options={"Weight": "50 g"}, price=Decimal("349.00"), stock=40
-        ),
-        "medium": VariantFactory(
-            product=product, options={"Weight": "100 g"}, price=Decimal("1298.00"), stock=3
-        ),
-        "large": VariantFactory(
-            product=product, options={"Weight": "250 g"}, price=Decimal("1539.00"), stock=0
-        ),
-    }
 
 
 def phone(browser, live_server, language: str, **options):
