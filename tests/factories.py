@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from catalog.models import Category, Product, Variant
+from promotions.models import Coupon, Promotion, PromotionTier
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -163,3 +164,29 @@ def longjing_in_three_weights(**product_fields) -> dict:
             product=product, options={"Weight": "250 g"}, price=Decimal("1539.00"), stock=0
         ),
     }
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coupon
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    kind = Coupon.Kind.PERCENTAGE
+    value = Decimal("10.00")
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    """A spend-and-save promotion: give its tiers with ``tiers=[("200.00", "20.00"), ...]``."""
+
+    class Meta:
+        model = Promotion
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    kind = Promotion.Kind.SPEND_AND_SAVE
+
+    @factory.post_generation
+    def tiers(self, create, extracted, **kwargs):
+        for threshold, amount in extracted or ():
+            PromotionTier.objects.create(promotion=self, threshold=Decimal(threshold), amount=Decimal(amount))

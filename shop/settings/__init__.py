@@ -52,6 +52,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "shop",
     "catalog",
+    "promotions",
     "cart",
     "orders",
     "payments",

@@ -1,0 +1,123 @@
+"""Reads of promotions: the rules live now, and a coupon checked for a customer."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from catalog.models import Category
+from promotions.codes import coupon_code_canonical
+from promotions.exceptions import (
+    CouponAlreadyUsedByCustomer,
+    CouponExpired,
+    CouponFirstOrderOnly,
+    CouponNotYetValid,
+    CouponUnknown,
+    CouponUsedUp,
+)
+from promotions.models import Coupon, CouponCustomerUse, Promotion, PromotionTier, live_filter
+from promotions.pricing import CouponRule, PromotionRule, Scope
+
+
+def _descendants(category_ids: set[int]) -> frozenset[int]:
+    """The categories and every sub-category below them (one query when any are chosen)."""
+    if not category_ids:
+        return frozenset()
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found: set[int] = set()
+    stack = list(category_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return frozenset(found)
+
+
+def _scope(row) -> Scope:
+    return Scope(
+        product_ids=frozenset(product.pk for product in row.products.all()),
+        category_ids=_descendants({category.pk for category in row.categories.all()}),
+    )
+
+
+def promotion_rules_live(*, moment: datetime | None = None) -> list[PromotionRule]:
+    """The automatic promotions that apply at ``moment`` (now), as rules for promotions.pricing."""
+    rows = (
+        Promotion.objects.filter(live_filter(moment))
+        .prefetch_related(
+            "products", "categories", Prefetch("tiers", queryset=PromotionTier.objects.order_by("threshold"))
+        )
+        .order_by("pk")
+    )
+    return [
+        PromotionRule(
+            id=row.pk,
+            name=row.name,
+            kind=row.kind,
+            scope=_scope(row),
+            percent=row.percent,
+            tiers=tuple((tier.threshold, tier.amount) for tier in row.tiers.all()),
+        )
+        for row in rows
+    ]
+
+
+def coupon_rule(coupon: Coupon) -> CouponRule:
+    return CouponRule(
+        id=coupon.pk,
+        code=coupon.code,
+        kind=coupon.kind,
+        value=coupon.value,
+        scope=_scope(coupon),
+        max_discount=coupon.max_discount,
+        min_spend=coupon.min_spend,
+    )
+
+
+def coupon_get_usable(
+    *,
+    code: str,
+    email_canonical: str = "",
+    first_order: bool | None = None,
+    moment: datetime | None = None,
+) -> Coupon:
+    """The coupon ``code`` names, when it may be used now by this customer.
+
+    ``email_canonical`` and ``first_order`` are checked when known (at checkout);
+    the cart, which knows neither, passes neither. Raises CouponUnknown (no such
+    code, or switched off), CouponNotYetValid, CouponExpired, CouponUsedUp,
+    CouponAlreadyUsedByCustomer or CouponFirstOrderOnly. What it is worth for the
+    cart (products, minimum spend) is for promotions.pricing to say.
+    """
+    canonical = coupon_code_canonical(code)
+    shown = canonical or code.strip()
+    coupon = (
+        Coupon.objects.filter(code=canonical, is_active=True)
+        .prefetch_related("products", "categories")
+        .first()
+        if canonical
+        else None
+    )
+    if coupon is None:
+        raise CouponUnknown(code=shown)
+    moment = moment or timezone.now()
+    if coupon.valid_from is not None and moment < coupon.valid_from:
+        raise CouponNotYetValid(code=coupon.code)
+    if coupon.valid_until is not None and moment >= coupon.valid_until:
+        raise CouponExpired(code=coupon.code)
+    if coupon.uses_total is not None and coupon.uses_count >= coupon.uses_total:
+        raise CouponUsedUp(code=coupon.code)
+    if first_order is False and coupon.first_order_only:
+        raise CouponFirstOrderOnly(code=coupon.code)
+    if email_canonical and coupon.uses_per_customer is not None:
+        used = (
+            CouponCustomerUse.objects.filter(coupon=coupon, email_canonical=email_canonical)
+            .values_list("uses", flat=True)
+            .first()
+        )
+        if (used or 0) >= coupon.uses_per_customer:
+            raise CouponAlreadyUsedByCustomer(code=coupon.code)
+    return coupon
