@@ -60,9 +60,14 @@ class CheckoutData:
     language: str = settings.LANGUAGE_CODE
     # shop.ratelimit's keyed hash of the client's IP (order_client_ip_hash); blank: not counted per IP.
     client_ip_hash: str = ""
+    # The coupon code applied in the cart (canonical); blank: none.
+    coupon_code: str = ""
 
     def as_order_fields(self) -> dict:
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        # The coupon is recorded as the order's discounts, not as a field of the order.
+        values = {
+            field.name: getattr(self, field.name) for field in fields(self) if field.name != "coupon_code"
+        }
         values["shipping_method_name"] = self.shipping_method.name
         values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
         return values
