@@ -56,6 +56,14 @@ def shipping_estimate_get(*, subtotal: Decimal, free_shipping: bool = False) -> 
     )
 
 
+def customer_first_order(*, email_canonical: str) -> bool:
+    """True when no order placed with this address stands (cancelled ones do not count); one query.
+
+    What a first-order-only coupon asks of its customer.
+    """
+    return not Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
+
+
 def order_list_for_customer(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
     """A signed-in customer's orders, newest first, lines prefetched; none for anonymous users.
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from orders.models import Order, ShippingMethod
 from orders.selectors import (
     checkout_initial_get,
+    customer_first_order,
     order_list_for_customer,
     shipping_estimate_get,
 )
@@ -83,6 +84,15 @@ def test_a_free_shipping_coupon_makes_the_estimate_free_with_nothing_more_to_spe
         Decimal("50.00"),
         None,
     )
+
+
+def test_a_first_order_is_one_with_no_standing_order_for_the_address():
+    OrderFactory(email="Mei@Example.com")
+    OrderFactory(email="ann@example.com", cancelled_at=timezone.now())
+
+    assert customer_first_order(email_canonical="mei@example.com") is False
+    assert customer_first_order(email_canonical="ann@example.com") is True
+    assert customer_first_order(email_canonical="new@example.com") is True
 
 
 def test_no_active_shipping_method_means_no_estimate():
