@@ -39,3 +39,9 @@ class CartEmpty(ShopError):
     """There is nothing in the cart to check out."""
 
     message = _("Your cart is empty.")
+
+
+class CouponTriesExceeded(ShopError):
+    """This client has had too many coupon codes refused lately; the code was not looked up."""
+
+    message = _("You have tried too many codes. Please wait a few minutes and try again.")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cart.selectors import MAX_VARIANT_ID
 from cart.services import MAX_LINE_QUANTITY
+from promotions.codes import CODE_MAX_LENGTH
 
 
 class _CartLineForm(forms.Form):
@@ -82,3 +83,23 @@ class CartLinesForm(forms.Form):
     def error_text(self) -> str:
         """All errors as one sentence for the messages framework, each said once."""
         return " ".join(dict.fromkeys(str(error) for errors in self.errors.values() for error in errors))
+
+
+class CouponForm(forms.Form):
+    """A coupon code as typed: spaces around it go; promotions.codes makes it canonical."""
+
+    code = forms.CharField(
+        label=_("Coupon code"),
+        max_length=CODE_MAX_LENGTH,
+        error_messages={
+            "required": _("Enter a coupon code."),
+            "max_length": _("That is longer than any of our codes. Please check it and try again."),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def error_text(self) -> str:
+        """All errors as one sentence for the messages framework."""
+        return " ".join(str(error) for errors in self.errors.values() for error in errors)

@@ -4,7 +4,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cart.exceptions import OutOfStock, PerOrderMaxExceeded
+from cart.pricing import CartPricing
 from cart.services import CartChange
+from shop.money import format_money
 
 
 def out_of_stock_message(error: OutOfStock) -> str:
@@ -56,3 +58,13 @@ def cart_change_message(change: CartChange, *, added: bool) -> str:
     if added:
         return _("“%(name)s” was added to your cart.") % {"name": change.name}
     return _("Your cart was updated.")
+
+
+def coupon_applied_message(pricing: CartPricing) -> str:
+    """Confirm an applied code, naming it and what it takes off."""
+    if pricing.free_shipping:
+        return _("The code “%(code)s” is applied: your order ships free.") % {"code": pricing.coupon_code}
+    return _("The code “%(code)s” is applied: %(amount)s off.") % {
+        "code": pricing.coupon_code,
+        "amount": format_money(pricing.coupon_amount),
+    }

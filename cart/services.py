@@ -1,4 +1,4 @@
-"""Write paths of the session cart (``{variant_id: quantity}`` in the session).
+"""Write paths of the session cart (``{variant_id: quantity}`` in the session) and its coupon code.
 
 The cart holds no prices: they are read fresh from the catalogue on every view.
 Stock is checked here so the cart never asks for more than exists, but it is
@@ -9,13 +9,17 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import IntegerField, OuterRef, Value
 
-from cart.exceptions import OutOfStock, VariantUnavailable
-from cart.selectors import SESSION_KEY, cart_quantities_get
+from cart.coupon import cart_coupon_remove, cart_coupon_set
+from cart.exceptions import CouponTriesExceeded, OutOfStock, VariantUnavailable
+from cart.pricing import CartPricing, cart_pricing_with_coupon
+from cart.selectors import SESSION_KEY, Cart, cart_quantities_get
 from catalog.models import Variant
+from shop.ratelimit import rate_limit_hit, rate_limit_hit_return
 
 MAX_LINE_QUANTITY = 999
 
@@ -198,5 +202,35 @@ def cart_prune(*, session: MutableMapping[str, Any], variant_ids: Iterable[int])
 
 
 def cart_clear(*, session: MutableMapping[str, Any]) -> None:
-    """Empty the cart (after a successful checkout)."""
+    """Empty the cart and forget its coupon (after a successful checkout)."""
     session.pop(SESSION_KEY, None)
+    cart_coupon_remove(session=session)
+
+
+# Scope of the limit on refused coupon codes per client IP (shop.ratelimit).
+COUPON_TRY_SCOPE = "coupon_try:ip"
+
+
+def cart_coupon_apply(
+    *, session: MutableMapping[str, Any], cart: Cart, code: str, ip_address: str, email_canonical: str = ""
+) -> CartPricing:
+    """Apply the coupon ``code`` (as typed) to the cart, replacing any other; return the cart's pricing.
+
+    Guessing is limited per client IP: every try is counted first
+    (``COUPON_TRY_LIMIT_PER_IP`` within ``COUPON_TRY_WINDOW``) and a code that applies is
+    given back, so only refused codes count, exactly, however many tries run at once.
+    Raises CouponTriesExceeded (the code is not looked up) or a CouponError saying why
+    the code cannot be used for this cart (and for ``email_canonical``'s customer, when
+    known); on either the session is unchanged. Must not run inside a transaction.
+    """
+    limit = settings.COUPON_TRY_LIMIT_PER_IP
+    key = ip_address or "unknown"
+    if limit and not rate_limit_hit(
+        scope=COUPON_TRY_SCOPE, key=key, limit=limit, window=settings.COUPON_TRY_WINDOW
+    ):
+        raise CouponTriesExceeded()
+    pricing = cart_pricing_with_coupon(cart=cart, code=code, email_canonical=email_canonical)
+    if limit:
+        rate_limit_hit_return(scope=COUPON_TRY_SCOPE, key=key)
+    cart_coupon_set(session=session, code=pricing.coupon_code)
+    return pricing

@@ -6,11 +6,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cart.exceptions import OutOfStock, VariantUnavailable
-from cart.forms import CartAddForm, CartLinesForm, CartUpdateForm
-from cart.messages import cart_change_message, out_of_stock_message
+from cart.coupon import cart_coupon_get, cart_coupon_remove
+from cart.exceptions import CouponTriesExceeded, OutOfStock, VariantUnavailable
+from cart.forms import CartAddForm, CartLinesForm, CartUpdateForm, CouponForm
+from cart.messages import cart_change_message, coupon_applied_message, out_of_stock_message
+from cart.pricing import cart_pricing_get
 from cart.selectors import cart_get, cart_quantities_get, cart_suggestions_get
-from cart.services import CartChange, cart_add, cart_lines_update, cart_prune, cart_update
+from cart.services import (
+    CartChange,
+    cart_add,
+    cart_coupon_apply,
+    cart_lines_update,
+    cart_prune,
+    cart_update,
+)
+from promotions.exceptions import CouponError
+from shop.ratelimit import client_ip
 
 
 def _redirect_back(request: HttpRequest) -> HttpResponseRedirect:
@@ -24,14 +35,30 @@ def _redirect_back(request: HttpRequest) -> HttpResponseRedirect:
     return redirect("cart:detail")
 
 
-@never_cache
-@require_GET
-def cart_detail(request: HttpRequest) -> HttpResponse:
+def _customer_email(request: HttpRequest) -> str:
+    """The signed-in customer's canonical address, so a coupon's limit per customer shows early."""
+    return request.user.email_canonical if request.user.is_authenticated else ""
+
+
+def _cart_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     cart = cart_get(session=request.session)
     if cart.missing_variant_ids:
         cart_prune(session=request.session, variant_ids=cart.missing_variant_ids)
-    suggestions = cart_suggestions_get(request=request, cart=cart)
-    return render(request, "cart/cart_detail.html", {"cart": cart, "suggestions": suggestions})
+    pricing = cart_pricing_get(session=request.session, cart=cart, email_canonical=_customer_email(request))
+    if pricing.coupon_dropped:
+        messages.warning(request, pricing.coupon_dropped)
+    context = {
+        "cart": cart,
+        "pricing": pricing,
+        "suggestions": cart_suggestions_get(request=request, cart=cart),
+    }
+    return render(request, "cart/cart_detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    return _cart_page(request)
 
 
 def _refusal_message(error: VariantUnavailable | OutOfStock) -> str:
@@ -95,4 +122,39 @@ def cart_lines_update_view(request: HttpRequest) -> HttpResponseRedirect:
         messages.success(request, _("Your cart was updated."))
     if not result.complete:
         return redirect("cart:detail")
+    return _redirect_back(request)
+
+
+@never_cache
+@require_POST
+def cart_coupon_apply_view(request: HttpRequest) -> HttpResponse:
+    """Apply a coupon code, then back to the cart or to ``next`` (checkout); too many refused: 429."""
+    form = CouponForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return _redirect_back(request)
+    try:
+        pricing = cart_coupon_apply(
+            session=request.session,
+            cart=cart_get(session=request.session, with_thumbnails=False),
+            code=form.cleaned_data["code"],
+            ip_address=client_ip(request),
+            email_canonical=_customer_email(request),
+        )
+    except CouponTriesExceeded as error:
+        messages.error(request, error.message)
+        return _cart_page(request, status=429)
+    except CouponError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, coupon_applied_message(pricing))
+    return _redirect_back(request)
+
+
+@require_POST
+def cart_coupon_remove_view(request: HttpRequest) -> HttpResponseRedirect:
+    code = cart_coupon_get(session=request.session)
+    cart_coupon_remove(session=request.session)
+    if code:
+        messages.success(request, _("The code “%(code)s” was removed.") % {"code": code})
     return _redirect_back(request)

@@ -13,6 +13,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from cart.pricing import CartPricing
 from orders.models import ShippingMethod
 from orders.payment_methods import payment_provider_get, payment_provider_list
 from orders.selectors import shipping_method_list
@@ -55,15 +56,15 @@ class _ListedChoiceIterator(ModelChoiceIterator):
 
 @dataclass(frozen=True)
 class ShippingTotal:
-    """What the order costs with one shipping method."""
+    """What the order costs with one shipping method: the goods after discounts, and the shipping."""
 
     method: ShippingMethod
-    price: Decimal
-    subtotal: Decimal
+    price: Decimal  # after a free-shipping coupon
+    goods_total: Decimal
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal + self.price
+        return self.goods_total + self.price
 
 
 class ShippingMethodChoiceField(forms.ModelChoiceField):
@@ -71,9 +72,14 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
 
     iterator = _ListedChoiceIterator
 
-    def __init__(self, *args, subtotal: Decimal, **kwargs) -> None:
-        self.subtotal = subtotal
+    def __init__(self, *args, goods_total: Decimal, free_shipping: bool = False, **kwargs) -> None:
+        self.goods_total = goods_total
+        self.free_shipping = free_shipping
         super().__init__(*args, **kwargs)
+
+    def price_of(self, method: ShippingMethod) -> Decimal:
+        """What shipping with ``method`` costs for these goods: free over its threshold or with the coupon."""
+        return Decimal("0.00") if self.free_shipping else method.price_for(self.goods_total)
 
     @property
     def methods(self) -> list[ShippingMethod]:
@@ -90,7 +96,7 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
         raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
     def label_from_instance(self, method: ShippingMethod) -> str:
-        price = method.price_for(self.subtotal)
+        price = self.price_of(method)
         label = gettext(method.name)
         if price == 0:
             return gettext("%(method)s: free") % {"method": label}
@@ -116,7 +122,7 @@ class CheckoutForm(AddressForm):
         queryset=ShippingMethod.objects.none(),
         widget=forms.RadioSelect,
         empty_label=None,
-        subtotal=Decimal("0.00"),
+        goods_total=Decimal("0.00"),
         error_messages={
             "required": _("Choose a shipping method."),
             "invalid_choice": _("That shipping method is not available; please choose another."),
@@ -141,11 +147,13 @@ class CheckoutForm(AddressForm):
         },
     )
 
-    def __init__(self, *args, subtotal: Decimal, **kwargs) -> None:
+    def __init__(self, *args, pricing: CartPricing, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.pricing = pricing
         shipping = self.fields["shipping_method"]
         shipping.queryset = shipping_method_list()
-        shipping.subtotal = subtotal
+        shipping.goods_total = pricing.goods_total
+        shipping.free_shipping = pricing.free_shipping
         providers = [
             provider
             for provider in payment_provider_list()
@@ -177,9 +185,7 @@ class CheckoutForm(AddressForm):
         """The order's total with each shipping method on offer, so the shopper sees it before paying."""
         shipping = self.fields["shipping_method"]
         return [
-            ShippingTotal(
-                method=method, price=method.price_for(shipping.subtotal), subtotal=shipping.subtotal
-            )
+            ShippingTotal(method=method, price=shipping.price_of(method), goods_total=shipping.goods_total)
             for method in shipping.methods
         ]
 
@@ -224,6 +230,9 @@ class CheckoutForm(AddressForm):
                 "payment_method",
                 _("%(method)s is not available for this country or region.") % {"method": provider.name},
             )
+        if self.pricing.coupon_dropped:
+            # The page showed the code's discount: the order waits until its new total was shown.
+            self.add_error(None, self.pricing.coupon_dropped)
         return cleaned
 
     def checkout_data(
@@ -237,4 +246,5 @@ class CheckoutForm(AddressForm):
             user=user,
             language=language,
             client_ip_hash=client_ip_hash,
+            coupon_code=self.pricing.coupon_code,
         )

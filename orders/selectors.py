@@ -36,13 +36,17 @@ class ShippingEstimate:
     free_shipping_gap: Decimal | None = None
 
 
-def shipping_estimate_get(*, subtotal: Decimal) -> ShippingEstimate | None:
-    """The cheapest active method for this subtotal (one query), or None when none is active."""
+def shipping_estimate_get(*, subtotal: Decimal, free_shipping: bool = False) -> ShippingEstimate | None:
+    """The cheapest active method for this subtotal (one query), or None when none is active.
+
+    ``subtotal`` is what the goods come to after their discounts (free-shipping thresholds
+    look at that); ``free_shipping`` (a free-shipping coupon) waives the price of any method.
+    """
     methods = list(shipping_method_list())
     method = min(methods, key=lambda candidate: candidate.price_for(subtotal), default=None)
     if method is None:
         return None
-    price = method.price_for(subtotal)
+    price = Decimal("0.00") if free_shipping else method.price_for(subtotal)
     gaps = [m.free_above - subtotal for m in methods if m.free_above is not None and m.free_above > subtotal]
     return ShippingEstimate(
         method=method,
@@ -50,6 +54,14 @@ def shipping_estimate_get(*, subtotal: Decimal) -> ShippingEstimate | None:
         total=subtotal + price,
         free_shipping_gap=min(gaps) if price and gaps else None,
     )
+
+
+def customer_first_order(*, email_canonical: str) -> bool:
+    """True when no order placed with this address stands (cancelled ones do not count); one query.
+
+    What a first-order-only coupon asks of its customer.
+    """
+    return not Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
 
 
 def order_list_for_customer(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:

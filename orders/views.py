@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cart.coupon import cart_coupon_get
 from cart.messages import out_of_stock_message, per_order_max_message
+from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
 from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
@@ -18,6 +20,7 @@ from orders.forms import CheckoutForm
 from orders.payment_methods import payment_form_action_origins
 from orders.selectors import (
     checkout_initial_get,
+    customer_first_order,
     order_get_visible,
     payment_instructions_get,
     payment_panel_get,
@@ -89,16 +92,30 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
     return begun if begun is not None else redirect(order.get_access_url())
 
 
+def _checkout_pricing(request: HttpRequest, cart: Cart) -> CartPricing:
+    """The cart's discounts; a signed-in customer's coupon limits (per customer, first order) checked too."""
+    email = request.user.email_canonical if request.user.is_authenticated else ""
+    first_order = None
+    if email and cart_coupon_get(session=request.session):
+        first_order = customer_first_order(email_canonical=email)
+    return cart_pricing_get(
+        session=request.session, cart=cart, email_canonical=email, first_order=first_order
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @allows_payment_forms
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = cart_get(session=request.session, with_thumbnails=False)
+    pricing = _checkout_pricing(request, cart)
     if request.method == "POST":
-        form = CheckoutForm(request.POST, subtotal=cart.subtotal)
+        form = CheckoutForm(request.POST, pricing=pricing)
         if form.is_valid():
             return _checkout_place(request, form, cart)
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=400)
+    if pricing.coupon_dropped:
+        messages.warning(request, pricing.coupon_dropped)
     if cart.is_empty or cart.has_problems:
         messages.error(request, _("Your cart is empty.") if cart.is_empty else _("Please review your cart."))
         return redirect("cart:detail")
@@ -107,7 +124,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         **checkout_draft_pop(session=request.session),
         "checkout_token": checkout_token_issue(session=request.session),
     }
-    form = CheckoutForm(initial=initial, subtotal=cart.subtotal)
+    form = CheckoutForm(initial=initial, pricing=pricing)
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
 
 

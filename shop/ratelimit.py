@@ -61,6 +61,22 @@ def rate_limit_hit(*, scope: str, key: str, limit: int, window: timedelta) -> bo
     return True
 
 
+@transaction.atomic(durable=True)
+def rate_limit_hit_return(*, scope: str, key: str) -> None:
+    """Take back the newest request counted for (scope, key).
+
+    For limits on failures that must be counted before the outcome is known (a guessed
+    coupon code): every try is counted first with ``rate_limit_hit``, and one that
+    succeeds is given back, so concurrent tries can never exceed the limit. Takes the
+    same advisory lock as ``rate_limit_hit``.
+    """
+    key_hash = rate_limit_key_hash(scope=scope, key=key)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_lock_id(scope, key_hash)])
+    newest = RateLimitHit.objects.filter(scope=scope, key_hash=key_hash).order_by("-created_at", "-pk")
+    RateLimitHit.objects.filter(pk__in=newest.values("pk")[:1]).delete()
+
+
 # Request kinds of the account pages and their (per IP, per email) limit settings.
 ACCOUNT_RATE_LIMITS = {
     "password_reset": ("PASSWORD_RESET_RATE_LIMIT_PER_IP", "PASSWORD_RESET_RATE_LIMIT_PER_EMAIL"),

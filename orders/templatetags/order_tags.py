@@ -8,6 +8,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def shipping_estimate(subtotal: Decimal) -> ShippingEstimate | None:
-    """The cheapest shipping for a subtotal: ``{% shipping_estimate cart.subtotal as estimate %}``."""
-    return shipping_estimate_get(subtotal=subtotal)
+def shipping_estimate(subtotal: Decimal, free_shipping: bool = False) -> ShippingEstimate | None:
+    """The cheapest shipping for the goods after discounts, a free-shipping coupon honoured.
+
+    ``{% shipping_estimate pricing.goods_total pricing.free_shipping as estimate %}``
+    """
+    return shipping_estimate_get(subtotal=subtotal, free_shipping=free_shipping)

@@ -344,6 +344,10 @@ ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", defau
 # Units of one product (its variants together) an order may hold, unless the product sets its
 # own maximum in the admin; 0 = no cap.
 ORDER_MAX_PER_PRODUCT = env.int("ORDER_MAX_PER_PRODUCT", default=10)
+# Coupon codes one client IP may try and get refused within the window (codes that apply are
+# not counted); past it the cart answers 429 without looking the code up. 0 = no limit.
+COUPON_TRY_LIMIT_PER_IP = env.int("COUPON_TRY_LIMIT_PER_IP", default=10)
+COUPON_TRY_WINDOW = timedelta(minutes=env.int("COUPON_TRY_WINDOW_MINUTES", default=10))
 # Cash-on-delivery orders staff have not confirmed (one click in the order admin) within this
 # many hours are cancelled by `manage.py cancel_unpaid_orders`; 0 = never.
 COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from accounts.forms import ProfileForm
 from accounts.services import user_profile_update
+from cart.pricing import CartPricing
 from orders.forms import CheckoutForm
+from promotions.pricing import Pricing
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +100,9 @@ def test_an_empty_address_is_allowed(client):
 )
 def test_the_profile_and_the_checkout_accept_the_same_phone_numbers(phone):
     profile = ProfileForm(data=ADDRESS | {"phone": phone})
-    checkout = CheckoutForm(data=ADDRESS | {"phone": phone}, subtotal=Decimal("10.00"))
+    checkout = CheckoutForm(
+        data=ADDRESS | {"phone": phone}, pricing=CartPricing(pricing=Pricing(subtotal=Decimal("10.00")))
+    )
 
     profile.is_valid()
     checkout.is_valid()

@@ -144,7 +144,7 @@ def test_the_cart_page_is_one_form_whose_check_out_button_posts_the_quantities(c
 
     assert f'action="{reverse("cart:lines_update")}"' in html
     assert f'name="quantity-{tea.pk}" value="2"' in html
-    assert f'type="submit" name="next" value="{CHECKOUT}"' in html
+    assert f'type="submit" name="next" value="{CHECKOUT}" form="cart-form"' in html
     assert f'form="cart-remove-{tea.pk}"' in html
 
 

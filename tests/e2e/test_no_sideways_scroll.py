@@ -23,9 +23,11 @@ from orders.models import Order
 from shop.models import User
 from tests.factories import (
     CategoryFactory,
+    CouponFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
+    PromotionFactory,
     ShippingMethodFactory,
     UserFactory,
     VariantFactory,
@@ -38,6 +40,8 @@ PHONE = {"width": 390, "height": 844}
 LONG_ENGLISH_NAME = "Hand-Rolled Organic Dragon Well Green Tea, Spring Harvest Gift Tin"
 LONG_CHINESE_NAME = "明前特级西湖龙井绿茶礼盒装（手工炒制，狮峰山核心产区，250克）"  # noqa: RUF001
 VARIANT_PRODUCT_NAME = "Yunnan Aged Pu-erh Tea Cake 云南普洱老茶饼"
+LONG_PROMOTION_NAME = "Mid-Autumn Festival Spend-and-Save Celebration 中秋佳节满减狂欢，全场茶叶茶具满额立减"  # noqa: RUF001
+LONGEST_CODE = "MIDAUTUMN-2026-LONGJING-GIFT-TIN-SPECIAL"  # 40 characters, the most a code has
 
 # A guest with a long Chinese name and a two-line mainland address.
 GUEST = {
@@ -223,6 +227,25 @@ def cart_with_two_lines(page, shop: Shop) -> None:
     _fill_cart(page)
 
 
+def _discounts(page) -> None:
+    """A spend-and-save promotion with a long name and a coupon with the longest code, applied."""
+    PromotionFactory(name=LONG_PROMOTION_NAME, tiers=[("1000.00", "100.00"), ("5000.00", "300.00")])
+    CouponFactory(code=LONGEST_CODE, value=Decimal("5.00"))
+    _fill_cart(page)
+    page.locator("input[name=code]").fill(LONGEST_CODE)
+    page.locator(".coupon-form button[type=submit]").click()
+    page.locator(".discount-coupon").wait_for()
+
+
+def cart_with_discounts(page, shop: Shop) -> None:
+    _discounts(page)
+
+
+def checkout_with_discounts(page, shop: Shop) -> None:
+    _discounts(page)
+    page.goto("/checkout/")
+
+
 def checkout_partly_filled(page, shop: Shop) -> None:
     _fill_cart(page)
     page.goto("/checkout/")
@@ -281,6 +304,8 @@ PAGES = [
     pytest.param(category, id="category"),
     pytest.param(product_with_variants, id="product-with-variants"),
     pytest.param(cart_with_two_lines, id="cart-two-lines"),
+    pytest.param(cart_with_discounts, id="cart-with-discounts"),
+    pytest.param(checkout_with_discounts, id="checkout-with-discounts"),
     pytest.param(checkout_partly_filled, id="checkout-partly-filled"),
     pytest.param(checkout_errors_after_empty_submit, id="checkout-errors"),
     pytest.param(guest_order_bank_transfer, id="guest-order-bank-transfer"),

@@ -266,14 +266,15 @@ def test_back_and_resubmit_shows_the_placed_order_and_keeps_a_new_cart(client):
     assert next_token != token
 
 
-def test_showing_the_checkout_page_takes_four_queries_and_writes_no_session(
+def test_showing_the_checkout_page_takes_five_queries_and_writes_no_session(
     client, django_assert_num_queries
 ):
     standard_shipping()
     fill_cart(client, VariantFactory())
     first = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
-    with django_assert_num_queries(4) as captured:
+    # Session, cart, live promotions, shipping methods, catalogue revision (the fields' cache key).
+    with django_assert_num_queries(5) as captured:
         response = client.get(reverse("orders:checkout"))
 
     statements = [query["sql"] for query in captured.captured_queries]
@@ -288,10 +289,10 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     fill_cart(client, variant, 1)
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
-    # Session, cart, shipping methods; the order's transaction (savepoint, the hourly order
-    # count per IP and email, stock, snapshot, order, lines, event, both emails, one task to
-    # send them, release); the session saved.
-    with django_assert_num_queries(14):
+    # Session, cart, live promotions, shipping methods; the order's transaction (savepoint, the
+    # hourly order count per IP and email, stock, snapshot, order, lines, event, both emails,
+    # one task to send them, release); the session saved.
+    with django_assert_num_queries(15):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()

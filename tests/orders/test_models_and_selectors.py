@@ -8,7 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.models import Order, ShippingMethod
-from orders.selectors import checkout_initial_get, order_list_for_customer, shipping_estimate_get
+from orders.selectors import (
+    checkout_initial_get,
+    customer_first_order,
+    order_list_for_customer,
+    shipping_estimate_get,
+)
 from tests.factories import OrderFactory, ShippingMethodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +71,28 @@ def test_shipping_estimate_is_the_cheapest_active_method():
 
     assert shipping_estimate_get(subtotal=Decimal("50.00")).price == Decimal("12.00")
     assert shipping_estimate_get(subtotal=Decimal("300.00")).price == Decimal("0.00")
+
+
+def test_a_free_shipping_coupon_makes_the_estimate_free_with_nothing_more_to_spend():
+    ShippingMethod.objects.all().delete()
+    ShippingMethodFactory(code="standard", price=Decimal("12.00"), free_above=Decimal("199.00"))
+
+    estimate = shipping_estimate_get(subtotal=Decimal("50.00"), free_shipping=True)
+
+    assert (estimate.price, estimate.total, estimate.free_shipping_gap) == (
+        Decimal("0.00"),
+        Decimal("50.00"),
+        None,
+    )
+
+
+def test_a_first_order_is_one_with_no_standing_order_for_the_address():
+    OrderFactory(email="Mei@Example.com")
+    OrderFactory(email="ann@example.com", cancelled_at=timezone.now())
+
+    assert customer_first_order(email_canonical="mei@example.com") is False
+    assert customer_first_order(email_canonical="ann@example.com") is True
+    assert customer_first_order(email_canonical="new@example.com") is True
 
 
 def test_no_active_shipping_method_means_no_estimate():
