@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -25,15 +26,14 @@ from django.db.models import (
 from django.http import Http404
 from django.urls import reverse
 
-from catalog.models import CatalogRevision, Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, Variant
 from catalog.services import CATALOG_REVISION_PK
 
 SEARCH_MAX_LENGTH = 100
-_REVISION_SQL = "SELECT {number} FROM {table} WHERE {pk} = %s".format(
-    number=connection.ops.quote_name("number"),
-    table=connection.ops.quote_name(CatalogRevision._meta.db_table),
-    pk=connection.ops.quote_name(CatalogRevision._meta.pk.column),
-)
+# The revision, how many scheduled changes have passed since it last changed, the next one to
+# come and the database's clock, in one call of a function that keeps its plans (migration
+# catalog 0007): about half the cost of the same reads as one plain query.
+_REVISION_SQL = "SELECT number, passed, next_change, moment FROM catalog_revision_read(%s)"
 
 # Han, kana and hangul: PostgreSQL's parser does not split these into words.
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
@@ -166,8 +166,30 @@ class CategoryTree:
         return ordered
 
 
-def catalog_revision() -> int | None:
-    """The catalogue revision number (one query); ``None`` when the row is missing.
+@dataclass(frozen=True)
+class CatalogRevisionRead:
+    """What cached catalogue pages are keyed by and priced at, as read at one moment.
+
+    ``number`` changes with every saved change; ``passed`` counts the
+    scheduled changes (sales starting or ending) that have passed since, so
+    ``key`` changes the instant one passes. Pages are built as at ``moment``
+    (the database's clock when this was read), so everything stored under a
+    key shows the prices of that key. ``next_change`` is the next scheduled
+    change, or None.
+    """
+
+    number: int
+    passed: int
+    moment: datetime
+    next_change: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.number}.{self.passed}"
+
+
+def catalog_revision() -> CatalogRevisionRead | None:
+    """The catalogue revision with the scheduled changes passed (one query); ``None`` without the row.
 
     Callers must not cache anything when this is ``None``: without the row no
     change would ever invalidate the cache.
@@ -177,7 +199,10 @@ def catalog_revision() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_REVISION_SQL, [CATALOG_REVISION_PK])
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None or row[0] is None:
+        return None
+    number, passed, next_change, moment = row
+    return CatalogRevisionRead(number=number, passed=passed, moment=moment, next_change=next_change)
 
 
 def category_tree_get() -> CategoryTree:

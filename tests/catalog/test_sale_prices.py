@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from catalog.models import Product, Variant
+from catalog.models import CatalogScheduledChange, Product, Variant
 from tests.catalog.product_admin_forms import ADD_URL, admin_errors, inline_rows, product_data, variant_row
 from tests.factories import CategoryFactory, VariantFactory
 
@@ -270,3 +270,22 @@ def test_the_change_form_shows_the_sale_times_in_the_shops_time_zone_and_says_wh
     assert '<span class="sale-part-label">starts</span><input type="datetime-local"' in page
     assert "特价\uff08时间按 Asia/Shanghai\uff09" in chinese.content.decode()  # full-width brackets
     assert "按本店时区\uff08Asia/Shanghai\uff09计" in chinese.content.decode()
+
+
+def test_saving_a_sale_schedules_its_start_and_end_and_deleting_the_variant_forgets_them():
+    soon = datetime.now(UTC) + timedelta(days=1)
+    later = soon + timedelta(days=1)
+
+    variant = VariantFactory(
+        price=Decimal("199.00"), sale_price=Decimal("149.00"), sale_starts_at=soon, sale_ends_at=later
+    )
+    source = f"catalog.variant:{variant.pk}"
+    scheduled = list(CatalogScheduledChange.objects.order_by("at").values_list("source", "at"))
+    variant.sale_ends_at = None
+    variant.save()
+    rescheduled = list(CatalogScheduledChange.objects.values_list("source", "at"))
+    variant.delete()
+
+    assert scheduled == [(source, soon), (source, later)]
+    assert rescheduled == [(source, soon)]
+    assert not CatalogScheduledChange.objects.exists()
