@@ -259,10 +259,14 @@ def media_url(name: str | None) -> str | None:
 
 
 def product_card(product: Product) -> dict:
+    """A listing's card of a product with ``product_list``'s annotations."""
     return {
         "name": product.name,
         "url": product.get_absolute_url(),
         "from_price": product.from_price,
+        # The lowest price without sales, struck through when sales bring the lowest price below it.
+        "was_price": product.regular_from_price if product.regular_from_price > product.from_price else None,
+        "on_sale": product.on_sale,
         "price_varies": product.from_price != product.to_price,
         "in_stock": product.in_stock,
         "image_url": media_url(product.image_small or product.image_full),

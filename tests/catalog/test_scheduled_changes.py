@@ -12,8 +12,8 @@ from django.db.transaction import TransactionManagementError
 from django.test import RequestFactory
 from django.utils import timezone
 
-from catalog.cache import request_revision
-from catalog.cache.base import cache_key, cache_seconds
+from catalog.cache import product_page, request_revision
+from catalog.cache.base import cache_key, cache_seconds, request_moment
 from catalog.models import CatalogRevision, CatalogScheduledChange, Variant
 from catalog.services import catalog_schedule_fold, catalog_schedule_set
 from tests.catalog.test_caching import WARM_QUERIES
@@ -150,6 +150,53 @@ def test_the_cache_key_changes_at_a_moment_a_higher_app_scheduled():
     assert before != after
 
 
+def test_cached_product_page_and_listing_switch_to_the_sale_price_when_it_starts(client):
+    starts = db_now() + AHEAD
+    teapot_on_sale_from(starts)
+    number = revision_number()
+    urls = ["/products/teapot/", "/products/", "/category/teaware/", "/"]
+    for url in urls:
+        client.get(url)  # cached now
+
+    warm = {url: client.get(url).content.decode() for url in urls}
+    wait_until(starts)
+    fresh = {url: client.get(url).content.decode() for url in urls}
+
+    assert revision_number() == number
+    for url in ["/products/teapot/", "/products/", "/category/teaware/"]:
+        assert "¥199.00" in warm[url] and SALE_TEXT not in warm[url], url
+        assert SALE_TEXT in fresh[url], url
+
+
+def test_cached_pages_go_back_to_the_price_when_the_sale_ends(client):
+    now = db_now()
+    teapot_on_sale_from(now - timedelta(hours=1), ends=now + AHEAD)
+    assert SALE_TEXT in client.get("/products/teapot/").content.decode()
+
+    wait_until(now + AHEAD)
+    page = client.get("/products/teapot/").content.decode()
+
+    assert SALE_TEXT not in page
+    assert '<p class="price price-large" data-product-price>¥199.00</p>' in page
+
+
+def test_a_page_is_priced_as_at_the_moment_its_key_was_read():
+    # A request that read its key just before the sale started builds its page after: the page
+    # must show what that key stands for (the price), or it would store a sale under the old key.
+    starts = db_now() + AHEAD
+    teapot_on_sale_from(starts)
+    slow = storefront_request()
+    request_revision(slow)
+
+    wait_until(starts)
+    late = product_page(request=slow, slug="teapot").content.decode()
+    fresh = product_page(request=storefront_request(), slug="teapot").content.decode()
+
+    assert request_moment(slow) < starts
+    assert SALE_TEXT not in late
+    assert SALE_TEXT in fresh
+
+
 def test_a_warm_page_still_costs_one_query_with_changes_scheduled(client, django_assert_num_queries):
     soon = timezone.now() + timedelta(hours=1)
     teapot_on_sale_from(soon, ends=soon + timedelta(hours=1))
@@ -190,6 +237,26 @@ def test_the_revision_read_is_one_query_and_carries_the_database_clock(django_as
 
 
 # Folding passed changes into the revision (real transactions, several connections) ----------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_request_after_a_change_folds_it_into_the_revision(client, django_assert_num_queries):
+    # A transactional test database is flushed between tests, taking the revision row with it.
+    CatalogRevision.objects.get_or_create(pk=1)
+    starts = db_now() + AHEAD
+    teapot_on_sale_from(starts)
+    client.get("/products/teapot/")
+    number = revision_number()
+
+    wait_until(starts)
+    first = client.get("/products/teapot/").content.decode()
+    with django_assert_num_queries(WARM_QUERIES):
+        second = client.get("/products/teapot/").content.decode()
+
+    assert SALE_TEXT in first
+    assert SALE_TEXT in second
+    assert revision_number() == number + 1
+    assert not CatalogScheduledChange.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
