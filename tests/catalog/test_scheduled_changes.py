@@ -1,5 +1,6 @@
 """Pages that change at a set time with no save: the schedule, the cache keys, the fold, the clock."""
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -7,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test import RequestFactory
 from django.utils import timezone
@@ -276,6 +277,39 @@ def test_concurrent_folds_bump_the_revision_once():
     assert folded[0][0] == revision_number() == number + 1
     assert folded[0][2] == later
     assert list(CatalogScheduledChange.objects.values_list("at", flat=True)) == [later]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_that_cannot_take_the_revision_row_still_serves_the_page(client):
+    CatalogRevision.objects.get_or_create(pk=1)
+    teapot_on_sale_from(db_now() - timedelta(hours=1))
+    CatalogScheduledChange.objects.create(source="promotions.campaign:1", at=timezone.now())
+    number = revision_number()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_revision_row() -> None:
+        with transaction.atomic():
+            CatalogRevision.objects.select_for_update().get(pk=1)
+            locked.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=run_together, args=(hold_the_revision_row,))
+    holder.start()
+    locked.wait(10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    try:
+        response = client.get("/products/teapot/")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        release.set()
+        holder.join()
+
+    assert response.status_code == 200
+    assert SALE_TEXT in response.content.decode()
+    assert revision_number() == number
+    assert CatalogScheduledChange.objects.filter(source="promotions.campaign:1").exists()
 
 
 def test_folding_inside_a_transaction_is_refused():
