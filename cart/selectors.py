@@ -1,12 +1,14 @@
 """Reads of the session cart: one query for the variants, one for their first images."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.utils import timezone
 
 from catalog.cache import recently_viewed_cards_get, recommended_cards_get
 from catalog.models import ProductImage, Variant
@@ -39,7 +41,7 @@ def cart_count_get(*, session: Mapping[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class CartLine:
-    """One variant in the cart, priced from today's catalogue."""
+    """One variant in the cart, priced from today's catalogue as at ``priced_at`` (sale prices included)."""
 
     PROBLEM_UNAVAILABLE = "unavailable"
     PROBLEM_SOLD_OUT = "sold_out"
@@ -48,6 +50,7 @@ class CartLine:
     variant: Variant
     quantity: int
     thumbnail: ProductImage | None
+    priced_at: datetime = field(default_factory=timezone.now)
 
     @property
     def variant_id(self) -> int:
@@ -67,11 +70,21 @@ class CartLine:
 
     @property
     def unit_price(self) -> Decimal:
-        return self.variant.price
+        """What one unit costs: the sale price while the variant's sale is on, else its price."""
+        return self.variant.price_at(self.priced_at)
+
+    @property
+    def regular_unit_price(self) -> Decimal:
+        """The price without the sale, shown struck through while one is on."""
+        return self.variant.regular_price
+
+    @property
+    def on_sale(self) -> bool:
+        return self.variant.is_on_sale_at(self.priced_at)
 
     @property
     def line_total(self) -> Decimal:
-        return line_total(self.variant.price, self.quantity)
+        return line_total(self.unit_price, self.quantity)
 
     @property
     def stock(self) -> int:
@@ -141,13 +154,15 @@ class Cart:
 def cart_get(*, session: Mapping[str, Any], with_thumbnails: bool = True) -> Cart:
     """The cart with today's prices and stock: two queries however many lines it has.
 
-    Without thumbnails (checkout shows none) it is one query. Variants deleted
-    since they were added are left out and listed in ``missing_variant_ids``
-    so the caller may prune them.
+    Every line is priced as at one moment, now: a sale price while its sale
+    is on. Without thumbnails (checkout shows none) it is one query. Variants
+    deleted since they were added are left out and listed in
+    ``missing_variant_ids`` so the caller may prune them.
     """
     quantities = cart_quantities_get(session=session)
     if not quantities:
         return Cart(lines=())
+    priced_at = timezone.now()
     variants = Variant.objects.filter(pk__in=quantities).select_related("product")
     if with_thumbnails:
         first_images = (
@@ -166,6 +181,7 @@ def cart_get(*, session: Mapping[str, Any], with_thumbnails: bool = True) -> Car
             variant=found[variant_id],
             quantity=quantity,
             thumbnail=next(iter(found[variant_id].product.first_images), None) if with_thumbnails else None,
+            priced_at=priced_at,
         )
         for variant_id, quantity in quantities.items()
         if variant_id in found

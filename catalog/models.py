@@ -1,3 +1,6 @@
+from datetime import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -115,6 +118,11 @@ class Variant(models.Model):
     # Option name -> value, e.g. {"Size": "M", "Colour": "Blue"}; empty for a simple product.
     options = models.JSONField(_("options"), default=dict, blank=True)
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    # A sale: while the window is open (from its start, inclusive, to its end, exclusive; either
+    # side may be open), shoppers see and pay the sale price with the price struck through.
+    sale_price = models.DecimalField(_("sale price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    sale_starts_at = models.DateTimeField(_("sale starts"), null=True, blank=True)
+    sale_ends_at = models.DateTimeField(_("sale ends"), null=True, blank=True)
     stock = models.PositiveIntegerField(_("stock"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -128,6 +136,24 @@ class Variant(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_variant_price_non_negative"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_variant_stock_non_negative"),
+            models.CheckConstraint(
+                condition=Q(sale_price__isnull=True) | Q(sale_price__gte=0, sale_price__lt=F("price")),
+                name="catalog_variant_sale_price_below_price",
+                violation_error_message=_("The sale price must be below the price."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sale_starts_at__isnull=True)
+                | Q(sale_ends_at__isnull=True)
+                | Q(sale_ends_at__gt=F("sale_starts_at")),
+                name="catalog_variant_sale_ends_after_start",
+                violation_error_message=_("The sale must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(sale_price__isnull=False)
+                | Q(sale_starts_at__isnull=True, sale_ends_at__isnull=True),
+                name="catalog_variant_sale_window_has_price",
+                violation_error_message=_("Enter a sale price, or leave the sale times empty."),
+            ),
         ]
         indexes = [models.Index(fields=["product", "is_active"], name="catalog_variant_product_active")]
 
@@ -147,6 +173,32 @@ class Variant(models.Model):
     @property
     def is_low_stock(self) -> bool:
         return 0 < self.stock <= LOW_STOCK_THRESHOLD
+
+    # Prices. The same rule in SQL: catalog.selectors.variant_price_at_expression.
+
+    @property
+    def regular_price(self) -> Decimal:
+        """The price without any sale: what the sale price is shown against."""
+        return self.price
+
+    def is_on_sale_at(self, moment: datetime) -> bool:
+        """Whether the sale price applies at ``moment`` (aware): from the sale's start, before its end."""
+        return (
+            self.sale_price is not None
+            and (self.sale_starts_at is None or self.sale_starts_at <= moment)
+            and (self.sale_ends_at is None or moment < self.sale_ends_at)
+        )
+
+    def price_at(self, moment: datetime) -> Decimal:
+        """What one unit costs at ``moment``: the sale price while the sale is on, else the price."""
+        return self.sale_price if self.is_on_sale_at(moment) else self.price
+
+    @property
+    def sale_moments(self) -> list[datetime]:
+        """The moments at which this variant's price changes by itself (its sale's start and end)."""
+        if self.sale_price is None:
+            return []
+        return [moment for moment in (self.sale_starts_at, self.sale_ends_at) if moment is not None]
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:
@@ -211,6 +263,35 @@ class CatalogRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class CatalogScheduledChange(models.Model):
+    """A moment at which cached catalogue pages change by themselves: a sale starts or ends.
+
+    Each ``source`` (a variant's sale, a promotion of a higher app) keeps its
+    own future moments here through ``catalog_schedule_set``. The revision
+    query counts the moments passed, so every cache key changes the instant
+    one passes, with no save and no job; passed rows are then folded into the
+    revision (docs/architecture.md, "Page caching and invalidation").
+    """
+
+    at = models.DateTimeField(_("at"))
+    source = models.CharField(_("source"), max_length=100)
+
+    class Meta:
+        verbose_name = _("scheduled catalogue change")
+        verbose_name_plural = _("scheduled catalogue changes")
+        constraints = [
+            # Also the index that replacing one source's moments uses.
+            models.UniqueConstraint(fields=["source", "at"], name="catalog_scheduled_change_unique"),
+        ]
+        indexes = [
+            # Every storefront request counts the passed rows and finds the next one.
+            models.Index(fields=["at"], name="catalog_scheduled_change_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.at.isoformat()}"
 
 
 # Recommendations and merchandising ----------------------------------------------------------------

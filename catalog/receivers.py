@@ -1,9 +1,10 @@
-"""Cache invalidation, and back-in-stock notices when stock returns.
+"""Cache invalidation, scheduled sale changes, and back-in-stock notices when stock returns.
 
 Every saved or deleted catalogue row bumps the revision. Write paths that
 bypass signals (``QuerySet.update``, ``bulk_create``) call
-``catalog_mark_changed`` themselves; stock taken and returned by orders goes
-through ``catalog.stock``, which also sends the back-in-stock notices.
+``catalog_mark_changed`` themselves, and ``catalog_schedule_set`` when they
+write sale prices or times; stock taken and returned by orders goes through
+``catalog.stock``, which also sends the back-in-stock notices.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -11,7 +12,7 @@ from django.dispatch import receiver
 
 from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.models import Category, Product, ProductImage, RecommendationOverride, Variant
-from catalog.services import catalog_mark_changed
+from catalog.services import catalog_mark_changed, catalog_schedule_set
 
 
 @receiver(post_save, sender=Category)
@@ -32,6 +33,24 @@ def catalog_row_changed(**kwargs) -> None:
 
 def _touches(update_fields, *names: str) -> bool:
     return update_fields is None or any(name in update_fields for name in names)
+
+
+def variant_schedule_source(variant_id: int) -> str:
+    """The label under which a variant's sale start and end are scheduled."""
+    return f"catalog.variant:{variant_id}"
+
+
+@receiver(post_save, sender=Variant)
+def variant_sale_scheduled(*, instance: Variant, update_fields=None, **kwargs) -> None:
+    # The sale's start and end change cached pages by themselves: keep them in the schedule,
+    # in the transaction of the save (fixture loads too: the schedule is derived from the rows).
+    if _touches(update_fields, "sale_price", "sale_starts_at", "sale_ends_at"):
+        catalog_schedule_set(source=variant_schedule_source(instance.pk), moments=instance.sale_moments)
+
+
+@receiver(post_delete, sender=Variant)
+def variant_sale_unscheduled(*, instance: Variant, **kwargs) -> None:
+    catalog_schedule_set(source=variant_schedule_source(instance.pk), moments=[])
 
 
 @receiver(post_save, sender=Variant)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
@@ -29,7 +30,7 @@ CATEGORY_DEPTH = 4
 
 
 def product_list_recommended(
-    *, product_ids: Collection[int], category_ids: Collection[int], limit: int
+    *, product_ids: Collection[int], category_ids: Collection[int], limit: int, at: datetime | None = None
 ) -> QuerySet[Product]:
     """What to show next to ``product_ids`` (a product page: one id; a cart: its products).
 
@@ -41,7 +42,7 @@ def product_list_recommended(
     ``product_ids``, nothing a staff hide names, nothing outside the visible
     ``category_ids``, inactive or sold out. One query, with ``product_list``'s
     card annotations plus ``pin_position`` and ``also_bought_score`` (both
-    ``None`` for a product that is only a category bestseller).
+    ``None`` for a product that is only a category bestseller), priced as at ``at``.
     """
     ids = sorted({int(pk) for pk in product_ids})
     pins = RecommendationOverride.objects.filter(
@@ -64,7 +65,7 @@ def product_list_recommended(
     candidates = pairs.values_list("recommended_id").union(pins.values_list("recommended_id"), sellers)
     mine = pairs.filter(recommended=OuterRef("pk")).values("recommended")
     return (
-        product_list(category_ids=category_ids)
+        product_list(category_ids=category_ids, at=at)
         .filter(pk__in=candidates, in_stock=True)
         .exclude(pk__in=ids)
         .exclude(Exists(hides))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -24,16 +26,16 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
-from catalog.models import CatalogRevision, Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, Variant
 from catalog.services import CATALOG_REVISION_PK
 
 SEARCH_MAX_LENGTH = 100
-_REVISION_SQL = "SELECT {number} FROM {table} WHERE {pk} = %s".format(
-    number=connection.ops.quote_name("number"),
-    table=connection.ops.quote_name(CatalogRevision._meta.db_table),
-    pk=connection.ops.quote_name(CatalogRevision._meta.pk.column),
-)
+# The revision, how many scheduled changes have passed since it last changed, the next one to
+# come and the database's clock, in one call of a function that keeps its plans (migration
+# catalog 0007): about half the cost of the same reads as one plain query.
+_REVISION_SQL = "SELECT number, passed, next_change, moment FROM catalog_revision_read(%s)"
 
 # Han, kana and hangul: PostgreSQL's parser does not split these into words.
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
@@ -166,8 +168,30 @@ class CategoryTree:
         return ordered
 
 
-def catalog_revision() -> int | None:
-    """The catalogue revision number (one query); ``None`` when the row is missing.
+@dataclass(frozen=True)
+class CatalogRevisionRead:
+    """What cached catalogue pages are keyed by and priced at, as read at one moment.
+
+    ``number`` changes with every saved change; ``passed`` counts the
+    scheduled changes (sales starting or ending) that have passed since, so
+    ``key`` changes the instant one passes. Pages are built as at ``moment``
+    (the database's clock when this was read), so everything stored under a
+    key shows the prices of that key. ``next_change`` is the next scheduled
+    change, or None.
+    """
+
+    number: int
+    passed: int
+    moment: datetime
+    next_change: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.number}.{self.passed}"
+
+
+def catalog_revision() -> CatalogRevisionRead | None:
+    """The catalogue revision with the scheduled changes passed (one query); ``None`` without the row.
 
     Callers must not cache anything when this is ``None``: without the row no
     change would ever invalidate the cache.
@@ -177,7 +201,10 @@ def catalog_revision() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_REVISION_SQL, [CATALOG_REVISION_PK])
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None or row[0] is None:
+        return None
+    number, passed, next_change, moment = row
+    return CatalogRevisionRead(number=number, passed=passed, moment=moment, next_change=next_change)
 
 
 def category_tree_get() -> CategoryTree:
@@ -192,6 +219,24 @@ def _active_variants() -> QuerySet[Variant]:
     return Variant.objects.filter(product=OuterRef("pk"), is_active=True)
 
 
+def variant_on_sale_q(*, at: datetime) -> Q:
+    """Variants whose sale price applies at ``at``: ``Variant.is_on_sale_at`` in SQL."""
+    return (
+        Q(sale_price__isnull=False)
+        & (Q(sale_starts_at__isnull=True) | Q(sale_starts_at__lte=at))
+        & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=at))
+    )
+
+
+def variant_price_at_expression(*, at: datetime) -> Case:
+    """What a shopper pays for one unit of a variant at ``at``: ``Variant.price_at`` in SQL."""
+    return Case(
+        When(variant_on_sale_q(at=at), then=F("sale_price")),
+        default=F("price"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
 def _first_image(field: str) -> Subquery:
     return Subquery(
         ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values(field)[:1]
@@ -203,23 +248,32 @@ def has_cjk(text: str) -> bool:
 
 
 def product_list(
-    *, category_ids: Collection[int], filters: ProductFilters | None = None
+    *, category_ids: Collection[int], filters: ProductFilters | None = None, at: datetime | None = None
 ) -> QuerySet[Product]:
-    """Shopper-visible products with card data, filtered, searched and sorted.
+    """Shopper-visible products with card data, filtered, searched and sorted, priced as at ``at``.
 
     Visible: active, in one of ``category_ids`` (the caller passes visible
     categories only) and with an active variant. Each row carries
-    ``from_price`` and ``to_price`` (lowest and highest active variant price),
-    ``in_stock`` and its first image (``image_small``, ``image_full``,
-    ``image_alt``) as annotations, so a page of any size is one query.
+    ``from_price`` and ``to_price`` (lowest and highest price a shopper pays
+    for an active variant at ``at``, sale prices included),
+    ``regular_from_price`` (lowest price without sales), ``on_sale`` (an
+    active variant's sale price applies), ``in_stock`` and its first image
+    (``image_small``, ``image_full``, ``image_alt``) as annotations, so a
+    page of any size is one query. The price filters and the price sorts use
+    ``from_price`` (docs/architecture.md, "Money"). ``at`` defaults to now;
+    cached pages pass the moment their cache key was read at.
     """
     filters = filters or ProductFilters()
+    at = at or timezone.now()
     active = _active_variants()
+    paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
     queryset = (
         Product.objects.filter(is_active=True, category_id__in=list(category_ids))
         .annotate(
-            from_price=Subquery(active.order_by("price").values("price")[:1]),
-            to_price=Subquery(active.order_by("-price").values("price")[:1]),
+            from_price=Subquery(paid.order_by("paid_price")[:1]),
+            to_price=Subquery(paid.order_by("-paid_price")[:1]),
+            regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
+            on_sale=Exists(active.filter(variant_on_sale_q(at=at))),
             in_stock=Exists(active.filter(stock__gt=0)),
             image_small=_first_image("thumbnail_small"),
             image_full=_first_image("image"),
@@ -269,21 +323,27 @@ def _search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
     ).filter(Q(search_vector=query) | Q(search_exact=1))
 
 
-def product_list_featured(*, category_ids: Collection[int], limit: int) -> QuerySet[Product]:
+def product_list_featured(
+    *, category_ids: Collection[int], limit: int, at: datetime | None = None
+) -> QuerySet[Product]:
     """Visible featured products in stock, newest first: a sold-out product is no showcase."""
     return (
-        product_list(category_ids=category_ids)
+        product_list(category_ids=category_ids, at=at)
         .filter(is_featured=True, in_stock=True)
         .order_by("-created_at", "-id")[:limit]
     )
 
 
 def product_list_newest(
-    *, category_ids: Collection[int], limit: int, exclude_ids: Collection[int] = ()
+    *,
+    category_ids: Collection[int],
+    limit: int,
+    exclude_ids: Collection[int] = (),
+    at: datetime | None = None,
 ) -> QuerySet[Product]:
     """The newest visible products in stock, leaving out ``exclude_ids`` (shown elsewhere on the page)."""
     return (
-        product_list(category_ids=category_ids)
+        product_list(category_ids=category_ids, at=at)
         .filter(in_stock=True)
         .exclude(pk__in=list(exclude_ids))
         .order_by("-created_at", "-id")[:limit]

@@ -1,19 +1,21 @@
 """Write paths of the catalogue."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from catalog.images import image_validate, thumbnails_make
-from catalog.models import CatalogRevision, Product, ProductImage
+from catalog.models import CatalogRevision, CatalogScheduledChange, Product, ProductImage
 
 CATALOG_REVISION_PK = 1
+SCHEDULE_SOURCE_MAX_LENGTH = CatalogScheduledChange._meta.get_field("source").max_length
 
 
 def _catalog_revision_bump() -> None:
@@ -28,6 +30,97 @@ def catalog_mark_changed() -> None:
     data under the new revision.
     """
     transaction.on_commit(_catalog_revision_bump)
+
+
+# --- Scheduled changes: pages that change at a set time without a save ----------------------------
+# See docs/architecture.md, "Page caching and invalidation". The database's clock decides what has
+# passed (statement_timestamp(), not now(): that is the start of the transaction), the same clock the
+# revision query reads, so every process agrees on the instant a moment passes.
+
+_SCHEDULE_TABLE = connection.ops.quote_name(CatalogScheduledChange._meta.db_table)
+_REVISION_TABLE = connection.ops.quote_name(CatalogRevision._meta.db_table)
+
+# Moments of one source: future rows no longer wanted go, wanted ones not there yet come, rows
+# in both stay. Passed rows are left for the fold, so that while the revision stays the same the
+# number of passed moments only ever grows (a smaller count would bring back an older key).
+# Inserting only what is missing means the DELETE and the INSERT, which see one snapshot and
+# run in no fixed order, never touch the same row.
+_SCHEDULE_SET_SQL = f"""
+WITH wanted AS (
+    SELECT DISTINCT moment FROM unnest(%(moments)s::timestamptz[]) AS moment
+    WHERE moment > statement_timestamp()
+), gone AS (
+    DELETE FROM {_SCHEDULE_TABLE}
+    WHERE source = %(source)s AND at > statement_timestamp() AND at NOT IN (SELECT moment FROM wanted)
+    RETURNING 1
+)
+INSERT INTO {_SCHEDULE_TABLE} (at, source)
+SELECT moment, %(source)s FROM wanted
+WHERE NOT EXISTS (SELECT 1 FROM {_SCHEDULE_TABLE} WHERE source = %(source)s AND at = wanted.moment)
+ON CONFLICT (source, at) DO NOTHING
+"""
+
+# Passed moments are deleted and the revision bumped in one statement, so no reader ever sees
+# the rows gone without the new number. Of concurrent folds, the first deletes the rows; the
+# others wait for its commit, then find nothing to delete and bump nothing.
+_SCHEDULE_FOLD_SQL = f"""
+WITH passed AS (
+    DELETE FROM {_SCHEDULE_TABLE} WHERE at <= statement_timestamp() RETURNING 1
+), bumped AS (
+    UPDATE {_REVISION_TABLE} SET number = number + 1
+    WHERE id = %(pk)s AND EXISTS (SELECT 1 FROM passed)
+    RETURNING number
+)
+SELECT number, statement_timestamp(),
+       (SELECT min(at) FROM {_SCHEDULE_TABLE} WHERE at > statement_timestamp())
+FROM bumped
+"""
+
+
+def catalog_schedule_set(*, source: str, moments: Iterable[datetime]) -> None:
+    """Replace the moments at which ``source`` changes what catalogue pages show.
+
+    For a higher app whose prices or texts on catalogue pages start or end at
+    set times (a promotion): call it whenever those times are saved, with all
+    of the source's moments (an empty list when it has none left), in the
+    transaction that saves them. ``source`` is a stable label of at most 100
+    characters naming one thing that changes (``"promotions.campaign:12"``);
+    the catalogue uses ``"catalog.variant:<id>"`` for sale prices. At each
+    moment every cached catalogue page of every process is rebuilt, without
+    a save or a job. Moments are aware datetimes; those not in the future (by
+    the database's clock) are ignored, so the caller's own change must still
+    bump the revision (``catalog_mark_changed``) when it shows at once. Runs
+    inside the caller's transaction, if any; takes no lock beyond the rows it
+    writes. Concurrent calls for one source may leave the union of both lists,
+    which costs one more cache turnover, never a missed change. Raises
+    ValueError for an empty or too long ``source`` or a naive datetime.
+    """
+    if not source or len(source) > SCHEDULE_SOURCE_MAX_LENGTH:
+        raise ValueError(f"A schedule source is 1 to {SCHEDULE_SOURCE_MAX_LENGTH} characters: {source!r}")
+    moments = list(moments)
+    if any(timezone.is_naive(moment) for moment in moments):
+        raise ValueError("Scheduled moments must be aware datetimes.")
+    with connection.cursor() as cursor:
+        cursor.execute(_SCHEDULE_SET_SQL, {"source": source, "moments": moments})
+
+
+def catalog_schedule_fold() -> tuple[int, datetime, datetime | None] | None:
+    """Fold the scheduled moments that have passed into the catalogue revision.
+
+    Deletes the passed rows and bumps the revision in one statement and
+    returns ``(revision, moment, next_change)`` as at that statement (the
+    database's clock); None when there was nothing to fold (another process
+    folded them first). Concurrency-safe across processes: each passed
+    moment bumps the revision once. Must not run inside a transaction (raises
+    TransactionManagementError): the revision row would stay locked until
+    that transaction ends.
+    """
+    if connection.in_atomic_block:
+        raise transaction.TransactionManagementError("catalog_schedule_fold must not run in a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute(_SCHEDULE_FOLD_SQL, {"pk": CATALOG_REVISION_PK})
+        row = cursor.fetchone()
+    return (row[0], row[1], row[2]) if row else None
 
 
 # --- Staff write paths: product activation and product images -------------------------------------

@@ -260,6 +260,10 @@ class OrderLine(models.Model):
     sku = models.CharField(_("SKU"), max_length=64)
     options_label = models.CharField(_("options"), max_length=255, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    # The variant's price without its sale when a sale price was paid: shown struck through.
+    regular_unit_price = models.DecimalField(
+        _("regular unit price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
 
@@ -273,6 +277,10 @@ class OrderLine(models.Model):
                 condition=Q(unit_price__gte=0), name="orders_line_unit_price_non_negative"
             ),
             models.CheckConstraint(condition=Q(line_total__gte=0), name="orders_line_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(regular_unit_price__isnull=True) | Q(regular_unit_price__gt=F("unit_price")),
+                name="orders_line_regular_price_above_unit_price",
+            ),
         ]
 
     def __str__(self) -> str:

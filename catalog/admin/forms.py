@@ -3,14 +3,20 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.images import image_validate
 from catalog.models import Category, ProductImage, Variant
+from shop.money import format_money
 
 OPTION_NAME_MAX_LENGTH = 50
 OPTION_VALUE_MAX_LENGTH = 100
@@ -194,16 +200,97 @@ class ProductImageField(forms.ImageField):
         return uploaded
 
 
+SALE_MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class SaleWidget(forms.MultiWidget):
+    """A variant's sale in one table cell: sale price, start and end stacked, each labelled.
+
+    One cell instead of three keeps the product page's variant rows within 1280 px. The inputs
+    post as ``sale_price``, ``sale_starts_at`` and ``sale_ends_at``; the times are one compact
+    date-and-time input each, typed to the minute.
+    """
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        moment = {"type": "datetime-local"}
+        super().__init__(
+            widgets={
+                "price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+                "starts_at": forms.DateTimeInput(attrs=moment, format=SALE_MOMENT_FORMAT),
+                "ends_at": forms.DateTimeInput(attrs=moment, format=SALE_MOMENT_FORMAT),
+            },
+            attrs=attrs,
+        )
+
+    def decompress(self, value) -> list:
+        return list(value) if value else [None, None, None]
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        context = self.get_context(name, value, attrs)
+        labels = [gettext("price"), gettext("starts"), gettext("ends")]
+        parts = [
+            format_html(
+                '<label class="sale-part"><span class="sale-part-label">{}</span>{}</label>',
+                label,
+                widget._render(widget.template_name, {"widget": part}, renderer),
+            )
+            for label, widget, part in zip(labels, self.widgets, context["widget"]["subwidgets"], strict=True)
+        ]
+        return format_html('<div class="sale-parts">{}</div>', mark_safe("".join(parts)))
+
+
+class SaleField(forms.MultiValueField):
+    """A sale as ``(sale_price, starts_at, ends_at)``, each part optional; the form checks they fit."""
+
+    widget = SaleWidget
+
+    def __init__(self, **kwargs) -> None:
+        fields = (
+            forms.DecimalField(required=False, max_digits=12, decimal_places=2),
+            forms.DateTimeField(required=False),
+            forms.DateTimeField(required=False),
+        )
+        super().__init__(fields=fields, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list) -> tuple:
+        return tuple(data_list) if data_list else (None, None, None)
+
+
 class VariantAdminForm(forms.ModelForm):
     options = OptionsField(
         label=_("options"),
         required=False,
         help_text=_("Name: Value pairs separated by commas, e.g. Size: M, Colour: Blue."),
     )
+    sale = SaleField()
 
     class Meta:
         model = Variant
         fields = ["sku", "options", "price", "stock", "is_active", "position"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        variant = self.instance
+        # Typed and shown in the shop's time zone (the admin does not switch zones per user).
+        self.initial.setdefault(
+            "sale",
+            [
+                variant.sale_price,
+                timezone.localtime(variant.sale_starts_at) if variant.sale_starts_at else None,
+                timezone.localtime(variant.sale_ends_at) if variant.sale_ends_at else None,
+            ],
+        )
+        zone = {"zone": settings.TIME_ZONE}
+        self.fields["sale"].label = gettext("sale (times in %(zone)s)") % zone
+        self.fields["sale"].help_text = (
+            gettext(
+                "Shoppers pay the sale price instead of the price from the start until the end, "
+                "with the price struck through; it must be below the price. Times are to the minute "
+                "in the shop's time zone (%(zone)s): leave the start empty to start at once, the end "
+                "empty for a sale without an end, and the sale price empty for no sale."
+            )
+            % zone
+        )
 
     def clean_sku(self) -> str:
         return self.cleaned_data["sku"].strip()
@@ -213,6 +300,41 @@ class VariantAdminForm(forms.ModelForm):
         if price is not None and price < 0:
             raise ValidationError(_("The price cannot be negative."), code="negative_price")
         return price
+
+    def clean(self) -> dict:
+        # The database constraints say the same; checked here first so the message sits by the sale.
+        cleaned = super().clean()
+        if "sale" not in cleaned:
+            return cleaned  # a part did not parse: the field says which
+        sale_price, starts, ends = cleaned["sale"]
+        price = cleaned.get("price")
+        if sale_price is not None and sale_price < 0:
+            self.add_error("sale", ValidationError(_("The sale price cannot be negative."), code="negative"))
+        elif price is not None and sale_price is not None and sale_price >= price:
+            self.add_error(
+                "sale",
+                ValidationError(
+                    _("The sale price must be below the price (%(price)s)."),
+                    code="sale_price_not_below_price",
+                    params={"price": format_money(price)},
+                ),
+            )
+        if sale_price is None and (starts or ends):
+            self.add_error(
+                "sale",
+                ValidationError(
+                    _("Enter a sale price, or leave the sale times empty."), code="times_without_price"
+                ),
+            )
+        if starts is not None and ends is not None and ends <= starts:
+            self.add_error(
+                "sale", ValidationError(_("The sale must end after it starts."), code="ends_before_start")
+            )
+        if "sale" in self.cleaned_data:
+            # Not model fields of this form (one cell holds all three): set on the row it saves.
+            variant = self.instance
+            variant.sale_price, variant.sale_starts_at, variant.sale_ends_at = sale_price, starts, ends
+        return cleaned
 
 
 class VariantOptionChoiceField(forms.ModelChoiceField):

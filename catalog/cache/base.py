@@ -3,6 +3,9 @@
 Every key starts with the catalogue revision, which ``catalog_mark_changed``
 bumps after each committed catalogue change, so a price or stock edit shows at
 once in every web process; the cache itself is never needed for correctness.
+The revision's key also counts the scheduled changes (a sale starting or
+ending) that have passed, so such a change shows the instant it passes, with
+no save and no job; pages are priced as at the moment the key was read.
 
 A whole page is cached with *holes* where per-request parts go: the CSRF
 token, the language switch's ``next`` path, the header's account and cart
@@ -19,7 +22,10 @@ cached page: recomputing them bumps the revision.
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache, partial
 from typing import Any
 from urllib.parse import urlencode
@@ -27,9 +33,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
@@ -38,10 +46,14 @@ from django.utils.translation import get_language
 
 from catalog.models import Product, ProductImage
 from catalog.selectors import (
+    CatalogRevisionRead,
     CategoryTree,
     catalog_revision,
     category_tree_get,
 )
+from catalog.services import catalog_schedule_fold
+
+logger = logging.getLogger(__name__)
 
 META_DESCRIPTION_LENGTH = 160
 # Cached in place of a page a shopper may not see, so probing slugs stays cheap.
@@ -52,13 +64,56 @@ _UNSET = object()
 PageBuild = Callable[[], tuple[str, dict] | None]
 
 
-def request_revision(request: HttpRequest) -> int | None:
-    """The catalogue revision, read at most once per request (memoized on it)."""
+def request_revision(request: HttpRequest) -> CatalogRevisionRead | None:
+    """The catalogue revision, read at most once per request (memoized on it).
+
+    When scheduled changes have passed, the first request to see it folds them
+    into the revision (one more statement, once per change across all
+    processes) and uses the folded revision. Inside a transaction it leaves
+    them: the count of passed changes alone keeps the keys right.
+    """
     revision = getattr(request, "_catalog_revision", _UNSET)
     if revision is _UNSET:
         revision = catalog_revision()
+        if revision is not None and revision.passed and not connection.in_atomic_block:
+            try:
+                folded = catalog_schedule_fold()
+            except DatabaseError:
+                # Housekeeping only: the unfolded key is right too, and the next request tries again.
+                logger.warning("Could not fold passed scheduled catalogue changes.", exc_info=True)
+                folded = None
+            if folded is not None:
+                number, moment, next_change = folded
+                revision = CatalogRevisionRead(
+                    number=number, passed=0, moment=moment, next_change=next_change
+                )
         request._catalog_revision = revision
     return revision
+
+
+def request_moment(request: HttpRequest) -> datetime:
+    """The moment this request's catalogue pages are priced at: when its cache key was read.
+
+    Prices are worked out as at this moment, never at "now" while rendering,
+    so a page is stored only under the key whose scheduled changes it shows.
+    """
+    revision = request_revision(request)
+    return revision.moment if revision is not None else timezone.now()
+
+
+def cache_seconds(request: HttpRequest) -> int:
+    """How long this request's entries live: at most until the next scheduled change.
+
+    ``CATALOG_CACHE_SECONDS``, cut short at the next scheduled change. The key
+    changes at that moment anyway; ending the entries then too means no entry
+    outlives the prices it shows, and the dead ones free their memory.
+    """
+    seconds = settings.CATALOG_CACHE_SECONDS
+    revision = request_revision(request)
+    if revision is not None and revision.next_change is not None:
+        until = (revision.next_change - revision.moment).total_seconds()
+        seconds = max(1, min(seconds, math.ceil(until)))
+    return seconds
 
 
 def cache_key(request: HttpRequest, kind: str, *parts: Any, per_language: bool = True) -> str | None:
@@ -68,25 +123,33 @@ def cache_key(request: HttpRequest, kind: str, *parts: Any, per_language: bool =
         return None
     language = get_language() if per_language else "-"
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"catalog:{revision}:{language}:{kind}:{digest}"
+    return f"catalog:{revision.key}:{language}:{kind}:{digest}"
 
 
-def cache_get_or_build(key: str | None, build: Callable[[], Any]) -> Any:
+def cache_get_or_build(key: str | None, build: Callable[[], Any], *, seconds: int | None = None) -> Any:
+    """The cached value of ``key``, else ``build()`` stored for ``seconds`` (``CATALOG_CACHE_SECONDS``)."""
     if key is None:
         return build()
     store = caches["default"]
     value = store.get(key)
     if value is None:
         value = build()
-        store.set(key, value, settings.CATALOG_CACHE_SECONDS)
+        store.set(key, value, seconds or settings.CATALOG_CACHE_SECONDS)
     return value
+
+
+def request_cache_get_or_build(request: HttpRequest, key: str | None, build: Callable[[], Any]) -> Any:
+    """``cache_get_or_build`` under this request's revision: the entry ends by the next scheduled change."""
+    return cache_get_or_build(key, build, seconds=cache_seconds(request) if key is not None else None)
 
 
 def category_tree(request: HttpRequest) -> CategoryTree:
     """The category tree of the current revision (cached; memoized on the request)."""
     tree = getattr(request, "_catalog_tree", None)
     if tree is None:
-        tree = cache_get_or_build(cache_key(request, "tree", per_language=False), category_tree_get)
+        tree = request_cache_get_or_build(
+            request, cache_key(request, "tree", per_language=False), category_tree_get
+        )
         request._catalog_tree = tree
     return tree
 
@@ -167,7 +230,7 @@ def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageB
         template_name, context = page
         return render_to_string(template_name, context)
 
-    html = cache_get_or_build(cache_key(request, kind, *parts), render)
+    html = request_cache_get_or_build(request, cache_key(request, kind, *parts), render)
     if html == MISSING:
         raise Http404("No such page.")
     return HttpResponse(holes_fill(html, request))
@@ -196,10 +259,14 @@ def media_url(name: str | None) -> str | None:
 
 
 def product_card(product: Product) -> dict:
+    """A listing's card of a product with ``product_list``'s annotations."""
     return {
         "name": product.name,
         "url": product.get_absolute_url(),
         "from_price": product.from_price,
+        # The lowest price without sales, struck through when sales bring the lowest price below it.
+        "was_price": product.regular_from_price if product.regular_from_price > product.from_price else None,
+        "on_sale": product.on_sale,
         "price_varies": product.from_price != product.to_price,
         "in_stock": product.in_stock,
         "image_url": media_url(product.image_small or product.image_full),

@@ -20,6 +20,7 @@ from catalog.cache.base import (
     page_response,
     page_title,
     product_card,
+    request_moment,
     top_category_slug,
     url_with_query,
 )
@@ -45,14 +46,15 @@ def home_page(*, request: HttpRequest) -> HttpResponse:
 def _home_build(*, request: HttpRequest) -> tuple[str, dict]:
     tree = category_tree(request)
     ids = tree.visible_ids
+    at = request_moment(request)
     # Each product once on the page: featured first, then bestsellers, then the newest of the rest.
-    featured = list(product_list_featured(category_ids=ids, limit=HOME_PRODUCT_COUNT))
+    featured = list(product_list_featured(category_ids=ids, limit=HOME_PRODUCT_COUNT, at=at))
     shown = [product.pk for product in featured]
     bestsellers = list(
-        product_list_bestsellers(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown)
+        product_list_bestsellers(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown, at=at)
     )
     shown += [product.pk for product in bestsellers]
-    newest = product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown)
+    newest = product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown, at=at)
     context = {
         "categories": [{**node, "subcategories": tree.children(node["id"])} for node in tree.children(None)],
         "featured": [product_card(p) for p in featured],
@@ -100,7 +102,10 @@ def _listing_build(
             kept = replace(filters, category="")
         category_ids = tree.descendant_ids(chosen["id"]) if chosen else tree.visible_ids
 
-    paginator = Paginator(product_list(category_ids=category_ids, filters=kept), settings.CATALOG_PAGE_SIZE)
+    paginator = Paginator(
+        product_list(category_ids=category_ids, filters=kept, at=request_moment(request)),
+        settings.CATALOG_PAGE_SIZE,
+    )
     page = paginator.get_page(kept.page)
     heading, description = _listing_texts(category, kept)
     base_params = kept.as_params(with_page=False)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from catalog.cache.base import (
     MISSING,
     absolute_url,
-    cache_get_or_build,
     cache_key,
+    cache_seconds,
     category_tree,
     holes_fill,
     layout_context,
@@ -26,6 +28,8 @@ from catalog.cache.base import (
     page_holes,
     page_title,
     product_card,
+    request_cache_get_or_build,
+    request_moment,
     top_category_slug,
 )
 from catalog.models import Product, ProductImage, Variant
@@ -83,7 +87,7 @@ def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None
         }
 
     parts = (slug,) if variant_id is None else (slug, variant_id)
-    page = cache_get_or_build(cache_key(request, "product", *parts), render)
+    page = request_cache_get_or_build(request, cache_key(request, "product", *parts), render)
     if page == MISSING:
         raise Http404("No such page.")
     return page
@@ -112,7 +116,7 @@ def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
         cards = product_cards_get(request=request, product_ids=ids)[:RECENTLY_VIEWED_COUNT]
         return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
 
-    return cache_get_or_build(cache_key(request, "recently-viewed", ids), render)
+    return request_cache_get_or_build(request, cache_key(request, "recently-viewed", ids), render)
 
 
 def recently_viewed_cards_get(
@@ -144,14 +148,12 @@ def product_cards_get(*, request: HttpRequest, product_ids: Sequence[int]) -> li
     missing = [pk for pk in product_ids if pk not in cards]
     if missing:
         visible = category_tree(request).visible_ids
-        fetched = {
-            product.pk: product_card(product)
-            for product in product_list(category_ids=visible).filter(pk__in=missing)
-        }
+        listed = product_list(category_ids=visible, at=request_moment(request)).filter(pk__in=missing)
+        fetched = {product.pk: product_card(product) for product in listed}
         for pk in missing:
             cards[pk] = fetched.get(pk, MISSING)
         store.set_many(
-            {keys[pk]: cards[pk] for pk in missing if keys[pk] is not None}, settings.CATALOG_CACHE_SECONDS
+            {keys[pk]: cards[pk] for pk in missing if keys[pk] is not None}, cache_seconds(request)
         )
     return [cards[pk] for pk in product_ids if cards[pk] != MISSING]
 
@@ -166,7 +168,9 @@ def recommended_cards_get(*, request: HttpRequest, product_ids: Collection[int],
     visible = category_tree(request).visible_ids
     return [
         product_card(product)
-        for product in product_list_recommended(product_ids=product_ids, category_ids=visible, limit=limit)
+        for product in product_list_recommended(
+            product_ids=product_ids, category_ids=visible, limit=limit, at=request_moment(request)
+        )
     ]
 
 
@@ -187,8 +191,10 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
         for image in product.ordered_images
         if image.image
     ]
-    variants = [_variant_view(variant, images) for variant in product.active_variants]
+    moment = request_moment(request)
+    variants = [_variant_view(variant, images, moment=moment) for variant in product.active_variants]
     prices = [variant["price"] for variant in variants]
+    regular_from_price = min(variant["regular_price"] for variant in variants)
     in_stock_ids = [variant["id"] for variant in variants if variant["in_stock"]]
     url = product.get_absolute_url()
     data = {
@@ -201,6 +207,9 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
         "images": images,
         "variants": variants,
         "from_price": min(prices),
+        # The lowest price without sales, struck through when sales bring the lowest price below it.
+        "was_from_price": regular_from_price if regular_from_price > min(prices) else None,
+        "on_sale": any(variant["on_sale"] for variant in variants),
         "price_varies": min(prices) != max(prices),
         "in_stock": bool(in_stock_ids),
         "default_variant_id": in_stock_ids[0] if in_stock_ids else None,
@@ -216,7 +225,7 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
     _own_card_store(request, product, data)
     recommended = list(
         product_list_recommended(
-            product_ids=[product.pk], category_ids=tree.visible_ids, limit=RECOMMENDATION_COUNT
+            product_ids=[product.pk], category_ids=tree.visible_ids, limit=RECOMMENDATION_COUNT, at=moment
         )
     )
     holes = page_holes()
@@ -234,8 +243,8 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
     return "catalog/product_detail.html", {**layout_context(tree), **context}
 
 
-def _variant_view(variant: Variant, images: list[dict]) -> dict:
-    """What the page shows of one option, its price and stock line already in the page's language."""
+def _variant_view(variant: Variant, images: list[dict], *, moment: datetime) -> dict:
+    """One option as the page shows it at ``moment``: price and stock line in the page's language."""
     if not variant.in_stock:
         stock_state, stock_text = "out", gettext("Out of stock")
     elif variant.is_low_stock:
@@ -245,12 +254,18 @@ def _variant_view(variant: Variant, images: list[dict]) -> dict:
         }
     else:
         stock_state, stock_text = "in", gettext("In stock")
+    on_sale = variant.is_on_sale_at(moment)
     return {
         "id": variant.pk,
         "sku": variant.sku,
         "options_label": variant.options_label,
-        "price": variant.price,
-        "price_text": format_money(variant.price),
+        "price": variant.price_at(moment),
+        "price_text": format_money(variant.price_at(moment)),
+        "regular_price": variant.regular_price,
+        "on_sale": on_sale,
+        # Struck through after the price while the sale is on.
+        "was_text": format_money(variant.regular_price) if on_sale else None,
+        "sale_ends_at": variant.sale_ends_at if on_sale else None,
         "stock": variant.stock,
         "in_stock": variant.in_stock,
         "is_low_stock": variant.is_low_stock,
@@ -275,6 +290,7 @@ def _product_choice(data: dict, *, chosen_id: int | None) -> dict:
         general_price = gettext("From %(price)s") % {"price": format_money(data["from_price"])}
     else:
         general_price = format_money(data["from_price"])
+    general_was = format_money(data["was_from_price"]) if data["was_from_price"] is not None else None
     general_stock = None
     if not data["in_stock"]:
         general_stock = {"state": "out", "text": gettext("Out of stock")}
@@ -282,10 +298,10 @@ def _product_choice(data: dict, *, chosen_id: int | None) -> dict:
         general_stock = {"state": variants[0]["stock_state"], "text": variants[0]["stock_text"]}
     general_image = data["images"][0] if data["images"] else None
     if chosen is None:
-        price, stock, image = general_price, general_stock, general_image
+        price, was, stock, image = general_price, general_was, general_stock, general_image
         checked_id = data["default_variant_id"]
     else:
-        price = chosen["price_text"]
+        price, was = chosen["price_text"], chosen["was_text"]
         stock = {"state": chosen["stock_state"], "text": chosen["stock_text"]}
         image = chosen["image"] or general_image
         checked_id = chosen["id"] if chosen["in_stock"] else None
@@ -293,9 +309,11 @@ def _product_choice(data: dict, *, chosen_id: int | None) -> dict:
         "chosen": chosen["id"] if chosen else None,
         "checked": checked_id,
         "image": _image_script(general_image),
+        "was_label": pgettext("the regular price, struck through after a sale price", "was"),
         "variants": {
             str(variant["id"]): {
                 "price": variant["price_text"],
+                "was": variant["was_text"],
                 "stock": {"state": variant["stock_state"], "text": variant["stock_text"]},
                 "image": _image_script(variant["image"]),
             }
@@ -305,6 +323,7 @@ def _product_choice(data: dict, *, chosen_id: int | None) -> dict:
     return {
         "chosen": chosen,
         "shown_price": price,
+        "shown_was": was,
         "shown_stock": stock,
         "main_image": image,
         "checked_variant_id": checked_id,
@@ -327,33 +346,40 @@ def _own_card_store(request: HttpRequest, product: Product, data: dict) -> None:
         "name": product.name,
         "url": data["url"],
         "from_price": data["from_price"],
+        "was_price": data["was_from_price"],
+        "on_sale": data["on_sale"],
         "price_varies": data["price_varies"],
         "in_stock": data["in_stock"],
         "image_url": media_url((first.thumbnail_small.name or first.image.name) if first else None),
         "image_alt": (first.alt_text if first else "") or product.name,
     }
-    caches["default"].set(key, card, settings.CATALOG_CACHE_SECONDS)
+    caches["default"].set(key, card, cache_seconds(request))
 
 
 def _absolute_media(url: str) -> str:
     return url if "://" in url else absolute_url(url)
 
 
+def _offer(variant: dict, *, url: str) -> dict:
+    """A schema.org Offer: the price a shopper pays now, until the sale ends when one is on."""
+    offer = {
+        "@type": "Offer",
+        "sku": variant["sku"],
+        "price": str(variant["price"]),
+        "priceCurrency": settings.SHOP_CURRENCY,
+        "availability": "https://schema.org/InStock"
+        if variant["in_stock"]
+        else "https://schema.org/OutOfStock",
+        "url": url,
+    }
+    if variant["sale_ends_at"] is not None:
+        offer["priceValidUntil"] = timezone.localtime(variant["sale_ends_at"]).date().isoformat()
+    return offer
+
+
 def _product_structured_data(data: dict) -> dict:
     """schema.org Product with one Offer per active variant."""
-    offers = [
-        {
-            "@type": "Offer",
-            "sku": variant["sku"],
-            "price": str(variant["price"]),
-            "priceCurrency": settings.SHOP_CURRENCY,
-            "availability": "https://schema.org/InStock"
-            if variant["in_stock"]
-            else "https://schema.org/OutOfStock",
-            "url": data["canonical"],
-        }
-        for variant in data["variants"]
-    ]
+    offers = [_offer(variant, url=data["canonical"]) for variant in data["variants"]]
     structured = {
         "@context": "https://schema.org",
         "@type": "Product",

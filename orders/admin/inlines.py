@@ -36,7 +36,10 @@ class OrderLineInline(_ReadOnlyInline):
 
     @admin.display(description=_("unit price"))
     def unit_price_display(self, line: OrderLine) -> str:
-        return format_money(line.unit_price)
+        if line.regular_unit_price is None:
+            return format_money(line.unit_price)
+        was = gettext("was %(price)s") % {"price": format_money(line.regular_unit_price)}
+        return f"{format_money(line.unit_price)} ({was})"
 
     @admin.display(description=_("line total"))
     def line_total_display(self, line: OrderLine) -> str:

@@ -274,18 +274,23 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
     except InsufficientStock as short:
         raise _out_of_stock(short=short, cart=cart) from short  # rolls back everything
     _per_order_max_check(variants=variants, quantities=quantities)  # rolls back everything
+    # Priced from the locked rows, as at this moment: a sale that started or ended since the
+    # shopper saw the cart counts as it is now.
+    moment = timezone.now()
     lines = []
     for variant_id in sorted(quantities):
         variant = variants[variant_id]
+        unit_price = variant.price_at(moment)
         lines.append(
             OrderLine(
                 variant=variant,
                 product_name=variant.product.name,
                 sku=variant.sku,
                 options_label=variant.options_label,
-                unit_price=variant.price,
+                unit_price=unit_price,
+                regular_unit_price=variant.regular_price if variant.is_on_sale_at(moment) else None,
                 quantity=quantities[variant_id],
-                line_total=line_total(variant.price, quantities[variant_id]),
+                line_total=line_total(unit_price, quantities[variant_id]),
             )
         )
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))

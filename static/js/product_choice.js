@@ -29,10 +29,25 @@
     });
   }
 
+  // The price, and on sale the regular price struck through after it, as the server writes them.
+  function showPrice(element, variant) {
+    element.textContent = variant.price;
+    if (!variant.was) { return; }
+    var was = document.createElement("del");
+    var label = document.createElement("span");
+    was.className = "price-was";
+    label.className = "visually-hidden";
+    label.textContent = data.was_label;
+    was.appendChild(label);
+    was.appendChild(document.createTextNode(" " + variant.was));
+    element.appendChild(document.createTextNode(" "));
+    element.appendChild(was);
+  }
+
   function show(id) {
     var variant = data.variants[id];
     if (!variant) { return; }
-    prices.forEach(function (price) { price.textContent = variant.price; });
+    prices.forEach(function (price) { showPrice(price, variant); });
     stocks.forEach(function (stock) {
       stock.textContent = variant.stock.text;
       stock.className = "stock stock-" + variant.stock.state;

@@ -1,5 +1,6 @@
 """Staff pages on a 1280 px laptop screen, in English and Chinese: nothing scrolls sideways."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -92,6 +93,9 @@ def test_the_product_page_with_four_variants_fits_the_screen(staff_page):
             sku=f"OUT-00071-MERINO-{size}",
             options={"Size": size, "Colour": "Charcoal grey"},
             price=Decimal("1159.00"),
+            sale_price=Decimal("1099.00"),
+            sale_starts_at=datetime(2026, 12, 11, 16, 0, tzinfo=UTC),
+            sale_ends_at=datetime(2026, 12, 12, 16, 0, tzinfo=UTC),
             stock=107,
             position=position,
         )
@@ -102,5 +106,6 @@ def test_the_product_page_with_four_variants_fits_the_screen(staff_page):
     assert staff_page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     assert _right_edge(staff_page, "#variants-group table") <= WIDTH
     assert not _scrolls_inside(staff_page, "#variants-group fieldset")
-    for field in ("sku", "options", "price", "stock", "is_active", "position"):
+    for field in ("sku", "options", "price", "sale", "stock", "is_active", "position"):
         assert staff_page.locator(f"#variants-group td.field-{field}").first.is_visible()
+    assert staff_page.locator("[name=variants-0-sale_starts_at]").input_value() == "2026-12-12T00:00"

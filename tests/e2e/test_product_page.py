@@ -98,6 +98,33 @@ def test_on_a_phone_the_price_and_add_to_cart_are_on_the_first_screen_and_cover_
     context.close()
 
 
+@pytest.mark.parametrize(("language", "was"), [("en-US", "was"), ("zh-CN", "原价")])
+def test_choosing_an_option_on_sale_shows_its_sale_price_with_the_price_struck_through(
+    browser, live_server, language, was
+):
+    variants = longjing()
+    medium = variants["medium"]
+    medium.sale_price = Decimal("999.00")
+    medium.save()
+    context = phone(browser, live_server, language)
+    page = context.new_page()
+    page.goto("/products/longjing/")
+    headline = page.locator(".product-info > .price-large")
+    bar_price = page.locator(".buy-bar .price")
+
+    page.locator(f"label[for=variant-{medium.pk}]").click()
+
+    expect(headline).to_have_text(f"¥999.00 {was} ¥1,298.00")
+    expect(headline.locator("del.price-was")).to_be_visible()
+    expect(headline.locator("del .visually-hidden")).to_have_text(was)
+    expect(bar_price).to_have_text(f"¥999.00 {was} ¥1,298.00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator(f"label[for=variant-{variants['small'].pk}]").click()
+    expect(headline).to_have_text("¥349.00")
+    expect(headline.locator("del")).to_have_count(0)
+    context.close()
+
+
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
 def test_on_a_phone_a_sold_out_products_bar_leads_to_the_back_in_stock_form(browser, live_server, language):
     VariantFactory(
