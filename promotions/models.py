@@ -15,13 +15,13 @@ from promotions.codes import CODE_MAX_LENGTH
 
 
 class WindowStatus(models.TextChoices):
-    """Where a coupon or promotion stands at a moment, as staff read it (first that holds wins)."""
+    """Where a coupon or promotion stands at a moment, as staff read it (see ``status_at``)."""
 
-    ENDED = "ended", pgettext_lazy("promotion status", "Ended")
-    OFF = "off", pgettext_lazy("promotion status", "Switched off")
+    LIVE = "live", pgettext_lazy("promotion status", "Live")
     SCHEDULED = "scheduled", pgettext_lazy("promotion status", "Scheduled")
     USED_UP = "used_up", pgettext_lazy("promotion status", "Used up")
-    LIVE = "live", pgettext_lazy("promotion status", "Live")
+    ENDED = "ended", pgettext_lazy("promotion status", "Ended")
+    OFF = "off", pgettext_lazy("promotion status", "Switched off")
 
 
 class _Window(models.Model):
@@ -43,7 +43,10 @@ class _Window(models.Model):
         )
 
     def status_at(self, moment) -> WindowStatus:
-        """Ended, switched off, scheduled or live at ``moment`` (as promotions.selectors filters)."""
+        """At ``moment``, the first that holds: ended, switched off, scheduled, else live.
+
+        promotions.selectors filters the database in the same order.
+        """
         if self.valid_until is not None and self.valid_until <= moment:
             return WindowStatus.ENDED
         if not self.is_active:
