@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from promotions.admin.autocomplete import ProductScopeAdminMixin
 from promotions.admin.display import (
     coupon_discount_html,
     coupon_uses_html,
@@ -43,7 +44,7 @@ COUPON_SAVED_FIELDS = [
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(ProductScopeAdminMixin, admin.ModelAdmin):
     form = CouponAdminForm
     # Fits 1280 px beside the navigation and the filters, in English and Chinese: the
     # campaign rides under the code, the maximum and minimum spend under the discount, the
@@ -56,7 +57,6 @@ class CouponAdmin(admin.ModelAdmin):
     search_fields = ["code", "campaign"]
     search_help_text = _("Search by code, typed as a shopper would, or by campaign.")
     ordering = ["-created_at", "-id"]
-    autocomplete_fields = ["categories", "products"]
     readonly_fields = ["uses_display", "created_at"]
     fieldsets = [
         (None, {"fields": ["code", "campaign", "is_active"]}),

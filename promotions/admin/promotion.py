@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from promotions.admin.autocomplete import ProductScopeAdminMixin
 from promotions.admin.display import promotion_discount_html, status_html, window_html
 from promotions.admin.filters import PromotionStatusFilter
 from promotions.admin.forms import PromotionAdminForm, PromotionTierForm, PromotionTierFormSet
@@ -23,7 +24,7 @@ class PromotionTierInline(admin.TabularInline):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(ProductScopeAdminMixin, admin.ModelAdmin):
     form = PromotionAdminForm
     inlines = [PromotionTierInline]
     # As the coupon list: the window under the status, whose badge says "Switched off" when
@@ -32,7 +33,6 @@ class PromotionAdmin(admin.ModelAdmin):
     list_filter = [PromotionStatusFilter, "kind", "is_active"]
     search_fields = ["name"]
     ordering = ["-created_at", "-id"]
-    autocomplete_fields = ["categories", "products"]
     readonly_fields = ["created_at"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "percent", "is_active"]}),

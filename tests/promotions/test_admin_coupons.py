@@ -116,6 +116,7 @@ def test_a_code_taken_already_however_typed_is_refused(staff_client):
             "The end must be after the start.",
         ),
         ({"value": "ten"}, "value", "Enter a number."),
+        ({"categories": ["abc"]}, "categories", "“abc” is not a valid value."),
     ],
 )
 def test_each_rule_a_coupon_breaks_gets_its_own_message(staff_client, fields, field, message):

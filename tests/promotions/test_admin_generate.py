@@ -194,6 +194,7 @@ def test_without_a_batch_the_download_goes_back_to_the_list(client, staff):
             "categories",
             "Select a valid choice. 999999 is not one of the available choices.",
         ),
+        ({"products": ["abc"]}, "products", "“abc” is not a valid value."),
     ],
 )
 def test_bad_input_gets_a_message_and_makes_nothing(client, staff, fields, field, message):

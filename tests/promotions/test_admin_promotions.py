@@ -117,6 +117,7 @@ def test_two_tiers_with_one_threshold_are_refused(staff_client):
             "A percentage off must be more than 0 and at most 100.",
         ),
         ({"percent": "10"}, "percent", "Only a percentage promotion has a percentage off: leave it empty."),
+        ({"products": ["abc"]}, "products", "“abc” is not a valid value."),
         (
             {
                 "valid_from_0": "2026-12-08",
