@@ -10,6 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from promotions.codes import CODE_ALPHABET
 from promotions.models import Coupon
+from promotions.services import coupons_deactivate, coupons_generate
 from shop.models import AuditEvent
 from tests.factories import CategoryFactory, CouponFactory, ProductFactory, StaffUserFactory
 from tests.helpers import staff_login
@@ -297,3 +298,55 @@ def test_staff_without_add_coupon_cannot_download_codes(client):
 
     assert response.get("Content-Type", "").startswith("text/html")
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).exists()
+
+
+# The services behind the admin
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ({"count": 0}, "count"),
+        ({"count": 10_001}, "count"),
+        ({"prefix": "nl-"}, "prefix"),
+        ({"prefix": "NL 1"}, "prefix"),
+        ({"length": 5}, "length"),
+        ({"prefix": "P" * 30, "length": 11}, "length"),
+    ],
+)
+def test_generating_refuses_what_would_make_bad_codes_and_writes_nothing(arguments, problem):
+    with pytest.raises(ValueError, match=problem):
+        coupons_generate(template=Coupon(campaign="Spring"), **{"count": 5, **arguments})
+
+    assert not Coupon.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_generating_from_an_unsaved_template_applies_to_the_chosen_categories_and_products():
+    tea, teapot = CategoryFactory(), ProductFactory()
+
+    made = coupons_generate(
+        template=Coupon(campaign="Spring", kind=Coupon.Kind.FIXED, value=Decimal("5.00")),
+        count=3,
+        category_ids=[tea.pk],
+        product_ids=[teapot.pk],
+    )
+
+    assert {coupon.pk for coupon in made} == set(
+        Coupon.objects.filter(categories=tea, products=teapot).values_list("pk", flat=True)
+    )
+    assert AuditEvent.objects.get().detail == {
+        "coupons": 3,
+        "campaign": "Spring",
+        "prefix": "",
+        "kind": "fixed",
+    }
+
+
+def test_deactivating_counts_only_the_coupons_that_were_on():
+    on, off, other = CouponFactory(), CouponFactory(is_active=False), CouponFactory()
+
+    changed = coupons_deactivate(coupon_ids=[on.pk, off.pk])
+
+    assert changed == 1
+    assert list(Coupon.objects.filter(is_active=True)) == [other]
