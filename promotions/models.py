@@ -14,6 +14,16 @@ from django.utils.translation import pgettext_lazy
 from promotions.codes import CODE_MAX_LENGTH
 
 
+class WindowStatus(models.TextChoices):
+    """Where a coupon or promotion stands at a moment, as staff read it (see ``status_at``)."""
+
+    LIVE = "live", pgettext_lazy("promotion status", "Live")
+    SCHEDULED = "scheduled", pgettext_lazy("promotion status", "Scheduled")
+    USED_UP = "used_up", pgettext_lazy("promotion status", "Used up")
+    ENDED = "ended", pgettext_lazy("promotion status", "Ended")
+    OFF = "off", pgettext_lazy("promotion status", "Switched off")
+
+
 class _Window(models.Model):
     """A time window; either end may be open. Both ends are instants (shown in the shop's time zone)."""
 
@@ -31,6 +41,19 @@ class _Window(models.Model):
             and (self.valid_from is None or self.valid_from <= moment)
             and (self.valid_until is None or moment < self.valid_until)
         )
+
+    def status_at(self, moment) -> WindowStatus:
+        """At ``moment``, the first that holds: ended, switched off, scheduled, else live.
+
+        promotions.selectors filters the database in the same order.
+        """
+        if self.valid_until is not None and self.valid_until <= moment:
+            return WindowStatus.ENDED
+        if not self.is_active:
+            return WindowStatus.OFF
+        if self.valid_from is not None and moment < self.valid_from:
+            return WindowStatus.SCHEDULED
+        return WindowStatus.LIVE
 
 
 def _window_constraint(name: str) -> models.CheckConstraint:
@@ -61,7 +84,7 @@ class Coupon(_Window):
         FREE_SHIPPING = "free_shipping", pgettext_lazy("coupon kind", "Free shipping")
 
     # Stored in its canonical form (promotions.codes.coupon_code_canonical).
-    code = models.CharField(_("code"), max_length=CODE_MAX_LENGTH, unique=True)
+    code = models.CharField(pgettext_lazy("coupon", "code"), max_length=CODE_MAX_LENGTH, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERCENTAGE)
     value = models.DecimalField(
         _("value"),
@@ -146,6 +169,17 @@ class Coupon(_Window):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def is_used_up(self) -> bool:
+        return self.uses_total is not None and self.uses_count >= self.uses_total
+
+    def status_at(self, moment) -> WindowStatus:
+        """As for any window, and used up once every use is taken while it would be live."""
+        status = super().status_at(moment)
+        if status == WindowStatus.LIVE and self.is_used_up:
+            return WindowStatus.USED_UP
+        return status
 
 
 class CouponCustomerUse(models.Model):

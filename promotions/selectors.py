@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import Category
@@ -15,7 +15,14 @@ from promotions.exceptions import (
     CouponUnknown,
     CouponUsedUp,
 )
-from promotions.models import Coupon, CouponCustomerUse, Promotion, PromotionTier, live_filter
+from promotions.models import (
+    Coupon,
+    CouponCustomerUse,
+    Promotion,
+    PromotionTier,
+    WindowStatus,
+    live_filter,
+)
 from promotions.pricing import CouponRule, PromotionRule, Scope
 
 
@@ -121,3 +128,40 @@ def coupon_get_usable(
         if (used or 0) >= coupon.uses_per_customer:
             raise CouponAlreadyUsedByCustomer(code=coupon.code)
     return coupon
+
+
+def _window_status_filter(*, status: str, moment: datetime | None, counts_uses: bool) -> Q:
+    moment = moment or timezone.now()
+    ended = Q(valid_until__isnull=False, valid_until__lte=moment)
+    running = Q(valid_until__isnull=True) | Q(valid_until__gt=moment)
+    started = Q(valid_from__isnull=True) | Q(valid_from__lte=moment)
+    used_up = Q(uses_total__isnull=False, uses_count__gte=F("uses_total"))
+    match status:
+        case WindowStatus.ENDED:
+            return ended
+        case WindowStatus.OFF:
+            return running & Q(is_active=False)
+        case WindowStatus.SCHEDULED:
+            return running & Q(is_active=True) & ~started
+        case WindowStatus.USED_UP if counts_uses:
+            return running & Q(is_active=True) & started & used_up
+        case WindowStatus.LIVE:
+            live = running & Q(is_active=True) & started
+            return live & ~used_up if counts_uses else live
+    raise ValueError(f"unknown status {status!r}")
+
+
+def coupon_status_filter(*, status: str, moment: datetime | None = None) -> Q:
+    """The coupons whose ``Coupon.status_at(moment)`` (now) is ``status``, as a filter for the database.
+
+    Raises ValueError for a status that is not a WindowStatus.
+    """
+    return _window_status_filter(status=status, moment=moment, counts_uses=True)
+
+
+def promotion_status_filter(*, status: str, moment: datetime | None = None) -> Q:
+    """The promotions whose ``status_at(moment)`` (now) is ``status``; no promotion is ever used up.
+
+    Raises ValueError for a status that is not a WindowStatus, or for "used up".
+    """
+    return _window_status_filter(status=status, moment=moment, counts_uses=False)

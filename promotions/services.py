@@ -1,11 +1,15 @@
 """Write paths of promotions: taking and giving back a coupon's uses, making codes in bulk."""
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
-from promotions.codes import coupon_code_random
+from promotions.codes import CODE_MAX_LENGTH, coupon_code_canonical, coupon_code_random
 from promotions.exceptions import CouponAlreadyUsedByCustomer, CouponUsedUp
 from promotions.models import Coupon, CouponCustomerUse
+from shop.audit import audit_record
+from shop.models import AuditEvent
 
 
 @transaction.atomic
@@ -60,18 +64,38 @@ def coupon_use_return(*, coupon_id: int, email_canonical: str) -> None:
 
 
 COUPON_GENERATE_MAX = 10_000
+# Random codes shorter than this are too easy to guess, and run out for a large batch.
+COUPON_GENERATE_MIN_LENGTH = 6
 
 
 @transaction.atomic(durable=True)
-def coupons_generate(*, template: Coupon, count: int, prefix: str = "", length: int = 8) -> list[Coupon]:
+def coupons_generate(
+    *,
+    template: Coupon,
+    count: int,
+    prefix: str = "",
+    length: int = 8,
+    category_ids: Iterable[int] | None = None,
+    product_ids: Iterable[int] | None = None,
+) -> list[Coupon]:
     """Make ``count`` coupons like ``template`` (unsaved), each with its own unique random code.
 
-    The template's categories and products are copied when it is saved; an unsaved
-    template's are not (there are none). Codes that collide with existing ones are
-    drawn again. Raises ValueError for a count outside 1..COUPON_GENERATE_MAX.
+    The coupons apply to ``category_ids`` and ``product_ids`` when given, else to the saved
+    template's categories and products (an unsaved template has none). Codes that collide
+    with existing ones are drawn again. Records who made how many in the audit trail.
+    Raises ValueError for a count outside 1..COUPON_GENERATE_MAX, a prefix that is not a
+    canonical code, a length under COUPON_GENERATE_MIN_LENGTH, or codes longer than
+    CODE_MAX_LENGTH; nothing is written then. Must not run inside a transaction.
     """
     if not 1 <= count <= COUPON_GENERATE_MAX:
         raise ValueError(f"count must be between 1 and {COUPON_GENERATE_MAX}")
+    if prefix and coupon_code_canonical(prefix) != prefix:
+        raise ValueError(f"prefix {prefix!r} is not a canonical code")
+    if not COUPON_GENERATE_MIN_LENGTH <= length <= CODE_MAX_LENGTH - len(prefix):
+        raise ValueError(
+            f"length must be between {COUPON_GENERATE_MIN_LENGTH} and {CODE_MAX_LENGTH - len(prefix)}"
+        )
+    # At least 32**6 (about a billion) codes per prefix, so drawing again soon ends.
     fields = {
         field.name: getattr(template, field.name)
         for field in Coupon._meta.concrete_fields
@@ -87,11 +111,31 @@ def coupons_generate(*, template: Coupon, count: int, prefix: str = "", length: 
                 made += Coupon.objects.bulk_create([Coupon(code=code, **fields) for code in codes])
         except IntegrityError:  # a concurrent batch took one of the codes: draw again
             continue
-    if template.pk is not None:
-        for relation, target in (("categories", "category_id"), ("products", "product_id")):
-            through = getattr(Coupon, relation).through
-            chosen = list(getattr(template, relation).values_list("pk", flat=True))
-            through.objects.bulk_create(
-                [through(coupon_id=coupon.pk, **{target: pk}) for coupon in made for pk in chosen]
-            )
+    chosen = {
+        "categories": list(category_ids) if category_ids is not None else None,
+        "products": list(product_ids) if product_ids is not None else None,
+    }
+    for relation, target in (("categories", "category_id"), ("products", "product_id")):
+        pks = chosen[relation]
+        if pks is None:
+            pks = list(getattr(template, relation).values_list("pk", flat=True)) if template.pk else []
+        through = getattr(Coupon, relation).through
+        through.objects.bulk_create(
+            [through(coupon_id=coupon.pk, **{target: pk}) for coupon in made for pk in pks]
+        )
+    audit_record(
+        action=AuditEvent.Action.COUPONS_GENERATED,
+        target=f"campaign {template.campaign}" if template.campaign else "coupons",
+        detail={"coupons": len(made), "campaign": template.campaign, "prefix": prefix, "kind": template.kind},
+    )
     return made
+
+
+@transaction.atomic(durable=True)
+def coupons_deactivate(*, coupon_ids: Iterable[int]) -> int:
+    """Switch these coupons off (shoppers can no longer use them); returns how many were on.
+
+    One conditional update; orders already placed with them keep their discounts.
+    Must not run inside a transaction.
+    """
+    return Coupon.objects.filter(pk__in=list(coupon_ids), is_active=True).update(is_active=False)

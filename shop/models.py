@@ -144,6 +144,7 @@ class AuditEvent(models.Model):
         ORDER_MARKED_PAID = "order_marked_paid", _("Order marked paid")
         ORDER_REFUNDED = "order_refunded", _("Order refunded")
         PAYMENT_REFUNDED = "payment_refunded", _("Payment refund started")
+        COUPONS_GENERATED = "coupons_generated", _("Coupon codes generated")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)

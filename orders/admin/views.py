@@ -8,7 +8,6 @@ changes go through orders.services only; a refused change shows the
 service's InvalidTransition message and changes nothing.
 """
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -40,6 +39,7 @@ from orders.services import (
     order_ship,
 )
 from shop.audit import audit_record
+from shop.csv_export import csv_lines
 from shop.models import AuditEvent
 
 REFUND_PERMISSION = "orders.refund_order"
@@ -232,16 +232,7 @@ def order_invoice_view(
 
 # CSV export
 
-# A cell starting with one of these is a formula to Excel and LibreOffice:
-# prefix it with a quote so it stays text (OWASP "CSV injection").
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_SIZE = 500
-
-
-def csv_cell(value: object) -> str:
-    """A value as a CSV cell that a spreadsheet never evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_PREFIXES) else text
 
 
 def _csv_header() -> list[str]:
@@ -302,20 +293,8 @@ def _csv_row(order: Order) -> list[object]:
     ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(orders: Iterable[Order]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    # A byte order mark, so Excel reads UTF-8 (Chinese names) instead of the local code page.
-    yield "\ufeff"
-    yield writer.writerow([csv_cell(value) for value in _csv_header()])
-    for order in orders:
-        yield writer.writerow([csv_cell(value) for value in _csv_row(order)])
+    return csv_lines(_csv_header(), (_csv_row(order) for order in orders))
 
 
 def order_csv_response(orders: QuerySet[Order], *, request: HttpRequest) -> StreamingHttpResponse:

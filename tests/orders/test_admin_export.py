@@ -1,13 +1,11 @@
 import csv
 import io
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from orders.admin.views import csv_cell
 from orders.models import Order
 from tests.factories import OrderFactory, OrderLineFactory, StaffUserFactory
 from tests.helpers import staff_login
@@ -85,23 +83,6 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(staff_client)
     assert record["Customer"] == '\'=HYPERLINK("http://evil.example","x")'
     assert record["City"] == "'@SUM(1)"
     assert record["Phone"] == "'+8613800138000"
-
-
-@pytest.mark.parametrize(
-    ("value", "cell"),
-    [
-        ("=1+1", "'=1+1"),
-        ("-2", "'-2"),
-        ("+3", "'+3"),
-        ("@A1", "'@A1"),
-        ("\tx", "'\tx"),
-        ("a=b", "a=b"),
-        (Decimal("12.00"), "12.00"),
-        (None, ""),
-    ],
-)
-def test_csv_cell(value, cell):
-    assert csv_cell(value) == cell
 
 
 def test_export_with_a_broken_filter_goes_back_to_the_list_with_a_message(staff_client):

@@ -13,9 +13,11 @@ from accounts.tokens import email_change_token_make, email_verification_token_ma
 from support.models import Attachment
 from tests.factories import (
     CategoryFactory,
+    CouponFactory,
     OrderFactory,
     OrderLineFactory,
     ProductFactory,
+    PromotionFactory,
     ShippingMethodFactory,
     StaffUserFactory,
     TicketFactory,
@@ -75,7 +77,11 @@ class World:
                 "/account/two-factor/",
                 self.order.get_absolute_url(),
             ],
-            "staff": [f"/{settings.ADMIN_URL}", f"/{settings.ADMIN_URL}password_change/"],
+            "staff": [
+                f"/{settings.ADMIN_URL}",
+                f"/{settings.ADMIN_URL}password_change/",
+                f"/{settings.ADMIN_URL}promotions/coupon/generate/",
+            ],
         }
 
 
@@ -87,6 +93,9 @@ def world(db) -> World:
     product = ProductFactory(name="Clay teapot", slug="clay-teapot", category=category, is_featured=True)
     variant = VariantFactory(product=product, sku="TEA-1", stock=50)
     ShippingMethodFactory(code="standard", name="Standard")
+    coupon = CouponFactory(code="WELCOME10", campaign="Spring", uses_total=10, uses_count=2)
+    coupon.products.add(product)
+    PromotionFactory(name="Holiday", tiers=[("200.00", "20.00"), ("500.00", "60.00")])
     order = OrderFactory(user=customer, email=customer.email)
     OrderLineFactory(order=order, variant=variant)
     ticket = TicketFactory(customer_email=customer.email, customer=customer, order=order)

@@ -48,6 +48,7 @@ def test_an_owner_who_is_not_a_superuser_sees_no_technical_section(client, owner
         "catalog",
         "orders",
         "payments",
+        "promotions",
         "shop",
         "support",
     }

@@ -60,7 +60,7 @@ def _converter_kind(pattern, name: str) -> str:
     return {"string": "str"}.get(kind, kind)
 
 
-PROJECT_APPS = ("shop", "catalog", "cart", "orders", "support")
+PROJECT_APPS = ("shop", "catalog", "promotions", "cart", "orders", "support")
 
 
 def routes() -> list[Route]:
