@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -236,7 +235,9 @@ class SaleWidget(forms.MultiWidget):
             )
             for label, widget, part in zip(labels, self.widgets, context["widget"]["subwidgets"], strict=True)
         ]
-        return format_html('<div class="sale-parts">{}</div>', mark_safe("".join(parts)))
+        return format_html(
+            '<div class="sale-parts">{}</div>', format_html_join("", "{}", ((part,) for part in parts))
+        )
 
 
 class SaleField(forms.MultiValueField):
