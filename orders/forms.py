@@ -227,9 +227,9 @@ class CheckoutForm(AddressForm):
         return cleaned
 
     def checkout_data(
-        self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = ""
+        self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = "", coupon_code: str = ""
     ) -> CheckoutData:
-        """The validated details for orders.services.order_place."""
+        """The validated details for orders.services.order_place, with the cart's coupon code (canonical)."""
         data = self.cleaned_data
         fields = ("email", "full_name", "phone", *ADDRESS_FIELDS, "note", "shipping_method", "payment_method")
         return CheckoutData(
@@ -237,4 +237,5 @@ class CheckoutForm(AddressForm):
             user=user,
             language=language,
             client_ip_hash=client_ip_hash,
+            coupon_code=coupon_code,
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cart.coupon import cart_coupon_get, cart_coupon_remove
 from cart.messages import out_of_stock_message, per_order_max_message
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
@@ -31,6 +32,7 @@ from orders.services import (
     order_client_ip_hash,
     order_place,
 )
+from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
 
@@ -57,9 +59,17 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
                 user=request.user,
                 language=get_language(),
                 client_ip_hash=order_client_ip_hash(ip_address=client_ip(request)),
+                coupon_code=cart_coupon_get(session=request.session),
             ),
             token=form.cleaned_data["checkout_token"],
         )
+    except CouponError as error:
+        # Nothing was placed. The code goes, so the page shows the full price and the next
+        # submit (same token, the details typed kept) places the order without it.
+        cart_coupon_remove(session=request.session)
+        form.add_error(None, error.message)
+        form.add_error(None, _("Your order was not placed; please check the total and place it again."))
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except TooManyOrders as error:
         # The cart and the details typed are kept, for when the limit lifts.
         form.add_error(None, error.message)

@@ -289,9 +289,9 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
     # Session, cart, shipping methods; the order's transaction (savepoint, the hourly order
-    # count per IP and email, stock, snapshot, order, lines, event, both emails, one task to
-    # send them, release); the session saved.
-    with django_assert_num_queries(14):
+    # count per IP and email, stock, snapshot, the live automatic promotions, order, lines,
+    # event, both emails, one task to send them, release); the session saved.
+    with django_assert_num_queries(15):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()
