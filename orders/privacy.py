@@ -39,7 +39,15 @@ ORDER_FIELDS = (
     "grand_total",
     "language",
 )
-LINE_FIELDS = ("product_name", "sku", "options_label", "unit_price", "quantity", "line_total", "discount_total")
+LINE_FIELDS = (
+    "product_name",
+    "sku",
+    "options_label",
+    "unit_price",
+    "quantity",
+    "line_total",
+    "discount_total",
+)
 
 
 def order_privacy_export(user: User) -> list[dict[str, Any]]:

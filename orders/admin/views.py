@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin.forms import OrderShipForm, OrderTransitionForm
 from orders.exceptions import InvalidTransition
-from orders.models import Order
+from orders.models import Order, OrderDiscount
 from orders.selectors import OrderAction, order_carrier_list
 from orders.services import (
     order_cancel,
@@ -204,6 +204,7 @@ def _print_page(
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "discounts": list(order.discounts.all()),
         "title": title % {"number": order.number},
         "shop_name": settings.SHOP_NAME,
         "shop_address_lines": [line for line in settings.SHOP_ADDRESS.splitlines() if line.strip()],
@@ -217,7 +218,10 @@ def _print_page(
 def order_packing_slip_view(
     request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str
 ) -> TemplateResponse:
-    """The packing slip to print: what goes in the parcel and where it goes, without prices."""
+    """The packing slip to print: what goes in the parcel and where it goes, without prices.
+
+    The discounts are named (a campaign's code may come with something in the parcel), never priced.
+    """
     return _print_page(
         request, model_admin, object_id, "packing_slip.html", gettext("Packing slip %(number)s")
     )
@@ -266,9 +270,12 @@ def _csv_header() -> list[str]:
         gettext("Tracking number"),
         gettext("Items"),
         gettext("Subtotal"),
+        gettext("Discount"),
         gettext("Shipping"),
+        gettext("Shipping discount"),
         gettext("Total"),
         gettext("Currency"),
+        gettext("Discounts"),
     ]
 
 
@@ -296,10 +303,21 @@ def _csv_row(order: Order) -> list[object]:
         order.tracking_number,
         items,
         order.subtotal,
+        order.discount_total,
         order.shipping_total,
+        order.shipping_discount,
         order.grand_total,
         settings.SHOP_CURRENCY,
+        # Each as "label: off the goods" (plus "+ shipping" for a free-shipping coupon), amounts unsigned.
+        "; ".join(_csv_discount(discount) for discount in order.discounts.all()),
     ]
+
+
+def _csv_discount(discount: OrderDiscount) -> str:
+    text = f"{discount.title}: {discount.amount}"
+    if discount.shipping_amount:
+        text += " + " + gettext("shipping %(amount)s") % {"amount": discount.shipping_amount}
+    return text
 
 
 class _Echo:
@@ -329,7 +347,7 @@ def order_csv_response(orders: QuerySet[Order], *, request: HttpRequest) -> Stre
         target="orders",
         detail={"orders": orders.count(), "filters": request.GET.urlencode()[:200]},
     )
-    rows = orders.prefetch_related("lines").iterator(chunk_size=CSV_BATCH_SIZE)
+    rows = orders.prefetch_related("lines", "discounts").iterator(chunk_size=CSV_BATCH_SIZE)
     response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     filename = timezone.localtime().strftime("orders-%Y%m%d-%H%M.csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
