@@ -32,6 +32,7 @@ from orders.admin.inlines import OrderDiscountInline, OrderEventInline, OrderLin
 from orders.admin.views import (
     REFUND_PERMISSION,
     TRANSITIONS,
+    order_discount_report_view,
     order_export_view,
     order_invoice_view,
     order_packing_slip_view,
@@ -257,6 +258,7 @@ class OrderAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         custom = [
             path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path("discounts/", wrap(self.discount_report_view), name="{}_{}_discount_report".format(*info)),
             path("<path:object_id>/ship/", wrap(self.ship_view), name="{}_{}_ship".format(*info)),
             path(
                 "<path:object_id>/do/<slug:action>/",
@@ -274,6 +276,9 @@ class OrderAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         return order_export_view(request, model_admin=self)
+
+    def discount_report_view(self, request: HttpRequest) -> HttpResponse:
+        return order_discount_report_view(request, model_admin=self)
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return order_ship_view(request, model_admin=self, object_id=object_id)
