@@ -75,8 +75,10 @@ def test_a_code_refused_at_checkout_reads_in_chinese(client):
     token = _cart_with_coupon(client, variant, "NOSUCH")
 
     refused = client.post(
-        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        reverse("orders:checkout"),
+        checkout_post(shipping=shipping, token=token),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
 
     assert refused.status_code == 409
-    assert "您的订单未提交；请核对总额后再次下单。" in refused.content.decode()
+    assert "您的订单未提交；请核对总额后再次下单。" in refused.content.decode()  # noqa: RUF001

@@ -35,7 +35,9 @@ def _place_with_coupon_else_full_price(variant, shipping, *, email: str, code: s
     except refused:
         # The same checkout (same token) placed again, now without the code.
         order = order_place(
-            cart=cart_with((variant, 1)), checkout=checkout_data(email=email, shipping_method=shipping), token=token
+            cart=cart_with((variant, 1)),
+            checkout=checkout_data(email=email, shipping_method=shipping),
+            token=token,
         )
         return "full price" if order.placed_now else "lost"
 

@@ -33,7 +33,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def place(*items, coupon_code: str = "", **checkout):
     return order_place(
-        cart=cart_with(*items), checkout=checkout_data(coupon_code=coupon_code, **checkout), token=uuid.uuid4()
+        cart=cart_with(*items),
+        checkout=checkout_data(coupon_code=coupon_code, **checkout),
+        token=uuid.uuid4(),
     )
 
 
@@ -92,7 +94,13 @@ def test_spend_and_save_then_a_coupon_then_shipping_on_what_the_goods_come_to():
         "SAVE15": {"POT": D("16.37"), "CUP": D("13.63")},
     }
     assert [
-        (discount.source, discount.promotion_id, discount.coupon_id, discount.amount, discount.shipping_amount)
+        (
+            discount.source,
+            discount.promotion_id,
+            discount.coupon_id,
+            discount.amount,
+            discount.shipping_amount,
+        )
         for discount in order.discounts.all()
     ] == [
         ("promotion", holiday.pk, None, D("20.00"), D("0.00")),
@@ -135,7 +143,13 @@ def test_a_free_shipping_coupon_waives_the_shipping_and_keeps_a_row_for_its_use(
 
     order.refresh_from_db()
     [discount] = order.discounts.all()
-    assert (discount.source, discount.coupon_id, discount.label, discount.amount, discount.shipping_amount) == (
+    assert (
+        discount.source,
+        discount.coupon_id,
+        discount.label,
+        discount.amount,
+        discount.shipping_amount,
+    ) == (
         "coupon",
         coupon.pk,
         "SHIPFREE",
@@ -239,7 +253,9 @@ def test_a_cancelled_earlier_order_does_not_spoil_a_first_order_coupon():
     order_cancel(order=earlier)
     CouponFactory(code="WELCOME", first_order_only=True)
 
-    order = place((VariantFactory(price=D("40.00"), stock=5), 1), coupon_code="WELCOME", email="mei@example.com")
+    order = place(
+        (VariantFactory(price=D("40.00"), stock=5), 1), coupon_code="WELCOME", email="mei@example.com"
+    )
 
     assert order.discount_total == D("4.00")
 

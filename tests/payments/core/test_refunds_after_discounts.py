@@ -63,8 +63,8 @@ def test_staff_tick_the_returned_cups_and_refund_what_was_paid_for_them(client, 
     too_much = client.post(url, {"lines": [cups], "amount": "80.00", "reason": "returned"})
     done = client.post(url, {"lines": [cups], "amount": "68.00", "reason": "returned"})
 
-    assert "2 × Cup: ¥68.00 paid" in page
-    assert "1 × Teapot: ¥102.00 paid" in page
+    assert "2 \N{MULTIPLICATION SIGN} Cup: ¥68.00 paid" in page
+    assert "1 \N{MULTIPLICATION SIGN} Teapot: ¥102.00 paid" in page
     assert worked_out.status_code == 200
     assert re.search(r'name="amount" value="68.00"', worked_out.content.decode())
     assert not payment.refunds.filter(amount=D("182.00")).exists()
