@@ -6,11 +6,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orders.models import Order, OrderDiscount, OrderEvent, OrderLine, OrderLineDiscount, OutboundEmail
-from orders.services import order_cancel, order_place
+from orders.services import order_cancel, order_cancel_expired, order_mark_paid, order_place
 from promotions.exceptions import (
     CouponAlreadyUsedByCustomer,
     CouponExpired,
@@ -22,7 +23,14 @@ from promotions.exceptions import (
     CouponUsedUp,
 )
 from promotions.models import Coupon, CouponCustomerUse, Promotion
-from tests.factories import CouponFactory, OrderFactory, ProductFactory, PromotionFactory, VariantFactory
+from tests.factories import (
+    CouponFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    PromotionFactory,
+    VariantFactory,
+)
 from tests.orders.helpers import cart_with, checkout_data
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +346,77 @@ def test_a_coupon_expires_at_its_valid_until_to_the_second(monkeypatch):
 
     assert before.discount_total == D("10.00")
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # The grand total is the subtotal less its discount plus shipping less its discount.
+        {"discount_total": D("5.00"), "grand_total": D("31.99")},
+        {"shipping_discount": D("12.00"), "grand_total": D("31.99")},
+        # No discount exceeds what it comes off, or goes below zero.
+        {"discount_total": D("20.00"), "grand_total": D("11.99")},
+        {"shipping_discount": D("13.00"), "grand_total": D("18.99")},
+        {"discount_total": D("-1.00"), "grand_total": D("32.99")},
+    ],
+)
+def test_the_database_refuses_discounts_that_do_not_add_up(fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderFactory(**fields)  # subtotal 19.99, shipping 12.00
+
+
+def test_the_database_refuses_a_line_discount_above_the_line_and_a_second_coupon():
+    order = OrderFactory()
+    line = OrderLineFactory(order=order, unit_price=D("10.00"), line_total=D("10.00"))
+    OrderDiscount.objects.create(order=order, source="coupon", label="ONE")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderLine.objects.filter(pk=line.pk).update(discount_total=D("10.01"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderDiscount.objects.create(order=order, source="coupon", label="TWO")
+
+
+def test_a_cancelled_unpaid_orders_use_goes_to_the_next_shopper():
+    coupon = CouponFactory(code="LAST", uses_total=1)
+    variant = VariantFactory(price=D("40.00"), stock=5)
+    first = place((variant, 1), coupon_code="LAST", email="mei@example.com")
+    with pytest.raises(CouponUsedUp):
+        place((variant, 1), coupon_code="LAST", email="li@example.com")
+
+    order_cancel(order=first)
+    second = place((variant, 1), coupon_code="LAST", email="li@example.com")
+
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 1
+    assert second.discount_total == D("4.00")
+    assert first.discounts.get().use_returned_at is not None
+    assert second.discounts.get().use_returned_at is None
+
+
+def test_the_unpaid_order_job_gives_the_use_back_too():
+    coupon = CouponFactory(code="WELCOME", uses_per_customer=1)
+    order = place(
+        (VariantFactory(price=D("40.00"), stock=5), 1), coupon_code="WELCOME", email="mei@example.com"
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=3))
+
+    assert order_cancel_expired(older_than=timedelta(days=2)) == [order.number]
+
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 0
+    assert CouponCustomerUse.objects.get(coupon=coupon).uses == 0
+    assert place(
+        (VariantFactory(price=D("40.00"), stock=5), 1), coupon_code="WELCOME", email="mei@example.com"
+    )
+
+
+def test_a_paid_order_cancelled_keeps_its_coupon_use():
+    coupon = CouponFactory(code="SAVE")
+    order = place((VariantFactory(price=D("40.00"), stock=5), 1), coupon_code="SAVE")
+    order_mark_paid(order=order)
+
+    order_cancel(order=order)
+
+    coupon.refresh_from_db()
+    assert coupon.uses_count == 1
+    assert order.discounts.get().use_returned_at is None
