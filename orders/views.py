@@ -93,6 +93,8 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
         # Only the request that placed the order touches the session: a
         # concurrent duplicate saving its stale copy would bring the cart back.
         cart_clear(session=request.session)
+        # The code went with this order; the next cart starts without one.
+        cart_coupon_remove(session=request.session)
         checkout_token_forget(session=request.session, token=order.checkout_token)
     provider = order.payment_provider
     begun = provider.begin(request=request, order=order) if provider is not None else None

@@ -24,7 +24,7 @@ def _cart_with_coupon(client, variant, code: str) -> str:
     return client.get(reverse("orders:checkout")).context["form"].token_for_render
 
 
-def test_the_order_is_placed_with_the_carts_coupon(client):
+def test_the_order_is_placed_with_the_carts_coupon_which_then_leaves_the_session(client):
     shipping = standard_shipping()
     variant = VariantFactory(price=D("50.00"), stock=5)
     CouponFactory(code="SAVE10", value=D("10"))
@@ -36,6 +36,7 @@ def test_the_order_is_placed_with_the_carts_coupon(client):
     assert response["Location"] == order.get_access_url()
     assert (order.discount_total, order.grand_total) == (D("10.00"), D("102.00"))
     assert order.discounts.get().label == "SAVE10"
+    assert cart_coupon_get(session=client.session) == ""
 
 
 def test_a_code_used_up_meanwhile_is_removed_and_the_shopper_places_the_order_at_full_price(client):
