@@ -35,7 +35,7 @@ from orders.models import (
     order_number_generate,
 )
 from orders.services.records import order_emails_enqueue, order_event_log
-from promotions.exceptions import CouponError
+from promotions.exceptions import CouponError, CouponFirstOrderOnly
 from promotions.models import Coupon
 from promotions.pricing import Pricing, PricingLine, pricing_compute
 from promotions.selectors import coupon_get_usable, coupon_rule, promotion_rules_live
@@ -389,10 +389,14 @@ def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> C
     """
     if not checkout.coupon_code:
         return None
-    earlier = Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
-    return coupon_get_usable(
-        code=checkout.coupon_code, email_canonical=email_canonical, first_order=not earlier, moment=moment
-    )
+    coupon = coupon_get_usable(code=checkout.coupon_code, email_canonical=email_canonical, moment=moment)
+    # Asked only of a coupon for first orders, so every other coupon checkout saves the query.
+    if (
+        coupon.first_order_only
+        and Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
+    ):
+        raise CouponFirstOrderOnly(code=coupon.code)
+    return coupon
 
 
 def _order_discounts_snapshot(
