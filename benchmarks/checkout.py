@@ -55,6 +55,9 @@ CHECKOUTS_PER_SECOND_GOAL = 40.0
 PLACE_ORDER_P99_GOAL_MS = 50.0
 # The loop with a coupon applied to each cart makes at least this share of the plain loop's checkouts/s.
 COUPON_LOOP_RATIO_GOAL = 0.9
+# The two loops take turns, each its duration in this many slices, so a change in the load of a
+# shared machine during the run meets both alike.
+SLICES = 2
 # django-oscar's sandbox, measured the same way on this machine.
 OSCAR_CHECKOUTS_PER_SECOND = 3.7
 OSCAR_PLACE_ORDER_P99_MS = 262.0
@@ -114,6 +117,12 @@ def checkout_products_prepare(*, count: int = PRODUCTS, stock: int = STOCK) -> S
         paths=tuple(product.get_absolute_url() for product in products),
         stock_before=dict(variants.values_list("pk", "stock")),
     )
+
+
+def checkout_stock_now(stocked: StockedProducts) -> StockedProducts:
+    """The same products with their variants' stock as it is now (before another slice of the run)."""
+    variants = Variant.objects.filter(pk__in=list(stocked.stock_before))
+    return StockedProducts(paths=stocked.paths, stock_before=dict(variants.values_list("pk", "stock")))
 
 
 def checkout_coupon_prepare(*, code: str) -> Coupon:
@@ -346,7 +355,11 @@ class CheckoutRun:
         return self.result.checkouts / seconds if seconds else 0.0
 
 
-def _checkout_run(
+# What one slice of a loop measured, and the database check after it.
+Slice = tuple[ShopperResult, Verification]
+
+
+def _checkout_slice(
     context: BenchContext,
     stocked: StockedProducts,
     *,
@@ -355,7 +368,9 @@ def _checkout_run(
     warmup: float,
     run: str,
     coupon_code: str = "",
-) -> CheckoutRun:
+) -> Slice:
+    """One slice of a loop: the shoppers for ``duration`` (after ``warmup``), then the database check."""
+    stocked = checkout_stock_now(stocked)
     email_prefix = f"bench-{run}-"
     plans = [
         ShopperPlan(
@@ -376,11 +391,27 @@ def _checkout_run(
         stock_before=stocked.stock_before,
         coupon_code=coupon_code,
     )
-    # After the check: this checkout takes stock too.
-    queries = checkout_queries(
-        product_path=stocked.paths[0], email=f"queries-{run}@{EMAIL_DOMAIN}", coupon_code=coupon_code
+    return result, verification
+
+
+def checkout_slices_add(slices: Sequence[Slice]) -> Slice:
+    """A loop's slices as one: counts and times together, the seconds one after another."""
+    results = [result for result, _verification in slices]
+    verifications = [verification for _result, verification in slices]
+    result = ShopperResult.merge(results)
+    result.seconds = sum(part.seconds for part in results)
+    discounted = [verification.discounted for verification in verifications]
+    return result, Verification(
+        orders=sum(verification.orders for verification in verifications),
+        placed=sum(verification.placed for verification in verifications),
+        units_ordered=sum(verification.units_ordered for verification in verifications),
+        stock_mismatches=[
+            mismatch for verification in verifications for mismatch in verification.stock_mismatches
+        ],
+        lines_elsewhere=sum(verification.lines_elsewhere for verification in verifications),
+        emails_queued=sum(verification.emails_queued for verification in verifications),
+        discounted=None if None in discounted else sum(discounted),
     )
-    return CheckoutRun(result=result, verification=verification, queries=queries)
 
 
 def checkout_comparison(*, plain: CheckoutRun, with_coupon: CheckoutRun) -> str:
@@ -427,7 +458,7 @@ def checkout_comparison(*, plain: CheckoutRun, with_coupon: CheckoutRun) -> str:
 def checkout_bench(
     context: BenchContext, *, shoppers: int, duration: float, warmup: float = WARMUP_SECONDS
 ) -> str:
-    """Stock the products, run the plain loop then the loop with a coupon, check the database, report."""
+    """Stock the products, run the plain loop and the one with a coupon in turns, check, report."""
     stocked = checkout_products_prepare()
     intro = (
         f"{shoppers} guest shoppers, each a separate process with its own cookies (standard-library "
@@ -437,24 +468,47 @@ def checkout_bench(
         f"is complete when the confirmation page answers 200 and shows the order number. They cycle through "
         f"{len(stocked.paths)} products whose variants were given {STOCK:,} stock first. Each order "
         f"enqueues its confirmation email as a task in the benchmark database; no worker runs, so "
-        f"none is sent. Then the same loop runs again, the same way, applying a coupon code (10% off, "
-        f"no limit on uses) to each cart after adding to it; its order page must show the code."
+        f"none is sent. Beside it runs the same loop applying a coupon code (10% off, no limit on "
+        f"uses) to each cart after adding to it, whose order page must show the code. The two loops "
+        f"take turns, each in {SLICES} slices of {duration / SLICES:g} s (the warm-up before the first), "
+        f"so a change in the machine's load meets both alike."
     )
     heading = ["## Checkout throughput", "", intro, ""]
     if not stocked.paths:
         return "\n".join([*heading, "n/a: the benchmark database has no visible product in stock."])
     run = secrets.token_hex(4)
     coupon = checkout_coupon_prepare(code=f"BENCH-{run}".upper())
-    timing = {"shoppers": shoppers, "duration": duration, "warmup": warmup}
-    plain = _checkout_run(context, stocked, run=run, **timing)
-    # Its own run name: "bench-<run>c-" does not start with the plain loop's "bench-<run>-".
-    with_coupon = _checkout_run(context, stocked, run=f"{run}c", coupon_code=coupon.code, **timing)
+    loops = {"plain": "", "coupon": coupon.code}
+    slices: dict[str, list[Slice]] = {name: [] for name in loops}
+    for index in range(SLICES):
+        for name, code in loops.items():
+            slices[name].append(
+                _checkout_slice(
+                    context,
+                    stocked,
+                    shoppers=shoppers,
+                    duration=duration / SLICES,
+                    warmup=warmup if index == 0 else 0.0,
+                    # Each slice its own run name: "bench-<run>p0-" starts no other slice's emails.
+                    run=f"{run}{name[0]}{index}",
+                    coupon_code=code,
+                )
+            )
+    runs = {}
+    for name, code in loops.items():
+        result, verification = checkout_slices_add(slices[name])
+        # After the checks: this checkout takes stock too.
+        queries = checkout_queries(
+            product_path=stocked.paths[0], email=f"queries-{run}-{name}@{EMAIL_DOMAIN}", coupon_code=code
+        )
+        runs[name] = CheckoutRun(result=result, verification=verification, queries=queries)
+    plain, with_coupon = runs["plain"], runs["coupon"]
     sections = [
         *heading,
         checkout_comparison(plain=plain, with_coupon=with_coupon),
     ]
-    loops = (("The plain loop", plain), (f"The loop with the coupon {coupon.code}", with_coupon))
-    for title, figures in loops:
+    reports = (("The plain loop", plain), (f"The loop with the coupon {coupon.code}", with_coupon))
+    for title, figures in reports:
         sections += [
             "",
             f"### {title}",
@@ -469,8 +523,9 @@ def checkout_bench(
             ),
         ]
     queries_note = (
-        "SQL queries: one more checkout after each loop, in-process with the Django test client on "
-        "the same database, starting with an empty cache (so the product page is built, not cached)."
+        "SQL queries: one more checkout of each loop after the run, in-process with the Django test "
+        "client on the same database, starting with an empty cache (so the product page is built, "
+        "not cached)."
     )
     return "\n".join([*sections, "", queries_note])
 

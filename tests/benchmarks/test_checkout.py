@@ -12,6 +12,7 @@ from benchmarks.checkout import (
     checkout_products_prepare,
     checkout_queries,
     checkout_report,
+    checkout_slices_add,
     checkout_verify,
     shoppers_run,
 )
@@ -479,3 +480,29 @@ def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, s
     assert (result.checkouts, result.placed, result.error_count) == (1, 1, 0), result.first_errors
     assert sorted(result.step_ms) == ["add", "checkout", "confirm", "coupon", "place", "product"]
     assert Order.objects.get().discounts.get().coupon == coupon
+
+
+def test_a_loops_slices_add_up_one_after_another():
+    first = _run(checkouts=100, seconds=30.0)
+    second = _run(checkouts=120, seconds=30.5)
+    second_verification = Verification(
+        orders=120,
+        placed=120,
+        units_ordered=120,
+        stock_mismatches=["variant 3"],
+        lines_elsewhere=0,
+        emails_queued=120,
+        discounted=120,
+    )
+
+    result, verification = checkout_slices_add(
+        [(first.result, first.verification), (second.result, second_verification)]
+    )
+
+    assert (result.checkouts, result.seconds, len(result.place_ms)) == (220, 60.5, 20)
+    assert (verification.orders, verification.placed, verification.stock_mismatches) == (
+        220,
+        220,
+        ["variant 3"],
+    )
+    assert verification.discounted is None  # the first slice did not count it
