@@ -24,6 +24,7 @@ from promotions.exceptions import (
 )
 from promotions.models import Coupon, CouponCustomerUse, Promotion
 from tests.factories import (
+    CategoryFactory,
     CouponFactory,
     OrderFactory,
     OrderLineFactory,
@@ -189,6 +190,21 @@ def test_a_free_shipping_coupon_on_an_order_that_ships_free_anyway_still_takes_i
     assert coupon.uses_count == 1
 
 
+def test_a_coupon_for_a_category_covers_its_sub_categories_and_nothing_else():
+    tea = CategoryFactory(name="Tea")
+    green = VariantFactory(
+        sku="GREEN", product=ProductFactory(category=CategoryFactory(parent=tea)), price=D("60.00"), stock=5
+    )
+    cup = VariantFactory(sku="CUP", price=D("40.00"), stock=5)
+    coupon = CouponFactory(code="TEA20", value=D("20"))
+    coupon.categories.add(tea)
+
+    order = place((green, 1), (cup, 1), coupon_code="TEA20")
+
+    assert shares_of(order) == {"TEA20": {"GREEN": D("12.00")}}
+    assert order.discount_total == D("12.00")
+
+
 def test_an_order_without_discounts_has_none_recorded():
     order = place((VariantFactory(price=D("19.99"), stock=5), 1))
 
@@ -291,10 +307,10 @@ def test_a_coupon_order_adds_a_fixed_number_of_statements(django_assert_num_quer
     cart = cart_with(*((variant, 1) for variant in variants))
     checkout = checkout_data(coupon_code="TEA")
 
-    # Besides a plain order's: the coupon with its products and categories, the discounts and
-    # their shares (one insert each) and the use taken (one conditional update, in a savepoint).
+    # Besides a plain order's: the coupon with its products and categories (one query), the
+    # discounts and their shares (one insert each) and the use taken (one conditional update).
     # An earlier order by the address is looked for only for a first-order coupon.
-    with django_assert_num_queries(13 + 3 + 2 + 3):
+    with django_assert_num_queries(13 + 1 + 2 + 1):
         order = order_place(cart=cart, checkout=checkout, token=uuid.uuid4())
 
     assert order.discount_total == D("10.00")
