@@ -298,15 +298,15 @@ class OrderLine(models.Model):
         verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0) & Q(discount_total__lte=F("line_total")),
+                name="orders_line_discount_within_total",
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="orders_line_unit_price_non_negative"
             ),
             models.CheckConstraint(condition=Q(line_total__gte=0), name="orders_line_total_non_negative"),
-            models.CheckConstraint(
-                condition=Q(discount_total__gte=0) & Q(discount_total__lte=F("line_total")),
-                name="orders_line_discount_within_total",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -294,30 +294,42 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
     except InsufficientStock as short:
         raise _out_of_stock(short=short, cart=cart) from short  # rolls back everything
     _per_order_max_check(variants=variants, quantities=quantities)  # rolls back everything
-    lines = {
-        variant_id: _order_line(variant=variants[variant_id], quantity=quantities[variant_id])
-        for variant_id in sorted(quantities)
-    }
-    # One moment for every time window: a promotion or coupon applies to the whole order or not at all.
+    lines = []
+    for variant_id in sorted(quantities):
+        variant = variants[variant_id]
+        lines.append(
+            OrderLine(
+                variant=variant,
+                product_name=variant.product.name,
+                sku=variant.sku,
+                options_label=variant.options_label,
+                unit_price=variant.price,
+                quantity=quantities[variant_id],
+                line_total=line_total(variant.price, quantities[variant_id]),
+            )
+        )
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+
+    # The discounts, on the lines as just snapshotted, at one moment for every time window:
+    # a promotion or coupon applies to the whole order or not at all.
     moment = timezone.now()
     canonical = email_canonical(checkout.email)
     coupon = _coupon_usable(checkout=checkout, email_canonical=canonical, moment=moment)
     pricing = pricing_compute(
         lines=[
             PricingLine(
-                key=variant_id,
+                key=line.variant_id,
                 product_id=line.variant.product_id,
                 category_id=line.variant.product.category_id,
                 line_total=line.line_total,
             )
-            for variant_id, line in lines.items()
+            for line in lines
         ],
         promotions=promotion_rules_live(moment=moment),
         coupon=coupon_rule(coupon) if coupon is not None else None,
     )  # raises CouponNotForTheseProducts or CouponMinimumSpendNotReached: rolls back everything
-    for variant_id, line in lines.items():
-        line.discount_total = pricing.line_discount(variant_id)
-    subtotal = pricing.subtotal
+    for line in lines:
+        line.discount_total = pricing.line_discount(line.variant_id)
     discount_total = pricing.discount_total
     # Shipping thresholds ("free above") look at the goods after discounts.
     shipping_total = checkout.shipping_method.price_for(pricing.goods_total)
@@ -338,9 +350,9 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         **checkout.as_order_fields(),
     )
     order.placed_now = True
-    for line in lines.values():
+    for line in lines:
         line.order = order
-    OrderLine.objects.bulk_create(lines.values())
+    OrderLine.objects.bulk_create(lines)
     _order_discounts_snapshot(order=order, lines=lines, pricing=pricing, shipping_discount=shipping_discount)
 
     OrderEvent.objects.create(
@@ -348,7 +360,7 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         kind=OrderEvent.Kind.PLACED,
         to_state=order.display_status,
         actor=order.user,
-        note=", ".join(f"{line.sku} x{line.quantity}" for line in lines.values()),
+        note=", ".join(f"{line.sku} x{line.quantity}" for line in lines),
     )
     order_event_log(
         order=order,
@@ -366,19 +378,6 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         # customer): CouponUsedUp or CouponAlreadyUsedByCustomer rolls back everything.
         coupon_use_take(coupon=coupon, email_canonical=canonical)
     return order
-
-
-def _order_line(*, variant: Variant, quantity: int) -> OrderLine:
-    """The snapshot of one variant bought (unsaved): the one place an order line's price is worked out."""
-    return OrderLine(
-        variant=variant,
-        product_name=variant.product.name,
-        sku=variant.sku,
-        options_label=variant.options_label,
-        unit_price=variant.price,
-        quantity=quantity,
-        line_total=line_total(variant.price, quantity),
-    )
 
 
 def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> Coupon | None:
@@ -400,7 +399,7 @@ def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> C
 
 
 def _order_discounts_snapshot(
-    *, order: Order, lines: Mapping[int, OrderLine], pricing: Pricing, shipping_discount: Decimal
+    *, order: Order, lines: list[OrderLine], pricing: Pricing, shipping_discount: Decimal
 ) -> None:
     """Store each discount the order got and each line's share of it (two inserts at most).
 
@@ -432,8 +431,9 @@ def _order_discounts_snapshot(
     if not discounts:
         return
     OrderDiscount.objects.bulk_create([row for row, _shares in discounts])
+    by_variant = {line.variant_id: line for line in lines}  # the pricing's line keys
     shares = [
-        OrderLineDiscount(order_discount=row, line=lines[key], amount=amount)
+        OrderLineDiscount(order_discount=row, line=by_variant[key], amount=amount)
         for row, row_shares in discounts
         for key, amount in row_shares.items()
         if amount > 0
