@@ -3,9 +3,11 @@
 Each shopper (``benchmarks.shopper``) is a separate OS process (so the client
 is not bound by one GIL) with its own cookies, speaking HTTP through the
 standard library only. It loops: product page, add to cart, checkout form,
-place order, confirmation page, and checks every status. Afterwards the benchmark database must hold
-exactly one order per successful place-order POST, and stock must have gone
-down by exactly the quantities ordered.
+place order, confirmation page, and checks every status. Then the same loop runs
+again with a coupon code applied to each cart, and the two are reported side by
+side. Afterwards the benchmark database must hold exactly one order per
+successful place-order POST (each of the second loop's with the coupon), and
+stock must have gone down by exactly the quantities ordered.
 """
 
 import multiprocessing
@@ -39,6 +41,7 @@ from catalog.models import Product, Variant
 from catalog.selectors import category_tree_get
 from catalog.services import catalog_mark_changed
 from orders.models import Order, OrderLine, OutboundEmail
+from promotions.models import Coupon
 
 SHOPPERS = 8
 DURATION_SECONDS = 60.0
@@ -50,6 +53,11 @@ PRODUCTS = 50
 STOCK = 1_000_000
 CHECKOUTS_PER_SECOND_GOAL = 40.0
 PLACE_ORDER_P99_GOAL_MS = 50.0
+# The loop with a coupon applied to each cart makes at least this share of the plain loop's checkouts/s.
+COUPON_LOOP_RATIO_GOAL = 0.9
+# The two loops take turns, each its duration in this many slices, so a change in the load of a
+# shared machine during the run meets both alike.
+SLICES = 2
 # django-oscar's sandbox, measured the same way on this machine.
 OSCAR_CHECKOUTS_PER_SECOND = 3.7
 OSCAR_PLACE_ORDER_P99_MS = 262.0
@@ -111,6 +119,23 @@ def checkout_products_prepare(*, count: int = PRODUCTS, stock: int = STOCK) -> S
     )
 
 
+def checkout_stock_now(stocked: StockedProducts) -> StockedProducts:
+    """The same products with their variants' stock as it is now (before another slice of the run)."""
+    variants = Variant.objects.filter(pk__in=list(stocked.stock_before))
+    return StockedProducts(paths=stocked.paths, stock_before=dict(variants.values_list("pk", "stock")))
+
+
+def checkout_coupon_prepare(*, code: str) -> Coupon:
+    """A coupon for the loop with a coupon: 10% off everything, no limit on uses, no dates.
+
+    For the benchmark database only; made once per run (the code names the run).
+    """
+    coupon, _created = Coupon.objects.get_or_create(
+        code=code, defaults={"kind": Coupon.Kind.PERCENTAGE, "value": 10, "campaign": "bench"}
+    )
+    return coupon
+
+
 @dataclass(frozen=True)
 class Verification:
     orders: int  # orders the shoppers' emails placed
@@ -119,18 +144,21 @@ class Verification:
     stock_mismatches: list[str]  # variants whose stock moved by other than the ordered quantity
     lines_elsewhere: int  # order lines for variants outside the stocked set
     emails_queued: int  # confirmation emails recorded and enqueued, not sent
+    discounted: int | None = None  # in the loop with a coupon: orders that got it
 
     @property
     def orders_match(self) -> bool:
-        return self.orders == self.placed
+        return self.orders == self.placed and self.discounted in (None, self.orders)
 
     @property
     def stock_matches(self) -> bool:
         return not self.stock_mismatches and self.lines_elsewhere == 0
 
 
-def checkout_verify(*, email_prefix: str, placed: int, stock_before: dict[int, int]) -> Verification:
-    """Compare what the database holds after the run with what the shoppers saw."""
+def checkout_verify(
+    *, email_prefix: str, placed: int, stock_before: dict[int, int], coupon_code: str = ""
+) -> Verification:
+    """Compare what the database holds after the run with what the shoppers saw (and the coupon applied)."""
     orders = Order.objects.filter(email__istartswith=email_prefix)
     lines = OrderLine.objects.filter(order__in=orders)
     ordered = dict(
@@ -151,6 +179,7 @@ def checkout_verify(*, email_prefix: str, placed: int, stock_before: dict[int, i
         emails_queued=OutboundEmail.objects.filter(
             order__in=orders, kind=OutboundEmail.Kind.CONFIRMATION, status=OutboundEmail.Status.QUEUED
         ).count(),
+        discounted=orders.filter(discounts__coupon__code=coupon_code).count() if coupon_code else None,
     )
 
 
@@ -161,12 +190,12 @@ def _counted(counts: dict[str, int], step: str, call: Callable[..., HttpResponse
     return response
 
 
-def checkout_queries(*, product_path: str, email: str) -> dict[str, int]:
+def checkout_queries(*, product_path: str, email: str, coupon_code: str = "") -> dict[str, int]:
     """SQL queries of each step of one guest checkout, in-process with the test client, cache emptied first.
 
-    Places a real order (and takes one unit of stock) in the current database.
-    Stops at the first step that does not answer as a browser expects; the
-    steps after it are missing from the result.
+    Places a real order (and takes one unit of stock) in the current database, with
+    ``coupon_code`` applied to the cart when given. Stops at the first step that does
+    not answer as a browser expects; the steps after it are missing from the result.
     """
     client = BenchContext.client()
     counts: dict[str, int] = {}
@@ -176,6 +205,10 @@ def checkout_queries(*, product_path: str, email: str) -> dict[str, int]:
         add_form = {"variant": input_choice(page.content.decode(), "variant"), "quantity": "1"}
         if _counted(counts, "add", client.post, "/cart/add/", add_form).status_code != 302:
             return counts
+        if coupon_code:
+            applied = _counted(counts, "coupon", client.post, "/cart/coupon/", {"code": coupon_code})
+            if applied.status_code != 302:
+                return counts
         page = _counted(counts, "checkout", client.get, "/checkout/")
         content = page.content.decode()
         place_form = {
@@ -286,6 +319,11 @@ def checkout_report(
             f"- confirmation emails enqueued (not sent: no task worker runs during the bench): "
             f"{verification.emails_queued:,}",
         ]
+        if verification.discounted is not None:
+            lines.append(
+                f"- orders with the coupon's discount: {verification.discounted:,} "
+                f"of {verification.orders:,}: " + _verdict(verification.discounted == verification.orders)
+            )
     has_checkouts = result.checkouts > 0
     ran = has_checkouts or result.error_count > 0
     lines += [
@@ -303,25 +341,36 @@ def checkout_report(
     return "\n".join(lines)
 
 
-def checkout_bench(
-    context: BenchContext, *, shoppers: int, duration: float, warmup: float = WARMUP_SECONDS
-) -> str:
-    """Stock the products, run the shoppers against the server, check the database, report."""
-    stocked = checkout_products_prepare()
-    intro = (
-        f"{shoppers} guest shoppers, each a separate process with its own cookies (standard-library "
-        f"HTTP client), loop for {duration:g} s after {warmup:g} s of the same loop untimed (so each "
-        f"worker's cached pages and templates are built): product page, add to cart, checkout form, "
-        f"place order (cash on delivery, CN), confirmation page; every status is checked. A checkout "
-        f"is complete when the confirmation page answers 200 and shows the order number. They cycle through "
-        f"{len(stocked.paths)} products whose variants were given {STOCK:,} stock first. Each order "
-        f"enqueues its confirmation email as a task in the benchmark database; no worker runs, so "
-        f"none is sent."
-    )
-    heading = ["## Checkout throughput", "", intro, ""]
-    if not stocked.paths:
-        return "\n".join([*heading, "n/a: the benchmark database has no visible product in stock."])
-    run = secrets.token_hex(4)
+@dataclass(frozen=True)
+class CheckoutRun:
+    """One loop's figures: what the shoppers measured, the database check, the queries per step."""
+
+    result: ShopperResult
+    verification: Verification
+    queries: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        seconds = self.result.seconds
+        return self.result.checkouts / seconds if seconds else 0.0
+
+
+# What one slice of a loop measured, and the database check after it.
+Slice = tuple[ShopperResult, Verification]
+
+
+def _checkout_slice(
+    context: BenchContext,
+    stocked: StockedProducts,
+    *,
+    shoppers: int,
+    duration: float,
+    warmup: float,
+    run: str,
+    coupon_code: str = "",
+) -> Slice:
+    """One slice of a loop: the shoppers for ``duration`` (after ``warmup``), then the database check."""
+    stocked = checkout_stock_now(stocked)
     email_prefix = f"bench-{run}-"
     plans = [
         ShopperPlan(
@@ -331,6 +380,7 @@ def checkout_bench(
             duration=duration,
             warmup=warmup,
             offset=number * max(1, len(stocked.paths) // shoppers),
+            coupon_code=coupon_code,
         )
         for number in range(shoppers)
     ]
@@ -339,22 +389,145 @@ def checkout_bench(
         email_prefix=email_prefix,
         placed=result.placed + result.placed_in_warmup,
         stock_before=stocked.stock_before,
+        coupon_code=coupon_code,
     )
-    # After the check: this checkout takes stock too.
-    queries = checkout_queries(product_path=stocked.paths[0], email=f"queries-{run}@{EMAIL_DOMAIN}")
-    report = checkout_report(
-        shoppers=shoppers,
-        duration=duration,
-        products=len(stocked.paths),
-        result=result,
-        verification=verification,
-        queries=queries,
+    return result, verification
+
+
+def checkout_slices_add(slices: Sequence[Slice]) -> Slice:
+    """A loop's slices as one: counts and times together, the seconds one after another."""
+    results = [result for result, _verification in slices]
+    verifications = [verification for _result, verification in slices]
+    result = ShopperResult.merge(results)
+    result.seconds = sum(part.seconds for part in results)
+    discounted = [verification.discounted for verification in verifications]
+    return result, Verification(
+        orders=sum(verification.orders for verification in verifications),
+        placed=sum(verification.placed for verification in verifications),
+        units_ordered=sum(verification.units_ordered for verification in verifications),
+        stock_mismatches=[
+            mismatch for verification in verifications for mismatch in verification.stock_mismatches
+        ],
+        lines_elsewhere=sum(verification.lines_elsewhere for verification in verifications),
+        emails_queued=sum(verification.emails_queued for verification in verifications),
+        discounted=None if None in discounted else sum(discounted),
     )
+
+
+def checkout_comparison(*, plain: CheckoutRun, with_coupon: CheckoutRun) -> str:
+    """The two loops side by side, and whether the one with a coupon keeps up."""
+    rows = []
+    for name, figures in (("plain", plain), ("with a coupon", with_coupon)):
+        result = figures.result
+        rows.append(
+            [
+                name,
+                f"{result.checkouts:,}",
+                f"{figures.rate:.1f}",
+                result.error_count,
+                _ms(percentile(result.place_ms, 50)),
+                _ms(percentile(result.place_ms, 99)),
+                _ms(percentile(result.loop_ms, 50)),
+                _ms(percentile(result.loop_ms, 99)),
+                figures.queries.get("place", "n/a"),
+            ]
+        )
+    table = markdown_table(
+        [
+            "loop",
+            "complete checkouts",
+            "checkouts/s",
+            "errors",
+            "place-order p50 ms",
+            "place-order p99 ms",
+            "loop p50 ms",
+            "loop p99 ms",
+            "place-order SQL queries",
+        ],
+        rows,
+    )
+    ran = plain.rate > 0 and with_coupon.result.error_count == 0 and with_coupon.result.checkouts > 0
+    ratio = with_coupon.rate / plain.rate if plain.rate else 0.0
+    goal = (
+        f"- the loop with a coupon makes >= {COUPON_LOOP_RATIO_GOAL:.0%} of the plain loop's checkouts/s: "
+        f"{ratio:.1%} " + _verdict(ratio >= COUPON_LOOP_RATIO_GOAL if ran else None)
+    )
+    return "\n".join([table, "", goal])
+
+
+def checkout_bench(
+    context: BenchContext, *, shoppers: int, duration: float, warmup: float = WARMUP_SECONDS
+) -> str:
+    """Stock the products, run the plain loop and the one with a coupon in turns, check, report."""
+    stocked = checkout_products_prepare()
+    intro = (
+        f"{shoppers} guest shoppers, each a separate process with its own cookies (standard-library "
+        f"HTTP client), loop for {duration:g} s after {warmup:g} s of the same loop untimed (so each "
+        f"worker's cached pages and templates are built): product page, add to cart, checkout form, "
+        f"place order (cash on delivery, CN), confirmation page; every status is checked. A checkout "
+        f"is complete when the confirmation page answers 200 and shows the order number. They cycle through "
+        f"{len(stocked.paths)} products whose variants were given {STOCK:,} stock first. Each order "
+        f"enqueues its confirmation email as a task in the benchmark database; no worker runs, so "
+        f"none is sent. Beside it runs the same loop applying a coupon code (10% off, no limit on "
+        f"uses) to each cart after adding to it, whose order page must show the code. The two loops "
+        f"take turns, each in {SLICES} slices of {duration / SLICES:g} s (the warm-up before the first), "
+        f"so a change in the machine's load meets both alike."
+    )
+    heading = ["## Checkout throughput", "", intro, ""]
+    if not stocked.paths:
+        return "\n".join([*heading, "n/a: the benchmark database has no visible product in stock."])
+    run = secrets.token_hex(4)
+    coupon = checkout_coupon_prepare(code=f"BENCH-{run}".upper())
+    loops = {"plain": "", "coupon": coupon.code}
+    slices: dict[str, list[Slice]] = {name: [] for name in loops}
+    for index in range(SLICES):
+        for name, code in loops.items():
+            slices[name].append(
+                _checkout_slice(
+                    context,
+                    stocked,
+                    shoppers=shoppers,
+                    duration=duration / SLICES,
+                    warmup=warmup if index == 0 else 0.0,
+                    # Each slice its own run name: "bench-<run>p0-" starts no other slice's emails.
+                    run=f"{run}{name[0]}{index}",
+                    coupon_code=code,
+                )
+            )
+    runs = {}
+    for name, code in loops.items():
+        result, verification = checkout_slices_add(slices[name])
+        # After the checks: this checkout takes stock too.
+        queries = checkout_queries(
+            product_path=stocked.paths[0], email=f"queries-{run}-{name}@{EMAIL_DOMAIN}", coupon_code=code
+        )
+        runs[name] = CheckoutRun(result=result, verification=verification, queries=queries)
+    plain, with_coupon = runs["plain"], runs["coupon"]
+    sections = [
+        *heading,
+        checkout_comparison(plain=plain, with_coupon=with_coupon),
+    ]
+    reports = (("The plain loop", plain), (f"The loop with the coupon {coupon.code}", with_coupon))
+    for title, figures in reports:
+        sections += [
+            "",
+            f"### {title}",
+            "",
+            checkout_report(
+                shoppers=shoppers,
+                duration=duration,
+                products=len(stocked.paths),
+                result=figures.result,
+                verification=figures.verification,
+                queries=figures.queries,
+            ),
+        ]
     queries_note = (
-        "SQL queries: one more checkout after the run, in-process with the Django test client on "
-        "the same database, starting with an empty cache (so the product page is built, not cached)."
+        "SQL queries: one more checkout of each loop after the run, in-process with the Django test "
+        "client on the same database, starting with an empty cache (so the product page is built, "
+        "not cached)."
     )
-    return "\n".join([*heading, report, "", queries_note])
+    return "\n".join([*sections, "", queries_note])
 
 
 def checkout_section_make(

@@ -2,8 +2,9 @@
 
 Standard library only at run time (``http.client``, regular expressions), so
 each shopper process is cheap and never touches Django or the database. It
-loops: product page, add to cart, checkout form, place order, confirmation
-page, and checks every status, counting failures by step.
+loops: product page, add to cart, (the coupon code, in the loop with a coupon,)
+checkout form, place order, confirmation page, and checks every status, counting
+failures by step.
 """
 
 import html
@@ -20,10 +21,11 @@ from urllib.parse import urlencode, urlsplit
 from benchmarks.server import HOST
 
 REQUEST_TIMEOUT_SECONDS = 10.0
-STEPS = ("product", "add", "checkout", "place", "confirm")
+STEPS = ("product", "add", "coupon", "checkout", "place", "confirm")
 STEP_LABELS = {
     "product": "GET product page",
     "add": "POST /cart/add/",
+    "coupon": "POST /cart/coupon/ (the loop with a coupon)",
     "checkout": "GET /checkout/",
     "place": "POST /checkout/ (place order)",
     "confirm": "GET order page",
@@ -181,6 +183,7 @@ class ShopperPlan:
     offset: int = 0  # where in product_paths this shopper starts, so shoppers spread over products
     loops: int | None = None  # stop after this many loops even before the duration (tests)
     host: str = HOST
+    coupon_code: str = ""  # applied to each cart (canonical form); blank: the plain loop
 
 
 @dataclass
@@ -269,12 +272,16 @@ def checkout_details(*, email: str) -> dict[str, str]:
     }
 
 
-def checkout_once(browser: Browser, *, product_path: str, email: str, result: ShopperResult) -> str:
+def checkout_once(
+    browser: Browser, *, product_path: str, email: str, result: ShopperResult, coupon_code: str = ""
+) -> str:
     """Buy one unit through the whole path; returns the order number.
 
-    Counts the place-order POST in ``result`` (and its time) once it redirects
-    to an order page, and the checkout once the confirmation page shows that
-    order's number. Raises StepFailed naming the step that went wrong.
+    With ``coupon_code``, the code is applied to the cart after adding to it (the cart's
+    coupon form), and the order page must show it. Counts the place-order POST in
+    ``result`` (and its time) once it redirects to an order page, and the checkout once
+    the confirmation page shows that order's number. Raises StepFailed naming the step
+    that went wrong.
     """
     started = time.perf_counter()
     page = _expect(_call(browser, result, "product", "GET", product_path), "product", 200).body
@@ -284,6 +291,9 @@ def checkout_once(browser: Browser, *, product_path: str, email: str, result: Sh
         "quantity": "1",
     }
     _expect(_call(browser, result, "add", "POST", "/cart/add/", add_form), "add", 302)
+    if coupon_code:
+        coupon_form = {"csrfmiddlewaretoken": add_form["csrfmiddlewaretoken"], "code": coupon_code}
+        _expect(_call(browser, result, "coupon", "POST", "/cart/coupon/", coupon_form), "coupon", 302)
 
     page = _expect(_call(browser, result, "checkout", "GET", "/checkout/"), "checkout", 200).body
     place_form = {
@@ -302,6 +312,8 @@ def checkout_once(browser: Browser, *, product_path: str, email: str, result: Sh
     page = _expect(_call(browser, result, "confirm", "GET", confirmation_path), "confirm", 200).body
     if number not in page:
         raise StepFailed("confirm", f"the order page does not show {number}")
+    if coupon_code and coupon_code not in page:
+        raise StepFailed("confirm", f"the order page does not show the code {coupon_code}")
     result.checkouts += 1
     result.loop_ms.append((time.perf_counter() - started) * 1000)
     return number
@@ -346,7 +358,13 @@ class _ShopperSession:
             path = plan.product_paths[(plan.offset + self.loops) % len(plan.product_paths)]
             self.loops += 1
             try:
-                checkout_once(self.browser, product_path=path, email=plan.email, result=result)
+                checkout_once(
+                    self.browser,
+                    product_path=path,
+                    email=plan.email,
+                    result=result,
+                    coupon_code=plan.coupon_code,
+                )
             except StepFailed as failure:
                 result.errors[failure.step] += 1
                 result.first_errors.setdefault(failure.step, failure.detail)

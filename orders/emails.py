@@ -38,6 +38,7 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
         context = {
             "order": order,
             "lines": list(order.lines.all()),
+            "discounts": list(order.discounts.all()) if order.has_discounts else [],
             "order_url": order.get_absolute_access_url(),
             "payment": payment_instructions_get(order=order, online=True),
             "shop_name": settings.SHOP_NAME,

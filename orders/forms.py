@@ -238,7 +238,7 @@ class CheckoutForm(AddressForm):
     def checkout_data(
         self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = ""
     ) -> CheckoutData:
-        """The validated details for orders.services.order_place."""
+        """The validated details for orders.services.order_place, with the coupon code the page priced."""
         data = self.cleaned_data
         fields = ("email", "full_name", "phone", *ADDRESS_FIELDS, "note", "shipping_method", "payment_method")
         return CheckoutData(

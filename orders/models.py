@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from orders.payment_methods import PaymentProvider, payment_provider_get
 from shop.addresses import PostalAddress
@@ -140,8 +140,16 @@ class Order(PostalAddress):
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
 
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # What the promotion and the coupon took off the goods: the sum of the order's discounts.
+    discount_total = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     shipping_total = models.DecimalField(
         _("shipping"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    # What a free-shipping coupon took off ``shipping_total`` (the shipping price as charged before it).
+    shipping_discount = models.DecimalField(
+        _("shipping discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     grand_total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
@@ -165,7 +173,20 @@ class Order(PostalAddress):
                 condition=Q(shipping_total__gte=0), name="orders_order_shipping_total_non_negative"
             ),
             models.CheckConstraint(
-                condition=Q(grand_total=F("subtotal") + F("shipping_total")),
+                condition=Q(discount_total__gte=0) & Q(discount_total__lte=F("subtotal")),
+                name="orders_order_discount_within_subtotal",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping_discount__gte=0) & Q(shipping_discount__lte=F("shipping_total")),
+                name="orders_order_shipping_discount_within_shipping",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    grand_total=F("subtotal")
+                    - F("discount_total")
+                    + F("shipping_total")
+                    - F("shipping_discount")
+                ),
                 name="orders_order_grand_total_is_sum",
             ),
             models.CheckConstraint(
@@ -218,6 +239,11 @@ class Order(PostalAddress):
         return self.cancelled_at is not None
 
     @property
+    def has_discounts(self) -> bool:
+        """Whether anything came off the goods or the shipping (then its discounts are worth reading)."""
+        return bool(self.discount_total or self.shipping_discount)
+
+    @property
     def payment_provider(self) -> PaymentProvider | None:
         return payment_provider_get(self.payment_method)
 
@@ -266,12 +292,20 @@ class OrderLine(models.Model):
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    # This line's shares of the order's discounts; what was paid for it is line_total - discount_total.
+    discount_total = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0) & Q(discount_total__lte=F("line_total")),
+                name="orders_line_discount_within_total",
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="orders_line_unit_price_non_negative"
@@ -285,6 +319,105 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
+
+    @property
+    def paid_total(self) -> Decimal:
+        """What was paid for this line: its total less its shares of the order's discounts."""
+        return self.line_total - self.discount_total
+
+
+class OrderDiscount(models.Model):
+    """A discount an order got, as it was at checkout: an automatic promotion or a coupon.
+
+    ``amount`` came off the goods (shared out over the lines in ``shares``);
+    ``shipping_amount`` off the shipping (a free-shipping coupon). A coupon's row
+    stands for the use it took: ``use_returned_at`` says when cancelling the unpaid
+    order gave that use back, so it is given back once.
+    """
+
+    class Source(models.TextChoices):
+        PROMOTION = "promotion", pgettext_lazy("discount source", "Promotion")
+        COUPON = "coupon", pgettext_lazy("discount source", "Coupon")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="discounts"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    promotion = models.ForeignKey(
+        "promotions.Promotion",
+        verbose_name=_("automatic promotion"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    coupon = models.ForeignKey(
+        "promotions.Coupon",
+        verbose_name=_("coupon"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The promotion's name or the coupon's code as it was, kept when either is renamed or deleted.
+    label = models.CharField(_("label"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping_amount = models.DecimalField(
+        _("off shipping"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    use_returned_at = models.DateTimeField(_("use given back at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
+        ordering = ["id"]
+        constraints = [
+            # The automatic promotion first, then at most one coupon (docs/architecture.md, "Discounts").
+            models.UniqueConstraint(fields=["order", "source"], name="orders_discount_one_per_source"),
+            models.CheckConstraint(
+                condition=Q(source="promotion", coupon__isnull=True)
+                | Q(source="coupon", promotion__isnull=True),
+                name="orders_discount_source_matches",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="orders_discount_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_amount__gte=0), name="orders_discount_shipping_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} -{self.amount}"
+
+    @property
+    def title(self) -> str:
+        """What the shopper and staff read: the promotion's name, or "Coupon CODE" (translated)."""
+        if self.source == self.Source.COUPON:
+            return gettext("Coupon %(code)s") % {"code": self.label}
+        return self.label
+
+
+class OrderLineDiscount(models.Model):
+    """One line's share of one of the order's discounts; the shares of a discount add up to its amount."""
+
+    order_discount = models.ForeignKey(
+        OrderDiscount, verbose_name=_("discount"), on_delete=models.CASCADE, related_name="shares"
+    )
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="discount_shares"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("share of a discount")
+        verbose_name_plural = _("shares of discounts")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order_discount", "line"], name="orders_line_discount_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="orders_line_discount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: -{self.amount}"
 
 
 class OrderEvent(models.Model):

@@ -33,11 +33,21 @@ ORDER_FIELDS = (
     "carrier",
     "tracking_number",
     "subtotal",
+    "discount_total",
     "shipping_total",
+    "shipping_discount",
     "grand_total",
     "language",
 )
-LINE_FIELDS = ("product_name", "sku", "options_label", "unit_price", "quantity", "line_total")
+LINE_FIELDS = (
+    "product_name",
+    "sku",
+    "options_label",
+    "unit_price",
+    "quantity",
+    "line_total",
+    "discount_total",
+)
 
 
 def order_privacy_export(user: User) -> list[dict[str, Any]]:

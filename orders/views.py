@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cart.coupon import cart_coupon_get
+from cart.coupon import cart_coupon_get, cart_coupon_remove
 from cart.messages import out_of_stock_message, per_order_max_message
 from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
@@ -34,6 +34,7 @@ from orders.services import (
     order_client_ip_hash,
     order_place,
 )
+from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
 
@@ -63,6 +64,13 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
             ),
             token=form.cleaned_data["checkout_token"],
         )
+    except CouponError as error:
+        # Nothing was placed. The code goes, so the page shows the full price and the next
+        # submit (same token, the details typed kept) places the order without it.
+        cart_coupon_remove(session=request.session)
+        form.add_error(None, error.message)
+        form.add_error(None, _("Your order was not placed; please check the total and place it again."))
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except TooManyOrders as error:
         # The cart and the details typed are kept, for when the limit lifts.
         form.add_error(None, error.message)
@@ -86,6 +94,8 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
         # Only the request that placed the order touches the session: a
         # concurrent duplicate saving its stale copy would bring the cart back.
         cart_clear(session=request.session)
+        # The code went with this order; the next cart starts without one.
+        cart_coupon_remove(session=request.session)
         checkout_token_forget(session=request.session, token=order.checkout_token)
     provider = order.payment_provider
     begun = provider.begin(request=request, order=order) if provider is not None else None

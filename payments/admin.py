@@ -122,7 +122,11 @@ class PaymentAdmin(ReadOnlyModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """GET: the refund form (amount, reason); POST: refund through the gateway."""
+        """GET: the refund form (amount, items returned, reason); POST: refund through the gateway.
+
+        A POST with ``lines_amount`` ("Work out the amount") refunds nothing: it shows the
+        form again with the amount paid for the items ticked.
+        """
         if not self.has_refund_permission(request):
             raise PermissionDenied
         payment = self.get_object(request, unquote(object_id))
@@ -130,9 +134,13 @@ class PaymentAdmin(ReadOnlyModelAdmin):
             raise Http404(gettext("There is no payment with this ID."))
         change_url = reverse("admin:payments_payment_change", args=[payment.pk])
         form = RefundForm(
-            request.POST if request.method == "POST" else None, refundable=payment.refundable_amount
+            request.POST if request.method == "POST" else None,
+            refundable=payment.refundable_amount,
+            lines=list(payment.order.lines.all()),
         )
-        if form.is_valid():
+        if "lines_amount" in request.POST:
+            form = form.with_lines_amount()
+        elif form.is_valid():
             self._refund(request, payment, form)
             return redirect(change_url)
         context = {

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import Category
@@ -72,13 +73,32 @@ def promotion_rules_live(*, moment: datetime | None = None) -> list[PromotionRul
     ]
 
 
+def _coupon_scope_ids() -> dict[str, ArraySubquery]:
+    """A coupon's products and categories as arrays of ids in its own row: no prefetch, two queries fewer."""
+    return {
+        "scope_product_ids": ArraySubquery(
+            Coupon.products.through.objects.filter(coupon_id=OuterRef("pk")).values("product_id")
+        ),
+        "scope_category_ids": ArraySubquery(
+            Coupon.categories.through.objects.filter(coupon_id=OuterRef("pk")).values("category_id")
+        ),
+    }
+
+
 def coupon_rule(coupon: Coupon) -> CouponRule:
+    if hasattr(coupon, "scope_product_ids"):  # read by coupon_get_usable
+        scope = Scope(
+            product_ids=frozenset(coupon.scope_product_ids),
+            category_ids=_descendants(set(coupon.scope_category_ids)),
+        )
+    else:
+        scope = _scope(coupon)
     return CouponRule(
         id=coupon.pk,
         code=coupon.code,
         kind=coupon.kind,
         value=coupon.value,
-        scope=_scope(coupon),
+        scope=scope,
         max_discount=coupon.max_discount,
         min_spend=coupon.min_spend,
     )
@@ -102,9 +122,7 @@ def coupon_get_usable(
     canonical = coupon_code_canonical(code)
     shown = canonical or code.strip()
     coupon = (
-        Coupon.objects.filter(code=canonical, is_active=True)
-        .prefetch_related("products", "categories")
-        .first()
+        Coupon.objects.filter(code=canonical, is_active=True).annotate(**_coupon_scope_ids()).first()
         if canonical
         else None
     )

@@ -12,15 +12,18 @@ from shop.audit import audit_record
 from shop.models import AuditEvent
 
 
-@transaction.atomic
+# No savepoint of its own (two round trips fewer per coupon order): a refusal leaves the
+# caller's transaction to roll back, which placing an order does in any case.
+@transaction.atomic(savepoint=False)
 def coupon_use_take(*, coupon: Coupon, email_canonical: str) -> None:
     """Count one use of ``coupon`` by the customer ``email_canonical``, or refuse.
 
     Runs inside the order-placing transaction, so the use stands or falls with the
-    order. Each count is one conditional statement, exact under concurrency: of
-    shoppers racing for the last uses, as many succeed as uses remain and the
-    others get CouponUsedUp (or CouponAlreadyUsedByCustomer for the per-customer
-    limit); the row locks they take are released when their transaction ends.
+    order; after a refusal that transaction must roll back. Each count is one
+    conditional statement, exact under concurrency: of shoppers racing for the last
+    uses, as many succeed as uses remain and the others get CouponUsedUp (or
+    CouponAlreadyUsedByCustomer for the per-customer limit); the row locks they take
+    are released when their transaction ends.
     """
     taken = (
         Coupon.objects.filter(pk=coupon.pk)

@@ -1,6 +1,9 @@
 """Input of the staff order actions: validated here, applied by orders.services."""
 
+from datetime import date, datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
@@ -117,3 +120,35 @@ OrderShipFormSet = forms.formset_factory(
     validate_max=True,
     absolute_max=100,
 )
+
+
+DISCOUNT_REPORT_DEFAULT_DAYS = 30
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight starting ``day`` in the shop's time zone (TIME_ZONE), as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+class DiscountReportForm(forms.Form):
+    """The days the discounts report covers, both included, in the shop's time zone (default: the last 30)."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        today = timezone.localdate()
+        end = cleaned.get("end") or today
+        start = cleaned.get("start") or end - timedelta(days=DISCOUNT_REPORT_DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError(_("The first day must not come after the last."))
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+    def period(self) -> tuple[datetime, datetime]:
+        """[start, end): from midnight of the first day to midnight after the last (call after is_valid())."""
+        last = self.cleaned_data["end"]
+        return _day_start(self.cleaned_data["start"]), _day_start(last + timedelta(days=1))

@@ -4,9 +4,15 @@ from django.contrib import admin
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderDiscount, OrderEvent, OrderLine
 from shop.admin_readonly import ReadOnlyInline
 from shop.money import format_money
+
+
+def money_off(amount) -> str:
+    """An amount taken off, as staff read it on the order page: a minus sign, then the amount."""
+    return "\N{MINUS SIGN}" + format_money(amount)
+
 
 # Whoever may see an order sees its inlines (those other apps add to the order page too).
 ORDER_VIEW_PERMISSIONS = ("orders.view_order", "orders.change_order")
@@ -32,7 +38,16 @@ class _ReadOnlyInline(ReadOnlyInline):
 class OrderLineInline(_ReadOnlyInline):
     model = OrderLine
     verbose_name_plural = _("items")
-    fields = ["product_name", "sku", "options_label", "unit_price_display", "quantity", "line_total_display"]
+    fields = [
+        "product_name",
+        "sku",
+        "options_label",
+        "unit_price_display",
+        "quantity",
+        "line_total_display",
+        "discount_display",
+        "paid_display",
+    ]
 
     @admin.display(description=_("unit price"))
     def unit_price_display(self, line: OrderLine) -> str:
@@ -44,6 +59,33 @@ class OrderLineInline(_ReadOnlyInline):
     @admin.display(description=_("line total"))
     def line_total_display(self, line: OrderLine) -> str:
         return format_money(line.line_total)
+
+    @admin.display(description=_("discount"))
+    def discount_display(self, line: OrderLine) -> str:
+        return money_off(line.discount_total) if line.discount_total else "—"
+
+    # What a refund of this line sends back at most.
+    @admin.display(description=_("paid for the line"))
+    def paid_display(self, line: OrderLine) -> str:
+        return format_money(line.paid_total)
+
+
+class OrderDiscountInline(_ReadOnlyInline):
+    model = OrderDiscount
+    verbose_name_plural = _("discounts")
+    fields = ["title_display", "source", "amount_display", "shipping_amount_display", "use_returned_at"]
+
+    @admin.display(description=_("discount"))
+    def title_display(self, discount: OrderDiscount) -> str:
+        return discount.title
+
+    @admin.display(description=_("off the goods"))
+    def amount_display(self, discount: OrderDiscount) -> str:
+        return money_off(discount.amount)
+
+    @admin.display(description=_("off shipping"))
+    def shipping_amount_display(self, discount: OrderDiscount) -> str:
+        return money_off(discount.shipping_amount) if discount.shipping_amount else "—"
 
 
 class OrderEventInline(_ReadOnlyInline):

@@ -28,10 +28,11 @@ from orders.admin.actions import (
 )
 from orders.admin.filters import CancelledFilter, OrderStatusFilter, PaymentMethodFilter, ToShipFilter
 from orders.admin.forms import OrderShipForm
-from orders.admin.inlines import OrderEventInline, OrderLineInline
+from orders.admin.inlines import OrderDiscountInline, OrderEventInline, OrderLineInline, money_off
 from orders.admin.views import (
     REFUND_PERMISSION,
     TRANSITIONS,
+    order_discount_report_view,
     order_export_view,
     order_invoice_view,
     order_packing_slip_view,
@@ -65,7 +66,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_help_text = _("Search by order number, email, name or tracking number.")
     ordering = ["-created_at", "-id"]
     # Apps above orders add theirs between the items and the history (order_admin_inline_add).
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, OrderDiscountInline, OrderEventInline]
     actions = [
         confirm_selected,
         mark_paid_selected,
@@ -89,7 +90,9 @@ class OrderAdmin(admin.ModelAdmin):
                     "payment_method_display",
                     "payment_status",
                     "subtotal_display",
+                    "discount_total_display",
                     "shipping_total_display",
+                    "shipping_discount_display",
                     "grand_total_display",
                 ]
             },
@@ -232,9 +235,17 @@ class OrderAdmin(admin.ModelAdmin):
     def subtotal_display(self, order: Order) -> str:
         return format_money(order.subtotal)
 
+    @admin.display(description=_("discount"))
+    def discount_total_display(self, order: Order) -> str:
+        return money_off(order.discount_total) if order.discount_total else "—"
+
     @admin.display(description=_("shipping"))
     def shipping_total_display(self, order: Order) -> str:
         return format_money(order.shipping_total)
+
+    @admin.display(description=_("shipping discount"))
+    def shipping_discount_display(self, order: Order) -> str:
+        return money_off(order.shipping_discount) if order.shipping_discount else "—"
 
     @admin.display(description=_("total"))
     def grand_total_display(self, order: Order) -> str:
@@ -247,6 +258,7 @@ class OrderAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         custom = [
             path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path("discounts/", wrap(self.discount_report_view), name="{}_{}_discount_report".format(*info)),
             path("<path:object_id>/ship/", wrap(self.ship_view), name="{}_{}_ship".format(*info)),
             path(
                 "<path:object_id>/do/<slug:action>/",
@@ -264,6 +276,9 @@ class OrderAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         return order_export_view(request, model_admin=self)
+
+    def discount_report_view(self, request: HttpRequest) -> HttpResponse:
+        return order_discount_report_view(request, model_admin=self)
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return order_ship_view(request, model_admin=self, object_id=object_id)

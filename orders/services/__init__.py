@@ -6,6 +6,9 @@ Locking, in one place:
   deadlock (docs/architecture.md, "Lock order").
 - A state change locks its order row (SELECT ... FOR UPDATE) and re-checks the
   state under the lock; the cancel job skips rows another machine holds.
+- A coupon's row comes after the variants: placing an order takes the coupon's
+  use last, just before commit; cancelling an unpaid order gives it back after
+  returning the stock.
 - Emails are tasks enqueued in the same transaction: the queue is in
   PostgreSQL, so a task exists exactly when the change it reports does.
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from catalog.stock import stock_return
 from orders.exceptions import InvalidTransition
-from orders.models import Order, OrderEvent, OutboundEmail
+from orders.models import Order, OrderDiscount, OrderEvent, OutboundEmail
 from orders.payment_methods import payment_codes_shipping_unpaid
 from orders.services.records import order_change_save, order_event_record, order_lock
 from orders.signals import order_cancelled
+from promotions.services import coupon_use_return
 
 
 def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
@@ -39,12 +40,25 @@ def _order_restock(*, order: Order, actor: AbstractBaseUser | None) -> None:
         )
 
 
+def _order_coupon_use_return(*, order: Order) -> None:
+    """Give back the use of a coupon the order took, once: the caller holds the order row locked."""
+    now = timezone.now()
+    for discount in OrderDiscount.objects.filter(
+        order=order, coupon__isnull=False, use_returned_at__isnull=True
+    ).order_by("pk"):
+        coupon_use_return(coupon_id=discount.coupon_id, email_canonical=order.email_canonical)
+        discount.use_returned_at = now
+        discount.save(update_fields=["use_returned_at"])
+
+
 def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: str) -> Order:
-    """Cancel an order whose row the caller holds locked; restocks exactly once."""
+    """Cancel an order whose row the caller holds locked; restocks, and gives an unpaid order's
+    coupon use back, exactly once."""
     if order.is_cancelled:
         raise InvalidTransition(_("This order is already cancelled."))
     if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
         raise InvalidTransition(_("A shipped order cannot be cancelled."))
+    unpaid = order.payment_status == Order.PaymentStatus.UNPAID
     from_state = order.display_status
     order.cancelled_at = timezone.now()
     order_change_save(
@@ -58,6 +72,10 @@ def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: 
         email=OutboundEmail.Kind.CANCELLED,
     )
     _order_restock(order=order, actor=actor)
+    if unpaid:
+        # Nobody paid for the discount: the code may be used again (after the variants,
+        # the coupon's row; docs/architecture.md, "Lock order").
+        _order_coupon_use_return(order=order)
     # Inside this transaction, so what receivers enqueue (payments: the gateway refund of an
     # order paid online) exists exactly when the cancellation does.
     order_cancelled.send(sender=Order, order=order)
@@ -66,9 +84,9 @@ def _order_cancel_locked(*, order: Order, actor: AbstractBaseUser | None, note: 
 
 @transaction.atomic(durable=True)
 def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
-    """Cancel an unshipped order and return its stock, exactly once.
+    """Cancel an unshipped order and return its stock, exactly once; an unpaid one gives its coupon use back.
 
-    Locks the order row, so two concurrent cancels restock once: the second
+    Locks the order row, so two concurrent cancels restock (and give the use back) once: the second
     sees the first's cancellation and raises InvalidTransition. Sends
     ``orders.signals.order_cancelled`` inside the transaction.
     """

@@ -25,14 +25,21 @@ from catalog.stock import stock_take
 from orders.exceptions import TooManyOrders
 from orders.models import (
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
+    OrderLineDiscount,
     OutboundEmail,
     ShippingMethod,
     access_token_generate,
     order_number_generate,
 )
 from orders.services.records import order_emails_enqueue, order_event_log
+from promotions.exceptions import CouponError, CouponFirstOrderOnly
+from promotions.models import Coupon
+from promotions.pricing import Pricing, PricingLine, pricing_compute
+from promotions.selectors import coupon_get_usable, coupon_rule, promotion_rules_live
+from promotions.services import coupon_use_take
 from shop.identity import email_canonical
 from shop.money import line_total
 from shop.ratelimit import rate_limit_key_hash
@@ -235,9 +242,15 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     first order. Takes stock with conditional updates in ascending variant id
     order. Raises CartEmpty, OutOfStock (naming the variant and how many are
     left), PerOrderMaxExceeded (more of a product than its maximum per order,
-    read under the stock locks) or TooManyOrders (the client's IP or the email address placed
+    read under the stock locks), TooManyOrders (the client's IP or the email address placed
     ORDER_LIMIT_PER_IP_PER_HOUR / ORDER_LIMIT_PER_EMAIL_PER_HOUR orders in the
-    last hour); on any of them, nothing is written. Enqueues the confirmation email and
+    last hour) or a promotions CouponError for ``checkout.coupon_code`` (unknown,
+    expired, used up, already used by this customer, for a first order only, not
+    for these products, minimum spend not reached); on any of them, nothing is
+    written, and the shopper may place the order again without the code. Applies
+    the live automatic promotions and the coupon (promotions.pricing) and snapshots
+    every discount and each line's share of it; takes one use of the coupon with a
+    conditional update, exact under concurrency. Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
     ``placed_now`` is True only for the call that created it (so only that
     request empties the cart). Must not run inside a transaction.
@@ -248,11 +261,18 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             if cart.is_empty:
                 raise CartEmpty()
             return _order_place_once(cart=cart, checkout=checkout, token=token, number=number)
-        except (CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders, IntegrityError) as error:
+        except (
+            CartEmpty,
+            OutOfStock,
+            PerOrderMaxExceeded,
+            TooManyOrders,
+            CouponError,
+            IntegrityError,
+        ) as error:
             # Everything was rolled back. The token's order may exist: a repeated
-            # submit (its cart now empty or short, or its own order now counted
-            # against the hourly limit), or a concurrent one that
-            # committed first, whose token made our insert fail.
+            # submit (its cart now empty or short, its own order now counted
+            # against the hourly limit or its coupon's last use taken by that order),
+            # or a concurrent one that committed first, whose token made our insert fail.
             if (existing := Order.objects.filter(checkout_token=token).first()) is not None:
                 return existing
             if not isinstance(error, IntegrityError) or not Order.objects.filter(number=number).exists():
@@ -294,7 +314,30 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
             )
         )
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
-    shipping_total = checkout.shipping_method.price_for(subtotal)
+
+    # The discounts, on the lines as just snapshotted, at the same moment as the prices for
+    # every time window: a sale, promotion or coupon applies to the whole order or not at all.
+    canonical = email_canonical(checkout.email)
+    coupon = _coupon_usable(checkout=checkout, email_canonical=canonical, moment=moment)
+    pricing = pricing_compute(
+        lines=[
+            PricingLine(
+                key=line.variant_id,
+                product_id=line.variant.product_id,
+                category_id=line.variant.product.category_id,
+                line_total=line.line_total,
+            )
+            for line in lines
+        ],
+        promotions=promotion_rules_live(moment=moment),
+        coupon=coupon_rule(coupon) if coupon is not None else None,
+    )  # raises CouponNotForTheseProducts or CouponMinimumSpendNotReached: rolls back everything
+    for line in lines:
+        line.discount_total = pricing.line_discount(line.variant_id)
+    discount_total = pricing.discount_total
+    # Shipping thresholds ("free above") look at the goods after discounts.
+    shipping_total = checkout.shipping_method.price_for(pricing.goods_total)
+    shipping_discount = pricing.shipping_discount(shipping_total)
 
     # The order row, totals included, comes after the stock: a concurrent submit
     # of the same token waits here for the first to commit, then fails on the
@@ -304,14 +347,17 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         checkout_token=token,
         access_token=access_token_generate(),
         subtotal=subtotal,
+        discount_total=discount_total,
         shipping_total=shipping_total,
-        grand_total=subtotal + shipping_total,
+        shipping_discount=shipping_discount,
+        grand_total=subtotal - discount_total + shipping_total - shipping_discount,
         **checkout.as_order_fields(),
     )
     order.placed_now = True
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
+    _order_discounts_snapshot(order=order, lines=lines, pricing=pricing, shipping_discount=shipping_discount)
 
     OrderEvent.objects.create(
         order=order,
@@ -330,4 +376,71 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
     order_emails_enqueue(
         order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
     )
+    if coupon is not None:
+        # Last, so the coupon's row stays locked only until this commits: checkouts with
+        # the same code queue on it for no longer than that. Used up meanwhile (or by this
+        # customer): CouponUsedUp or CouponAlreadyUsedByCustomer rolls back everything.
+        coupon_use_take(coupon=coupon, email_canonical=canonical)
     return order
+
+
+def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> Coupon | None:
+    """The checkout's coupon when this customer may use it now, None without a code; raises CouponError.
+
+    A first order is one with no earlier order by this address that was not cancelled
+    (not serialised: two first orders placed at the same moment may both count as first).
+    """
+    if not checkout.coupon_code:
+        return None
+    coupon = coupon_get_usable(code=checkout.coupon_code, email_canonical=email_canonical, moment=moment)
+    # Asked only of a coupon for first orders, so every other coupon checkout saves the query.
+    if (
+        coupon.first_order_only
+        and Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
+    ):
+        raise CouponFirstOrderOnly(code=coupon.code)
+    return coupon
+
+
+def _order_discounts_snapshot(
+    *, order: Order, lines: list[OrderLine], pricing: Pricing, shipping_discount: Decimal
+) -> None:
+    """Store each discount the order got and each line's share of it (two inserts at most).
+
+    The coupon always gets its row, even when it took nothing off (free shipping on an order
+    that ships free anyway): the row stands for the use it takes, which a cancellation gives back.
+    """
+    discounts: list[tuple[OrderDiscount, Mapping[int, Decimal]]] = []
+    for applied in pricing.discounts:
+        is_coupon = applied.source == OrderDiscount.Source.COUPON
+        row = OrderDiscount(
+            order=order,
+            source=applied.source,
+            promotion_id=None if is_coupon else applied.source_id,
+            coupon_id=applied.source_id if is_coupon else None,
+            label=applied.label,
+            amount=applied.amount,
+            shipping_amount=shipping_discount if is_coupon else Decimal("0.00"),
+        )
+        discounts.append((row, applied.shares))
+    if pricing.coupon is not None and not any(row.coupon_id is not None for row, _shares in discounts):
+        row = OrderDiscount(
+            order=order,
+            source=OrderDiscount.Source.COUPON,
+            coupon_id=pricing.coupon.id,
+            label=pricing.coupon.code,
+            shipping_amount=shipping_discount,
+        )
+        discounts.append((row, {}))
+    if not discounts:
+        return
+    OrderDiscount.objects.bulk_create([row for row, _shares in discounts])
+    by_variant = {line.variant_id: line for line in lines}  # the pricing's line keys
+    shares = [
+        OrderLineDiscount(order_discount=row, line=by_variant[key], amount=amount)
+        for row, row_shares in discounts
+        for key, amount in row_shares.items()
+        if amount > 0
+    ]
+    if shares:
+        OrderLineDiscount.objects.bulk_create(shares)

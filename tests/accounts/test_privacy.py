@@ -117,9 +117,11 @@ def test_the_download_has_the_customers_orders_with_lines_and_no_one_elses(clien
             "unit_price": "9.50",
             "quantity": 2,
             "line_total": "19.00",
+            "discount_total": "0.00",
         }
     ]
     assert data["orders"][0]["grand_total"] == "31.99"
+    assert (data["orders"][0]["discount_total"], data["orders"][0]["shipping_discount"]) == ("0.00", "0.00")
     assert data["orders"][0]["status"] == "completed"
 
 

@@ -2,12 +2,17 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import NoReverseMatch, reverse
 
 from benchmarks.checkout import (
+    CheckoutRun,
     Verification,
+    checkout_comparison,
+    checkout_coupon_prepare,
     checkout_products_prepare,
     checkout_queries,
     checkout_report,
+    checkout_slices_add,
     checkout_verify,
     shoppers_run,
 )
@@ -25,8 +30,14 @@ from benchmarks.shopper import (
     shopper_run,
 )
 from catalog.models import CatalogRevision, Variant
-from orders.models import Order, OutboundEmail
-from tests.factories import CategoryFactory, ProductFactory, ShippingMethodFactory, VariantFactory
+from orders.models import Order, OrderDiscount, OutboundEmail
+from tests.factories import (
+    CategoryFactory,
+    OrderFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    VariantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +375,134 @@ def test_the_bench_runs_both_sections_unless_told_otherwise():
 def test_the_checkout_options_refuse_bad_values(argv):
     with pytest.raises(SystemExit):
         _arguments(argv)
+
+
+def _run(*, checkouts: int, seconds: float = 10.0, errors: int = 0, place_queries: int = 15) -> CheckoutRun:
+    result = ShopperResult(
+        checkouts=checkouts, placed=checkouts, place_ms=[20.0] * 10, loop_ms=[90.0] * 10, seconds=seconds
+    )
+    if errors:
+        result.errors["coupon"] += errors
+    verification = Verification(
+        orders=checkouts,
+        placed=checkouts,
+        units_ordered=checkouts,
+        stock_mismatches=[],
+        lines_elsewhere=0,
+        emails_queued=checkouts,
+    )
+    return CheckoutRun(result=result, verification=verification, queries={"place": place_queries})
+
+
+@pytest.mark.parametrize(
+    ("with_coupon", "verdict"),
+    [(_run(checkouts=450, place_queries=22), "90.0% PASS"), (_run(checkouts=449), "89.8% FAIL")],
+)
+def test_the_comparison_judges_the_loop_with_a_coupon_against_the_plain_one(with_coupon, verdict):
+    report = checkout_comparison(plain=_run(checkouts=500), with_coupon=with_coupon)
+
+    assert "| plain | 500 | 50.0 | 0 | 20.0 | 20.0 | 90.0 | 90.0 | 15 |" in report
+    assert "the loop with a coupon makes >= 90% of the plain loop's checkouts/s: " + verdict in report
+
+
+def test_a_loop_with_a_coupon_that_errs_is_no_pass():
+    report = checkout_comparison(plain=_run(checkouts=500), with_coupon=_run(checkouts=480, errors=3))
+
+    assert "checkouts/s: 96.0% n/a" in report
+
+
+def test_the_report_counts_the_orders_that_got_the_coupon():
+    verification = Verification(
+        orders=10,
+        placed=10,
+        units_ordered=10,
+        stock_mismatches=[],
+        lines_elsewhere=0,
+        emails_queued=10,
+        discounted=9,
+    )
+
+    report = checkout_report(
+        shoppers=1,
+        duration=10,
+        products=1,
+        result=ShopperResult(checkouts=10, seconds=10.0),
+        verification=verification,
+    )
+
+    assert "orders with the coupon's discount: 9 of 10: FAIL" in report
+    assert "equal: FAIL" in report
+
+
+def test_checkout_verify_counts_the_orders_with_the_coupon(shop):
+    coupon = checkout_coupon_prepare(code="BENCH-TEST")
+    discounted = OrderFactory(email="bench-run-0@example.com")
+    OrderFactory(email="bench-run-1@example.com")
+    OrderDiscount.objects.create(order=discounted, source="coupon", coupon=coupon, label=coupon.code)
+
+    verification = checkout_verify(
+        email_prefix="bench-run-", placed=2, stock_before={}, coupon_code="BENCH-TEST"
+    )
+
+    assert (verification.orders, verification.discounted) == (2, 1)
+    assert not verification.orders_match
+    assert checkout_coupon_prepare(code="BENCH-TEST") == coupon  # once per run
+
+
+def _cart_coupon_form_exists() -> bool:
+    try:
+        reverse("cart:coupon")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not _cart_coupon_form_exists(), reason="the cart's coupon form (POST /cart/coupon/) is not here yet"
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, shop):
+    stocked = checkout_products_prepare(count=50, stock=100)
+    coupon = checkout_coupon_prepare(code="BENCH-LIVE")
+    host, port = live_port(live_server)
+    plan = ShopperPlan(
+        port=port,
+        host=host,
+        product_paths=stocked.paths,
+        email="bench-test-0@example.com",
+        duration=60,
+        loops=1,
+        coupon_code=coupon.code,
+    )
+
+    result = shopper_run(plan)
+
+    assert (result.checkouts, result.placed, result.error_count) == (1, 1, 0), result.first_errors
+    assert sorted(result.step_ms) == ["add", "checkout", "confirm", "coupon", "place", "product"]
+    assert Order.objects.get().discounts.get().coupon == coupon
+
+
+def test_a_loops_slices_add_up_one_after_another():
+    first = _run(checkouts=100, seconds=30.0)
+    second = _run(checkouts=120, seconds=30.5)
+    second_verification = Verification(
+        orders=120,
+        placed=120,
+        units_ordered=120,
+        stock_mismatches=["variant 3"],
+        lines_elsewhere=0,
+        emails_queued=120,
+        discounted=120,
+    )
+
+    result, verification = checkout_slices_add(
+        [(first.result, first.verification), (second.result, second_verification)]
+    )
+
+    assert (result.checkouts, result.seconds, len(result.place_ms)) == (220, 60.5, 20)
+    assert (verification.orders, verification.placed, verification.stock_mismatches) == (
+        220,
+        220,
+        ["variant 3"],
+    )
+    assert verification.discounted is None  # the first slice did not count it

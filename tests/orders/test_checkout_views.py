@@ -289,10 +289,11 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     fill_cart(client, variant, 1)
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
-    # Session, cart, live promotions, shipping methods; the order's transaction (savepoint, the
-    # hourly order count per IP and email, stock, snapshot, order, lines, event, both emails,
-    # one task to send them, release); the session saved.
-    with django_assert_num_queries(15):
+    # Session, cart, live promotions (the page's pricing), shipping methods; the order's
+    # transaction (savepoint, the hourly order count per IP and email, stock, snapshot, the live
+    # promotions at the moment of placing, order, lines, event, both emails, one task to send
+    # them, release); the session saved.
+    with django_assert_num_queries(16):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()

@@ -1,0 +1,85 @@
+"""The checkout page places the order with the cart's coupon; a refused coupon never loses the order."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from cart.coupon import cart_coupon_get, cart_coupon_set
+from orders.models import Order
+from tests.factories import CouponFactory, VariantFactory
+from tests.orders.helpers import checkout_post, standard_shipping
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+def _cart_with_coupon(client, variant, code: str) -> str:
+    """Fill the cart, apply ``code`` (as the cart's coupon form does) and open checkout; return its token."""
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    session = client.session
+    cart_coupon_set(session=session, code=code)
+    session.save()
+    return client.get(reverse("orders:checkout")).context["form"].token_for_render
+
+
+def test_the_order_is_placed_with_the_carts_coupon_which_then_leaves_the_session(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    CouponFactory(code="SAVE10", value=D("10"))
+    token = _cart_with_coupon(client, variant, "SAVE10")
+
+    response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
+
+    order = Order.objects.get()
+    assert response["Location"] == order.get_access_url()
+    assert (order.discount_total, order.grand_total) == (D("10.00"), D("102.00"))
+    assert order.discounts.get().label == "SAVE10"
+    assert cart_coupon_get(session=client.session) == ""
+
+
+def test_a_code_used_up_meanwhile_is_removed_and_the_shopper_places_the_order_at_full_price(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    coupon = CouponFactory(code="SAVE10", value=D("10"), uses_total=1)
+    token = _cart_with_coupon(client, variant, "SAVE10")
+    coupon.uses_count = 1  # another shopper took the last use
+    coupon.save()
+    data = checkout_post(shipping=shipping, token=token, full_name="Mei Chen", note="Leave it at the door")
+
+    refused = client.post(reverse("orders:checkout"), data)
+
+    page = refused.content.decode()
+    assert refused.status_code == 409
+    assert "The code “SAVE10” has been used up." in page
+    assert "Your order was not placed; please check the total and place it again." in page
+    assert 'value="Mei Chen"' in page
+    assert "Leave it at the door" in page
+    assert f'name="checkout_token" value="{token}"' in page
+    assert cart_coupon_get(session=client.session) == ""
+    assert not Order.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 5
+
+    placed = client.post(reverse("orders:checkout"), data)
+
+    order = Order.objects.get()
+    assert placed["Location"] == order.get_access_url()
+    assert (order.discount_total, order.grand_total) == (D("0.00"), D("112.00"))
+    assert not order.discounts.exists()
+
+
+def test_a_code_refused_at_checkout_reads_in_chinese(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    token = _cart_with_coupon(client, variant, "NOSUCH")
+
+    refused = client.post(
+        reverse("orders:checkout"),
+        checkout_post(shipping=shipping, token=token),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert refused.status_code == 409
+    assert "您的订单未提交；请核对总额后再次下单。" in refused.content.decode()  # noqa: RUF001
