@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.payments.alipay.standin import AlipayStandin
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -46,3 +48,14 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def alipay(settings, live_server):
+    """The stand-in cashier, notifying the live server, which is where the shopper comes back to."""
+    settings.PAYMENT_GATEWAYS = ["payments.providers.alipay.AlipayProvider"]
+    settings.SITE_URL = live_server.url
+    settings.PAYMENT_NOTIFY_BASE_URL = live_server.url
+    with AlipayStandin() as standin:
+        standin.configure(settings)
+        yield standin

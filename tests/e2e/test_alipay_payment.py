@@ -10,20 +10,8 @@ from orders.models import Order, OutboundEmail
 from payments.models import Payment, PaymentEvent
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import CategoryFactory, ProductFactory, ShippingMethodFactory, VariantFactory
-from tests.payments.alipay.standin import AlipayStandin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def alipay(settings, live_server):
-    """The stand-in cashier, notifying the live server, which is where the shopper comes back to."""
-    settings.PAYMENT_GATEWAYS = ["payments.providers.alipay.AlipayProvider"]
-    settings.SITE_URL = live_server.url
-    settings.PAYMENT_NOTIFY_BASE_URL = live_server.url
-    with AlipayStandin() as standin:
-        standin.configure(settings)
-        yield standin
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from orders.models import Order
+from tests.e2e.helpers import checkout_as_guest
 from tests.factories import (
     CouponFactory,
     ProductFactory,
@@ -93,3 +95,30 @@ def test_a_code_applied_in_the_cart_shows_the_discounted_total_in_the_cart_and_a
     expect(summary.locator(".checkout-total:visible")).to_contain_text("¥179.39")
     _no_sideways_scroll(page)
     context.close()
+
+
+def test_a_shopper_applies_a_code_in_the_cart_and_pays_the_discounted_total(page, alipay):
+    _shop()
+    page.goto("/products/dragon-well/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/products/tea-cup/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/cart/")
+    page.get_by_label("Coupon code").fill("SAVE10")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.locator(".cart-total")).to_have_text("¥179.39")
+    page.get_by_role("button", name="Check out").click()
+
+    checkout_as_guest(page, payment_method="Alipay", email="mei@example.com", full_name="Wang Mei")
+
+    # The gateway is asked for the discounted total: ¥205.99 - ¥20.00 - ¥18.60 + ¥12.00 shipping.
+    expect(page.locator("#amount")).to_have_text("¥179.39")
+    page.get_by_role("button", name="Pay").click()
+    expect(page.locator(".order-status")).to_have_text("Awaiting shipment")
+    order = Order.objects.get()
+    assert (order.discount_total, order.grand_total) == (Decimal("38.60"), Decimal("179.39"))
+    assert order.payments.get().amount == Decimal("179.39")
+    assert sorted(order.discounts.values_list("label", "amount")) == [
+        ("Holiday", Decimal("20.00")),
+        ("SAVE10", Decimal("18.60")),
+    ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from cart.coupon import cart_coupon_get, cart_coupon_set
 from orders.models import Order
+from promotions.models import CouponCustomerUse
 from tests.factories import CouponFactory, VariantFactory
 from tests.orders.helpers import checkout_post, standard_shipping
 
@@ -51,16 +52,13 @@ def test_a_code_used_up_meanwhile_is_removed_and_the_shopper_places_the_order_at
     refused = client.post(reverse("orders:checkout"), data)
 
     page = refused.content.decode()
-    assert refused.status_code == 409
-    assert "The code “SAVE10” has been used up." in page
-    assert "Your order was not placed; please check the total and place it again." in page
+    assert refused.status_code == 400  # the page prices the cart first: no order is tried
+    assert "The code “SAVE10” has been used up. We have removed it from your cart." in page
     assert 'value="Mei Chen"' in page
     assert "Leave it at the door" in page
     assert f'name="checkout_token" value="{token}"' in page
     assert cart_coupon_get(session=client.session) == ""
     assert not Order.objects.exists()
-    variant.refresh_from_db()
-    assert variant.stock == 5
 
     placed = client.post(reverse("orders:checkout"), data)
 
@@ -70,10 +68,14 @@ def test_a_code_used_up_meanwhile_is_removed_and_the_shopper_places_the_order_at
     assert not order.discounts.exists()
 
 
-def test_a_code_refused_at_checkout_reads_in_chinese(client):
+def test_a_code_refused_only_when_placing_keeps_the_input_and_reads_in_chinese(client):
+    # A guest's email is first known when the order is placed: that is where a code the
+    # customer has used up is refused, after the page showed its discount.
     shipping = standard_shipping()
     variant = VariantFactory(price=D("50.00"), stock=5)
-    token = _cart_with_coupon(client, variant, "NOSUCH")
+    coupon = CouponFactory(code="ONCE", value=D("10"), uses_per_customer=1)
+    CouponCustomerUse.objects.create(coupon=coupon, email_canonical="ann@example.com", uses=1)
+    token = _cart_with_coupon(client, variant, "ONCE")
 
     refused = client.post(
         reverse("orders:checkout"),
@@ -81,5 +83,11 @@ def test_a_code_refused_at_checkout_reads_in_chinese(client):
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
 
+    page = refused.content.decode()
     assert refused.status_code == 409
-    assert "您的订单未提交；请核对总额后再次下单。" in refused.content.decode()  # noqa: RUF001
+    assert "您使用优惠码“ONCE”的次数已达上限。" in page
+    assert "您的订单未提交；请核对总额后再次下单。" in page  # noqa: RUF001
+    assert cart_coupon_get(session=client.session) == ""
+    assert not Order.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 5
