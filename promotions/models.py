@@ -56,6 +56,28 @@ class _Window(models.Model):
         return WindowStatus.LIVE
 
 
+class _Scoped(models.Model):
+    """The products a coupon or promotion applies to: these, or those in these categories; none: all."""
+
+    categories = models.ManyToManyField(
+        "catalog.Category",
+        verbose_name=_("categories"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only products in these categories (and their sub-categories). Empty: every product."),
+    )
+    products = models.ManyToManyField(
+        "catalog.Product",
+        verbose_name=_("products"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only these products, besides any categories chosen. Empty: every product."),
+    )
+
+    class Meta:
+        abstract = True
+
+
 def _window_constraint(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(valid_from__isnull=True)
@@ -75,7 +97,7 @@ def live_filter(moment=None) -> Q:
     )
 
 
-class Coupon(_Window):
+class Coupon(_Window, _Scoped):
     """A code a shopper types for a discount; at most one per order, after automatic promotions."""
 
     class Kind(models.TextChoices):
@@ -122,20 +144,6 @@ class Coupon(_Window):
         help_text=_("Counted by email address. Empty: no limit."),
     )
     first_order_only = models.BooleanField(_("first order only"), default=False)
-    categories = models.ManyToManyField(
-        "catalog.Category",
-        verbose_name=_("categories"),
-        blank=True,
-        related_name="+",
-        help_text=_("Only products in these categories (and their sub-categories). Empty: every product."),
-    )
-    products = models.ManyToManyField(
-        "catalog.Product",
-        verbose_name=_("products"),
-        blank=True,
-        related_name="+",
-        help_text=_("Only these products, besides any categories chosen. Empty: every product."),
-    )
     campaign = models.CharField(
         _("campaign"), max_length=100, blank=True, help_text=_("A label to find codes made together.")
     )
@@ -202,7 +210,7 @@ class CouponCustomerUse(models.Model):
         return f"{self.coupon_id} {self.email_canonical}: {self.uses}"
 
 
-class Promotion(_Window):
+class Promotion(_Window, _Scoped):
     """An automatic discount, no code needed: spend-and-save tiers or a percentage off some products.
 
     Where several apply to one cart, the one worth most to the shopper is taken.
@@ -222,20 +230,6 @@ class Promotion(_Window):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("For a percentage promotion."),
-    )
-    categories = models.ManyToManyField(
-        "catalog.Category",
-        verbose_name=_("categories"),
-        blank=True,
-        related_name="+",
-        help_text=_("Only products in these categories (and their sub-categories). Empty: every product."),
-    )
-    products = models.ManyToManyField(
-        "catalog.Product",
-        verbose_name=_("products"),
-        blank=True,
-        related_name="+",
-        help_text=_("Only these products, besides any categories chosen. Empty: every product."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
