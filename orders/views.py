@@ -65,9 +65,11 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
             token=form.cleaned_data["checkout_token"],
         )
     except CouponError as error:
-        # Nothing was placed. The code goes, so the page shows the full price and the next
-        # submit (same token, the details typed kept) places the order without it.
+        # Nothing was placed. The code goes and the cart is priced again without it, so the
+        # page shows the full price the next submit (same token, details kept) will charge.
         cart_coupon_remove(session=request.session)
+        form = CheckoutForm(request.POST, pricing=_checkout_pricing(request, cart))
+        form.is_valid()
         form.add_error(None, error.message)
         form.add_error(None, _("Your order was not placed; please check the total and place it again."))
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)

@@ -1,12 +1,21 @@
 """Write paths of promotions: taking and giving back a coupon's uses, making codes in bulk."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django.utils import timezone
 
 from promotions.codes import CODE_MAX_LENGTH, coupon_code_canonical, coupon_code_random
-from promotions.exceptions import CouponAlreadyUsedByCustomer, CouponUsedUp
+from promotions.exceptions import (
+    CouponAlreadyUsedByCustomer,
+    CouponError,
+    CouponExpired,
+    CouponNotYetValid,
+    CouponUnknown,
+    CouponUsedUp,
+)
 from promotions.models import Coupon, CouponCustomerUse
 from shop.audit import audit_record
 from shop.models import AuditEvent
@@ -15,7 +24,7 @@ from shop.models import AuditEvent
 # No savepoint of its own (two round trips fewer per coupon order): a refusal leaves the
 # caller's transaction to roll back, which placing an order does in any case.
 @transaction.atomic(savepoint=False)
-def coupon_use_take(*, coupon: Coupon, email_canonical: str) -> None:
+def coupon_use_take(*, coupon: Coupon, email_canonical: str, moment: datetime | None = None) -> None:
     """Count one use of ``coupon`` by the customer ``email_canonical``, or refuse.
 
     Runs inside the order-placing transaction, so the use stands or falls with the
@@ -23,16 +32,29 @@ def coupon_use_take(*, coupon: Coupon, email_canonical: str) -> None:
     conditional statement, exact under concurrency: of shoppers racing for the last
     uses, as many succeed as uses remain and the others get CouponUsedUp (or
     CouponAlreadyUsedByCustomer for the per-customer limit); the row locks they take
-    are released when their transaction ends.
+    are released when their transaction ends. The statement re-checks the row as it is
+    once locked, so staff switching a code off (or shortening it) while a checkout waits
+    on their save wins: the checkout gets CouponUnknown / CouponExpired / CouponUsedUp,
+    and the per-customer limit is the row's current one.
     """
-    taken = (
-        Coupon.objects.filter(pk=coupon.pk)
-        .filter(Q(uses_total__isnull=True) | Q(uses_count__lt=F("uses_total")))
-        .update(uses_count=F("uses_count") + 1)
-    )
-    if not taken:
-        raise CouponUsedUp(code=coupon.code)
-    if coupon.uses_per_customer is None or not email_canonical:
+    moment = moment or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Coupon._meta.db_table} SET uses_count = uses_count + 1
+            WHERE id = %s AND is_active
+                AND (valid_from IS NULL OR valid_from <= %s)
+                AND (valid_until IS NULL OR valid_until > %s)
+                AND (uses_total IS NULL OR uses_count < uses_total)
+            RETURNING uses_per_customer
+            """,
+            [coupon.pk, moment, moment],
+        )
+        taken = cursor.fetchone()
+    if taken is None:
+        raise _coupon_refusal(coupon_id=coupon.pk, code=coupon.code, moment=moment)
+    (uses_per_customer,) = taken
+    if uses_per_customer is None or not email_canonical:
         return
     # One statement inserts the customer's first use or counts another while under the limit.
     with connection.cursor() as cursor:
@@ -45,11 +67,23 @@ def coupon_use_take(*, coupon: Coupon, email_canonical: str) -> None:
                 WHERE {CouponCustomerUse._meta.db_table}.uses < %s
             RETURNING uses
             """,
-            [coupon.pk, email_canonical, coupon.uses_per_customer],
+            [coupon.pk, email_canonical, uses_per_customer],
         )
         counted = cursor.fetchone()
     if counted is None:
         raise CouponAlreadyUsedByCustomer(code=coupon.code)
+
+
+def _coupon_refusal(*, coupon_id: int, code: str, moment: datetime) -> CouponError:
+    """Why the conditional count found nothing to count: the coupon's row as it is now."""
+    row = Coupon.objects.filter(pk=coupon_id).first()
+    if row is None or not row.is_active:
+        return CouponUnknown(code=code)
+    if row.valid_from is not None and moment < row.valid_from:
+        return CouponNotYetValid(code=code)
+    if row.valid_until is not None and moment >= row.valid_until:
+        return CouponExpired(code=code)
+    return CouponUsedUp(code=code)
 
 
 @transaction.atomic
@@ -138,7 +172,10 @@ def coupons_generate(
 def coupons_deactivate(*, coupon_ids: Iterable[int]) -> int:
     """Switch these coupons off (shoppers can no longer use them); returns how many were on.
 
-    One conditional update; orders already placed with them keep their discounts.
+    The rows are locked in ascending id order first, so two staff switching off overlapping
+    selections queue instead of deadlocking; orders already placed keep their discounts.
     Must not run inside a transaction.
     """
-    return Coupon.objects.filter(pk__in=list(coupon_ids), is_active=True).update(is_active=False)
+    ids = list(coupon_ids)
+    locked = Coupon.objects.select_for_update().filter(pk__in=ids, is_active=True).order_by("pk")
+    return Coupon.objects.filter(pk__in=list(locked.values_list("pk", flat=True))).update(is_active=False)

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +124,10 @@ OrderShipFormSet = forms.formset_factory(
 
 
 DISCOUNT_REPORT_DEFAULT_DAYS = 30
+# Days a report may name: far enough either way for any shop, near enough that the
+# arithmetic on them (the default start, midnight after the last day) never overflows.
+REPORT_FIRST_DAY = date(2000, 1, 1)
+REPORT_LAST_DAY = date(2999, 12, 31)
 
 
 def _day_start(day: date) -> datetime:
@@ -133,8 +138,18 @@ def _day_start(day: date) -> datetime:
 class DiscountReportForm(forms.Form):
     """The days the discounts report covers, both included, in the shop's time zone (default: the last 30)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(REPORT_FIRST_DAY), MaxValueValidator(REPORT_LAST_DAY)],
+    )
+    end = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(REPORT_FIRST_DAY), MaxValueValidator(REPORT_LAST_DAY)],
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -380,7 +380,7 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         # Last, so the coupon's row stays locked only until this commits: checkouts with
         # the same code queue on it for no longer than that. Used up meanwhile (or by this
         # customer): CouponUsedUp or CouponAlreadyUsedByCustomer rolls back everything.
-        coupon_use_take(coupon=coupon, email_canonical=canonical)
+        coupon_use_take(coupon=coupon, email_canonical=canonical, moment=moment)
     return order
 
 

@@ -87,6 +87,8 @@ def test_a_code_refused_only_when_placing_keeps_the_input_and_reads_in_chinese(c
     assert refused.status_code == 409
     assert "您使用优惠码“ONCE”的次数已达上限。" in page
     assert "您的订单未提交；请核对总额后再次下单。" in page  # noqa: RUF001
+    assert "优惠码 ONCE" not in page  # the summary is priced again, without the code
+    assert refused.context["form"].pricing.discount_total == D("0.00")
     assert cart_coupon_get(session=client.session) == ""
     assert not Order.objects.exists()
     variant.refresh_from_db()

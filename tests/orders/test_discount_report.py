@@ -149,7 +149,15 @@ def test_by_default_the_report_covers_the_last_thirty_days_including_today(clien
 
 @pytest.mark.parametrize(
     "query",
-    [{"start": "2026-11-12", "end": "2026-11-11"}, {"start": "not a date"}, {"end": "2026-13-01"}],
+    [
+        {"start": "2026-11-12", "end": "2026-11-11"},
+        {"start": "not a date"},
+        {"end": "2026-13-01"},
+        # Days beyond any shop's, where the arithmetic on them would overflow.
+        {"end": "9999-12-31"},
+        {"end": "0001-01-03"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ],
 )
 def test_bad_dates_are_explained_with_a_400(client, viewer, query):
     response = client.get(REPORT, query)

@@ -171,3 +171,26 @@ def test_generated_codes_are_unique_and_copy_the_templates_rules():
     assert all(code.startswith("SPR-") and len(code) == 12 for code in codes)
     assert Coupon.objects.filter(campaign="Spring", categories=tea).count() == 201
     assert set(Coupon.objects.filter(code__in=codes).values_list("value", flat=True)) == {15}
+
+
+def test_a_use_is_refused_once_staff_switch_the_code_off_or_it_ends_meanwhile():
+    switched_off = CouponFactory(code="LEAKED")
+    ended = CouponFactory(code="LATE", valid_until=timezone.now() + timedelta(seconds=30))
+    Coupon.objects.filter(pk=switched_off.pk).update(is_active=False)
+
+    with pytest.raises(CouponUnknown), transaction.atomic():
+        coupon_use_take(coupon=switched_off, email_canonical="mei@example.com")
+    with pytest.raises(CouponExpired), transaction.atomic():
+        coupon_use_take(coupon=ended, email_canonical="", moment=timezone.now() + timedelta(minutes=1))
+
+    assert list(Coupon.objects.order_by("pk").values_list("uses_count", flat=True)) == [0, 0]
+
+
+def test_the_per_customer_limit_taken_is_the_rows_current_one():
+    coupon = CouponFactory(code="ONCE")  # read before staff added a limit of one per customer
+    Coupon.objects.filter(pk=coupon.pk).update(uses_per_customer=1)
+    with transaction.atomic():
+        coupon_use_take(coupon=coupon, email_canonical="mei@example.com")
+
+    with pytest.raises(CouponAlreadyUsedByCustomer), transaction.atomic():
+        coupon_use_take(coupon=coupon, email_canonical="mei@example.com")
