@@ -159,11 +159,12 @@ def _promotion_discount(
     return amount, eligible
 
 
-def _next_tier(rule: PromotionRule, lines: Sequence[PricingLine]) -> TierHint | None:
+def _next_tier(rule: PromotionRule, lines: Sequence[PricingLine], *, beat: Decimal) -> TierHint | None:
+    """The nearest tier not reached yet that would save more than ``beat`` (what applies now)."""
     if rule.kind != "spend_and_save":
         return None
     base = sum((line.line_total for line in lines if rule.scope.covers(line)), ZERO)
-    ahead = [(threshold, amount) for threshold, amount in rule.tiers if threshold > base]
+    ahead = [(threshold, amount) for threshold, amount in rule.tiers if threshold > base and amount > beat]
     if not ahead or not base:
         return None
     threshold, amount = ahead[0]
@@ -226,7 +227,9 @@ def pricing_compute(
                 shares=shares_allocate(amount, eligible),
             )
         )
-    hints = tuple(hint for rule in promotions if (hint := _next_tier(rule, lines)) is not None)
+    # A next tier is worth naming only if reaching it would beat the promotion applied now.
+    applied = best[0] if best is not None else ZERO
+    hints = tuple(hint for rule in promotions if (hint := _next_tier(rule, lines, beat=applied)) is not None)
     if coupon is None:
         return Pricing(subtotal=subtotal, discounts=tuple(discounts), next_tiers=hints)
     after = {

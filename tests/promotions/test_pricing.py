@@ -146,3 +146,12 @@ def test_shares_always_add_up_to_the_discount_and_never_exceed_their_line(weight
 
     assert sum(shares.values()) == amount
     assert all(D("0") <= shares[key] <= keyed[key] for key in keyed)
+
+
+def test_a_next_tier_is_named_only_when_it_would_beat_the_promotion_applied_now():
+    tea_sale = PromotionRule(id=2, name="Tea week", kind="percentage", percent=D("30"))
+
+    pricing = pricing_compute(lines=[line(1, "180.00")], promotions=[SPEND_AND_SAVE, tea_sale])
+
+    assert pricing.discount_total == D("54.00")
+    assert [(tier.spend_more, tier.save) for tier in pricing.next_tiers] == [(D("320.00"), D("60.00"))]
