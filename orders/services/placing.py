@@ -387,18 +387,23 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
 def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> Coupon | None:
     """The checkout's coupon when this customer may use it now, None without a code; raises CouponError.
 
-    A first order is one with no earlier order by this address that was not cancelled
-    (not serialised: two first orders placed at the same moment may both count as first).
+    A first order is one with no earlier order by this address, or by the signed-in account
+    whatever address it typed, that was not cancelled (not serialised: two first orders
+    placed at the same moment may both count as first).
     """
     if not checkout.coupon_code:
         return None
     coupon = coupon_get_usable(code=checkout.coupon_code, email_canonical=email_canonical, moment=moment)
+    user = checkout.user if checkout.user is not None and checkout.user.is_authenticated else None
+    account_email = getattr(user, "email_canonical", "") if user is not None else ""
+    if account_email and account_email != email_canonical and coupon.uses_per_customer is not None:
+        # Signed in but typing another address: the account's own uses count too.
+        coupon_get_usable(code=checkout.coupon_code, email_canonical=account_email, moment=moment)
     # Asked only of a coupon for first orders, so every other coupon checkout saves the query.
-    if (
-        coupon.first_order_only
-        and Order.objects.filter(email_canonical=email_canonical, cancelled_at__isnull=True).exists()
-    ):
-        raise CouponFirstOrderOnly(code=coupon.code)
+    if coupon.first_order_only:
+        earlier = Q(email_canonical=email_canonical) | (Q(user=user) if user is not None else Q(pk__in=[]))
+        if Order.objects.filter(earlier, cancelled_at__isnull=True).exists():
+            raise CouponFirstOrderOnly(code=coupon.code)
     return coupon
 
 

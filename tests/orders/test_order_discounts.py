@@ -30,6 +30,7 @@ from tests.factories import (
     OrderLineFactory,
     ProductFactory,
     PromotionFactory,
+    UserFactory,
     VariantFactory,
 )
 from tests.orders.helpers import cart_with, checkout_data
@@ -436,3 +437,25 @@ def test_a_paid_order_cancelled_keeps_its_coupon_use():
     coupon.refresh_from_db()
     assert coupon.uses_count == 1
     assert order.discounts.get().use_returned_at is None
+
+
+def test_a_signed_in_customer_typing_another_address_is_still_not_on_a_first_order():
+    customer = UserFactory(email="ann@example.com")
+    OrderFactory(user=customer, email="ann@example.com")
+    CouponFactory(code="WELCOME", first_order_only=True)
+    variant = VariantFactory(stock=5)
+    checkout = checkout_data(email="ann.other@example.com", user=customer, coupon_code="WELCOME")
+
+    with pytest.raises(CouponFirstOrderOnly):
+        order_place(cart=cart_with((variant, 1)), checkout=checkout, token=uuid.uuid4())
+
+
+def test_a_signed_in_customer_typing_another_address_still_counts_their_accounts_uses():
+    customer = UserFactory(email="ann@example.com")
+    coupon = CouponFactory(code="ONCE", uses_per_customer=1)
+    CouponCustomerUse.objects.create(coupon=coupon, email_canonical="ann@example.com", uses=1)
+    variant = VariantFactory(stock=5)
+    checkout = checkout_data(email="ann.other@example.com", user=customer, coupon_code="ONCE")
+
+    with pytest.raises(CouponAlreadyUsedByCustomer):
+        order_place(cart=cart_with((variant, 1)), checkout=checkout, token=uuid.uuid4())
