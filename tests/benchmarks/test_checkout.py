@@ -2,7 +2,6 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from benchmarks.checkout import (
     CheckoutRun,
@@ -449,17 +448,6 @@ def test_checkout_verify_counts_the_orders_with_the_coupon(shop):
     assert checkout_coupon_prepare(code="BENCH-TEST") == coupon  # once per run
 
 
-def _cart_coupon_form_exists() -> bool:
-    try:
-        reverse("cart:coupon")
-    except NoReverseMatch:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _cart_coupon_form_exists(), reason="the cart's coupon form (POST /cart/coupon/) is not here yet"
-)
 @pytest.mark.django_db(transaction=True)
 def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, shop):
     stocked = checkout_products_prepare(count=50, stock=100)
