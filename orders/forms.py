@@ -146,6 +146,12 @@ class CheckoutForm(AddressForm):
             "invalid": _("This form has expired. Please check your details and submit it again."),
         },
     )
+    # What the goods came to, after discounts, on the page the shopper submitted (rendered
+    # from the page's pricing, never from the post): a sale or promotion that started or
+    # ended since, or a price staff changed, stops the order until the new total was shown.
+    goods_total_seen = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, max_digits=12, decimal_places=2
+    )
 
     def __init__(self, *args, pricing: CartPricing, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -176,7 +182,7 @@ class CheckoutForm(AddressForm):
         values = {}
         for name, field in cls.base_fields.items():
             value = data.get(name)
-            if name != "checkout_token" and isinstance(value, str) and value:
+            if name not in ("checkout_token", "goods_total_seen") and isinstance(value, str) and value:
                 values[name] = value[: getattr(field, "max_length", None) or DRAFT_VALUE_MAX_LENGTH]
         return values
 
@@ -233,6 +239,16 @@ class CheckoutForm(AddressForm):
         if self.pricing.coupon_dropped:
             # The page showed the code's discount: the order waits until its new total was shown.
             self.add_error(None, self.pricing.coupon_dropped)
+        seen = cleaned.get("goods_total_seen")
+        if seen is not None and seen != self.pricing.goods_total and not self.pricing.coupon_dropped:
+            self.add_error(
+                None,
+                _(
+                    "Prices have changed since this page was shown: your items now come to %(now)s "
+                    "(they were %(seen)s). Please check the total and place your order again."
+                )
+                % {"now": format_money(self.pricing.goods_total), "seen": format_money(seen)},
+            )
         return cleaned
 
     def checkout_data(

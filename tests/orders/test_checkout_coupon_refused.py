@@ -93,3 +93,27 @@ def test_a_code_refused_only_when_placing_keeps_the_input_and_reads_in_chinese(c
     assert not Order.objects.exists()
     variant.refresh_from_db()
     assert variant.stock == 5
+
+
+def test_a_sale_that_ends_while_the_page_is_open_stops_the_order_until_the_new_total_is_shown(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("199.00"), sale_price=D("149.00"), stock=5)
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
+    page = client.get(reverse("orders:checkout")).content.decode()
+    assert 'name="goods_total_seen" value="149.00"' in page
+    token = client.get(reverse("orders:checkout")).context["form"].token_for_render
+    variant.sale_price = None  # the sale ended meanwhile
+    variant.save()
+    data = checkout_post(shipping=shipping, token=token, goods_total_seen="149.00")
+
+    refused = client.post(reverse("orders:checkout"), data)
+
+    assert refused.status_code == 400
+    assert "your items now come to ¥199.00 (they were ¥149.00)" in refused.content.decode()
+    assert 'name="goods_total_seen" value="199.00"' in refused.content.decode()
+    assert not Order.objects.exists()
+
+    placed = client.post(reverse("orders:checkout"), {**data, "goods_total_seen": "199.00"})
+
+    assert placed.status_code == 302
+    assert Order.objects.get().subtotal == D("199.00")
