@@ -15,6 +15,7 @@ from cart.messages import out_of_stock_message, per_order_max_message
 from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear
+from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
 from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
 from orders.forms import CheckoutForm
 from orders.payment_methods import payment_form_action_origins
@@ -122,6 +123,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
     cart = cart_get(session=request.session, with_thumbnails=False)
     pricing = _checkout_pricing(request, cart)
     if request.method == "POST":
+        if request.POST.get("code", "").strip():
+            # A code typed but not applied (Enter in its field submits the whole form): apply
+            # it and show the new total, rather than place the order without it.
+            return checkout_coupon_apply(request)
         form = CheckoutForm(request.POST, pricing=pricing)
         if form.is_valid():
             return _checkout_place(request, form, cart)
@@ -154,6 +159,22 @@ def checkout_language(request: HttpRequest) -> HttpResponse:
     if language_is_offered(language):
         language_remember(response=response, language=language)
     return response
+
+
+@never_cache
+@require_POST
+def checkout_coupon_apply(request: HttpRequest) -> HttpResponse:
+    """The checkout page's coupon field: keeps what was typed, then applies the code as the cart does."""
+    checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
+    return cart_coupon_apply_view(request)
+
+
+@never_cache
+@require_POST
+def checkout_coupon_remove(request: HttpRequest) -> HttpResponse:
+    """The checkout page's Remove of the applied code: keeps what was typed, then removes it."""
+    checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
+    return cart_coupon_remove_view(request)
 
 
 @never_cache

@@ -197,7 +197,7 @@ def _place_guest_order(page, payment_method: str) -> None:
     for name, value in GUEST.items():
         page.locator(f"#id_{name}").fill(value)
     page.locator(f"input[name=payment_method][value={payment_method}]").check()
-    page.locator(".checkout-summary button[type=submit]").click()
+    page.locator(".checkout-summary .button-large").click()
     page.wait_for_url("**/orders/MP*/?token=*")
 
 
@@ -256,7 +256,7 @@ def checkout_partly_filled(page, shop: Shop) -> None:
 def checkout_errors_after_empty_submit(page, shop: Shop) -> None:
     _fill_cart(page)
     page.goto("/checkout/")
-    page.locator(".checkout-summary button[type=submit]").click()
+    page.locator(".checkout-summary .button-large").click()
     page.locator(".field-invalid").first.wait_for()
 
 

@@ -23,7 +23,6 @@ from tests.factories import (
     VariantFactory,
 )
 from tests.orders.helpers import checkout_post, standard_shipping
-from tests.security.hostile.html_forms import page_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -112,23 +111,23 @@ def test_a_free_shipping_code_makes_every_method_free(client, shipping):
     assert '<dd class="discount-amount">Free shipping</dd>' in page
 
 
-def test_the_checkout_page_has_its_own_coupon_form_back_to_checkout_outside_the_checkout_form(
+def test_the_checkout_pages_coupon_field_posts_the_checkout_form_so_the_details_typed_are_kept(
     client, shipping
 ):
-    fill_cart(client, (VariantFactory(), 1))
-
+    CouponFactory(code="SAVE10", value=Decimal("10.00"))
+    fill_cart(client, (VariantFactory(price=Decimal("100.00")), 1))
     page = client.get(reverse("orders:checkout")).content.decode()
+    assert f'formaction="{reverse("orders:checkout_coupon_apply")}"' in page
+    typed = {"email": "mei@example.com", "full_name": "王美", "city": "杭州市", "next": CHECKOUT}
 
-    forms = {(form.method, form.action): form for form in page_forms(CHECKOUT, page)}
-    coupon = forms[("POST", "/cart/coupon/")]
-    checkout = forms[("POST", CHECKOUT)]
-    assert {
-        (field.name, field.values[0]) for field in coupon.fields if field.name != "csrfmiddlewaretoken"
-    } == {
-        ("next", CHECKOUT),
-        ("code", ""),
-    }
-    assert "code" not in {field.name for field in checkout.fields}
+    response = client.post(reverse("orders:checkout_coupon_apply"), {**typed, "code": "save10"}, follow=True)
+
+    assert response.redirect_chain == [(CHECKOUT, 302)]
+    html = response.content.decode()
+    assert "The code “SAVE10” is applied: ¥10.00 off." in html
+    assert 'name="full_name" value="王美"' in html
+    assert 'name="city" value="杭州市"' in html
+    assert response.context["form"].pricing.coupon_code == "SAVE10"
 
 
 def test_applying_a_code_on_the_checkout_page_comes_back_to_it_with_the_discount(client, shipping):
@@ -145,16 +144,19 @@ def test_applying_a_code_on_the_checkout_page_comes_back_to_it_with_the_discount
     assert "The code “SAVE10” is applied: ¥10.00 off." in response.content.decode()
 
 
-def test_removing_the_code_on_the_checkout_page_comes_back_to_it(
+def test_removing_the_code_on_the_checkout_page_comes_back_to_it_with_the_details_kept(
     client, shipping, cart_with_promotion_and_code
 ):
     page = client.get(reverse("orders:checkout")).content.decode()
-    assert 'form="checkout-coupon-remove"' in page
+    assert f'form="checkout-form" formaction="{reverse("orders:checkout_coupon_remove")}"' in page
 
-    response = client.post("/cart/coupon/remove/", {"next": CHECKOUT}, follow=True)
+    response = client.post(
+        reverse("orders:checkout_coupon_remove"), {"full_name": "Mei Chen", "next": CHECKOUT}, follow=True
+    )
 
     assert response.redirect_chain == [(CHECKOUT, 302)]
     assert "Coupon code SAVE10" not in response.content.decode()
+    assert 'name="full_name" value="Mei Chen"' in response.content.decode()
 
 
 def test_a_first_order_code_is_removed_at_checkout_for_a_customer_who_ordered_before(client, shipping):
@@ -261,3 +263,17 @@ def test_submitting_a_checkout_with_a_code_twice_makes_one_order_and_shows_it(cl
     assert second.status_code == 302
     assert second["Location"] == first["Location"]
     assert "coupon" not in client.session
+
+
+def test_a_code_typed_but_not_applied_is_applied_instead_of_placing_the_order_without_it(client, shipping):
+    CouponFactory(code="SAVE10", value=Decimal("10.00"))
+    fill_cart(client, (VariantFactory(price=Decimal("100.00")), 1))
+    token = client.get(reverse("orders:checkout")).context["form"].token_for_render
+    data = {**checkout_post(shipping=shipping["standard"], token=token), "code": "save10", "next": CHECKOUT}
+
+    response = client.post(CHECKOUT, data, follow=True)
+
+    assert response.redirect_chain == [(CHECKOUT, 302)]
+    assert not Order.objects.exists()
+    assert response.context["form"].pricing.coupon_code == "SAVE10"
+    assert 'name="full_name" value="Ann Lee"' in response.content.decode()

@@ -91,3 +91,13 @@ def test_the_checkout_pages_language_buttons_post_the_checkout_form(shopper):
     target = f'form="checkout-form" formaction="{reverse("orders:checkout_language")}"'
     assert html.count(target) == 2
     assert '<form id="checkout-form"' in html
+
+
+def test_the_checkout_forms_default_button_comes_before_the_language_buttons(shopper):
+    # Enter in a field submits the form with its first submit button in the page: that must be
+    # Place order, not the header's language buttons, which post the same form elsewhere.
+    html = shopper.get(reverse("orders:checkout")).content.decode()
+
+    default = html.index('type="submit" form="checkout-form" tabindex="-1"')
+    assert default < html.index('form="checkout-form" formaction="/checkout/language/"')
+    assert 'formaction' not in html[default : html.index(">", default)]
