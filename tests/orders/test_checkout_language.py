@@ -100,4 +100,4 @@ def test_the_checkout_forms_default_button_comes_before_the_language_buttons(sho
 
     default = html.index('type="submit" form="checkout-form" tabindex="-1"')
     assert default < html.index('form="checkout-form" formaction="/checkout/language/"')
-    assert 'formaction' not in html[default : html.index(">", default)]
+    assert "formaction" not in html[default : html.index(">", default)]
