@@ -12,10 +12,13 @@ from accounts.exceptions import AccountHasOpenOrders
 from accounts.privacy import account_delete
 from catalog.models import BackInStockRequest
 from orders.models import Order, OutboundEmail
+from promotions.models import CouponCustomerUse
+from promotions.privacy import coupon_uses_privacy_erase
 from shop.models import User
 from shop.privacy import ANONYMISED_NAME
 from support.models import Message, Ticket
 from tests.factories import (
+    CouponFactory,
     OrderFactory,
     OrderLineFactory,
     StaffUserFactory,
@@ -357,7 +360,24 @@ def test_each_app_contributes_its_part_of_the_download(client):
         "account",
         "addresses",
         "back_in_stock_requests",
+        "coupon_uses",
         "orders",
         "support_tickets",
     ]
     assert data["orders"] == data["support_tickets"] == data["back_in_stock_requests"] == []
+
+
+def test_the_download_has_the_coupon_uses_counted_for_the_verified_address_and_erasure_deletes_them(
+    client,
+):
+    user = _customer()
+    coupon = CouponFactory(code="WELCOME", uses_per_customer=1)
+    CouponCustomerUse.objects.create(coupon=coupon, email_canonical=user.email_canonical, uses=1)
+    CouponCustomerUse.objects.create(coupon=coupon, email_canonical="other@example.com", uses=1)
+    client.force_login(user)
+
+    data = _download(client)
+    coupon_uses_privacy_erase(user)
+
+    assert data["coupon_uses"] == [{"code": "WELCOME", "uses": 1}]
+    assert list(CouponCustomerUse.objects.values_list("email_canonical", flat=True)) == ["other@example.com"]
