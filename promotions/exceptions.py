@@ -17,7 +17,8 @@ class CouponError(ShopError):
 
     @property
     def message(self) -> str:
-        raise NotImplementedError
+        """What the shopper reads; each reason below says more."""
+        return _("The code “%(code)s” cannot be used for this order.") % {"code": self.code}
 
 
 class CouponUnknown(CouponError):

@@ -5,11 +5,12 @@ from functools import partial
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from promotions.codes import coupon_code_canonical
 from promotions.exceptions import (
     CouponAlreadyUsedByCustomer,
+    CouponError,
     CouponExpired,
     CouponFirstOrderOnly,
     CouponNotYetValid,
@@ -194,3 +195,9 @@ def test_the_per_customer_limit_taken_is_the_rows_current_one():
 
     with pytest.raises(CouponAlreadyUsedByCustomer), transaction.atomic():
         coupon_use_take(coupon=coupon, email_canonical="mei@example.com")
+
+
+def test_every_refusal_has_a_sentence_for_the_shopper_in_both_languages():
+    with translation.override("zh-hans"):
+        assert CouponError(code="SAVE20").message == "优惠码“SAVE20”不能用于此订单。"
+    assert CouponError(code="SAVE20").message == "The code “SAVE20” cannot be used for this order."
