@@ -12,23 +12,21 @@ Locking, in one place:
 - Emails are tasks enqueued in the same transaction: the queue is in
   PostgreSQL, so a task exists exactly when the change it reports does.
 
-The write paths live in ``placing`` (checkout tokens, ``order_place``),
+The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing`` (``order_place``),
 ``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
 the unpaid-order job) and ``records`` (events, log lines, emails); import
 them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
-from orders.services.placing import (
-    CheckoutData,
+from orders.services.checkout_session import (
     checkout_draft_pop,
     checkout_draft_save,
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
-    order_client_ip_hash,
-    order_place,
 )
+from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
 from orders.services.transitions import (
     order_confirm,
     order_mark_delivered,
