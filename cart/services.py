@@ -5,7 +5,8 @@ Stock is checked here so the cart never asks for more than exists, but it is
 only taken at checkout (orders.services.order_place).
 """
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,8 @@ from cart.exceptions import CouponTriesExceeded, OutOfStock, VariantUnavailable
 from cart.pricing import CartPricing, cart_pricing_with_coupon
 from cart.selectors import SESSION_KEY, Cart, cart_quantities_get
 from catalog.models import Variant
-from shop.ratelimit import rate_limit_hit, rate_limit_hit_return
+from promotions.exceptions import CouponError
+from shop.ratelimit import rate_limit_hit, rate_limit_reached
 
 MAX_LINE_QUANTITY = 999
 
@@ -211,26 +213,44 @@ def cart_clear(*, session: MutableMapping[str, Any]) -> None:
 COUPON_TRY_SCOPE = "coupon_try:ip"
 
 
+@contextmanager
+def coupon_try_counted(*, ip_address: str) -> Iterator[None]:
+    """Limit the coupon codes the client at ``ip_address`` may have refused while the block checks one.
+
+    Guessing is limited per client IP (``COUPON_TRY_LIMIT_PER_IP`` refused codes within
+    ``COUPON_TRY_WINDOW``; a limit of 0 turns it off). A client at the limit gets
+    CouponTriesExceeded before the block runs, so the code is not looked up. A CouponError
+    from the block is counted before it goes on to the client, or replaced by
+    CouponTriesExceeded when concurrent refusals reached the limit first: however many tries
+    run at once, no more refusals are told than the limit. A code that applies costs no
+    write. Must not run inside a transaction.
+    """
+    limit = settings.COUPON_TRY_LIMIT_PER_IP
+    if not limit:
+        yield
+        return
+    tries = {"scope": COUPON_TRY_SCOPE, "key": ip_address or "unknown", "limit": limit}
+    if rate_limit_reached(**tries, window=settings.COUPON_TRY_WINDOW):
+        raise CouponTriesExceeded()
+    try:
+        yield
+    except CouponError:
+        if not rate_limit_hit(**tries, window=settings.COUPON_TRY_WINDOW):
+            raise CouponTriesExceeded() from None
+        raise
+
+
 def cart_coupon_apply(
     *, session: MutableMapping[str, Any], cart: Cart, code: str, ip_address: str, email_canonical: str = ""
 ) -> CartPricing:
     """Apply the coupon ``code`` (as typed) to the cart, replacing any other; return the cart's pricing.
 
-    Guessing is limited per client IP: every try is counted first
-    (``COUPON_TRY_LIMIT_PER_IP`` within ``COUPON_TRY_WINDOW``) and a code that applies is
-    given back, so only refused codes count, exactly, however many tries run at once.
-    Raises CouponTriesExceeded (the code is not looked up) or a CouponError saying why
-    the code cannot be used for this cart (and for ``email_canonical``'s customer, when
-    known); on either the session is unchanged. Must not run inside a transaction.
+    Guessing is limited per client IP (``coupon_try_counted``). Raises CouponTriesExceeded
+    (the code is not looked up) or a CouponError saying why the code cannot be used for this
+    cart (and for ``email_canonical``'s customer, when known); on either the session is
+    unchanged. Must not run inside a transaction.
     """
-    limit = settings.COUPON_TRY_LIMIT_PER_IP
-    key = ip_address or "unknown"
-    if limit and not rate_limit_hit(
-        scope=COUPON_TRY_SCOPE, key=key, limit=limit, window=settings.COUPON_TRY_WINDOW
-    ):
-        raise CouponTriesExceeded()
-    pricing = cart_pricing_with_coupon(cart=cart, code=code, email_canonical=email_canonical)
-    if limit:
-        rate_limit_hit_return(scope=COUPON_TRY_SCOPE, key=key)
+    with coupon_try_counted(ip_address=ip_address):
+        pricing = cart_pricing_with_coupon(cart=cart, code=code, email_canonical=email_canonical)
     cart_coupon_set(session=session, code=pricing.coupon_code)
     return pricing

@@ -8,16 +8,13 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from shop.identity import email_canonical
 from shop.models import RateLimitHit
-
-# Expired rows removed per counted hit: keeps the table small without a cron job.
-PRUNE_BATCH = 100
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -40,41 +37,36 @@ def _advisory_lock_id(scope: str, key_hash: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-@transaction.atomic(durable=True)
 def rate_limit_hit(*, scope: str, key: str, limit: int, window: timedelta) -> bool:
     """Count one request for (scope, key); False when `limit` requests were counted in `window` already.
 
-    A refused request is not counted, so the limit lifts as the oldest hits age out.
-    Exact across processes: a transaction-level advisory lock per (scope, key) makes
-    concurrent callers count one after another.
+    A refused request is not counted, so the limit lifts as the oldest hits age out. Exact
+    across processes and one round trip: the database function ``shop_rate_limit_take``
+    (shop migration 0010) counts under a transaction-level advisory lock per (scope, key),
+    so concurrent callers count one after another. Call it outside a transaction: inside
+    one, the lock would be held, and other callers kept waiting, until that one ends.
     """
     key_hash = rate_limit_key_hash(scope=scope, key=key)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_lock_id(scope, key_hash)])
-    now = timezone.now()
-    expired = RateLimitHit.objects.filter(expires_at__lte=now).values("pk")[:PRUNE_BATCH]
-    RateLimitHit.objects.filter(pk__in=expired).delete()
-    counted = RateLimitHit.objects.filter(scope=scope, key_hash=key_hash, created_at__gt=now - window).count()
-    if counted >= limit:
-        return False
-    RateLimitHit.objects.create(scope=scope, key_hash=key_hash, created_at=now, expires_at=now + window)
-    return True
+        cursor.execute(
+            "SELECT shop_rate_limit_take(%s, %s, %s, %s, %s, %s)",
+            [scope, key_hash, limit, timezone.now(), window, _advisory_lock_id(scope, key_hash)],
+        )
+        (counted,) = cursor.fetchone()
+    return counted
 
 
-@transaction.atomic(durable=True)
-def rate_limit_hit_return(*, scope: str, key: str) -> None:
-    """Take back the newest request counted for (scope, key).
+def rate_limit_reached(*, scope: str, key: str, limit: int, window: timedelta) -> bool:
+    """True when `limit` requests for (scope, key) were counted in `window`; counts nothing itself.
 
-    For limits on failures that must be counted before the outcome is known (a guessed
-    coupon code): every try is counted first with ``rate_limit_hit``, and one that
-    succeeds is given back, so concurrent tries can never exceed the limit. Takes the
-    same advisory lock as ``rate_limit_hit``.
+    For limits on failures known only after the work is done (a coupon code that is
+    refused): check before the work, and count a failure with ``rate_limit_hit`` before
+    telling the client, refusing to tell once that count is refused. However many run at
+    once, no more failures are told than the limit, and successes cost no write.
     """
     key_hash = rate_limit_key_hash(scope=scope, key=key)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_lock_id(scope, key_hash)])
-    newest = RateLimitHit.objects.filter(scope=scope, key_hash=key_hash).order_by("-created_at", "-pk")
-    RateLimitHit.objects.filter(pk__in=newest.values("pk")[:1]).delete()
+    since = timezone.now() - window
+    return RateLimitHit.objects.filter(scope=scope, key_hash=key_hash, created_at__gt=since).count() >= limit
 
 
 # Request kinds of the account pages and their (per IP, per email) limit settings.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from shop.models import RateLimitHit, User
-from shop.ratelimit import rate_limit_hit, rate_limit_hit_return, rate_limit_key_hash
+from shop.ratelimit import rate_limit_hit, rate_limit_key_hash, rate_limit_reached
 from tests.factories import UserFactory
 from tests.helpers import run_together
 
@@ -77,43 +77,45 @@ def test_concurrent_hits_never_pass_the_limit():
     assert RateLimitHit.objects.filter(scope="race").count() == 3
 
 
-def test_a_returned_hit_no_longer_counts_and_other_keys_keep_theirs():
-    hit = partial(rate_limit_hit, scope="test", limit=2, window=HOUR)
-    hit(key="203.0.113.7")
-    hit(key="203.0.113.7")
-    hit(key="203.0.113.8")
+def test_reaching_a_limit_is_checked_without_counting():
+    reached = partial(rate_limit_reached, scope="test", key="203.0.113.7", limit=2, window=HOUR)
+    checks_before = [reached() for _ in range(3)]
+    rate_limit_hit(scope="test", key="203.0.113.7", limit=2, window=HOUR)
+    rate_limit_hit(scope="test", key="203.0.113.7", limit=2, window=HOUR)
 
-    rate_limit_hit_return(scope="test", key="203.0.113.7")
-
-    assert hit(key="203.0.113.7") is True
-    assert hit(key="203.0.113.7") is False
-    assert (
-        RateLimitHit.objects.filter(key_hash=rate_limit_key_hash(scope="test", key="203.0.113.8")).count()
-        == 1
-    )
+    assert checks_before == [False, False, False]
+    assert reached() is True
+    assert rate_limit_reached(scope="test", key="203.0.113.8", limit=2, window=HOUR) is False
+    assert RateLimitHit.objects.count() == 2
 
 
-def test_returning_a_hit_that_was_never_counted_changes_nothing():
-    rate_limit_hit_return(scope="test", key="203.0.113.7")
+def test_hits_out_of_the_window_no_longer_reach_the_limit():
+    rate_limit_hit(scope="test", key="203.0.113.7", limit=1, window=HOUR)
+    RateLimitHit.objects.update(created_at=RateLimitHit.objects.get().created_at - HOUR)
 
-    assert not RateLimitHit.objects.exists()
+    assert rate_limit_reached(scope="test", key="203.0.113.7", limit=1, window=HOUR) is False
+
+
+def test_counting_a_hit_is_one_statement(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rate_limit_hit(scope="test", key="203.0.113.7", limit=3, window=HOUR)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tries_counted_first_and_returned_on_success_never_let_more_failures_through_than_the_limit():
+def test_failures_checked_before_and_counted_before_they_are_told_never_pass_the_limit():
     def attempt(succeeds: bool) -> str:
-        if not rate_limit_hit(scope="race", key="203.0.113.7", limit=3, window=HOUR):
+        limit = {"scope": "race", "key": "203.0.113.7", "limit": 3, "window": HOUR}
+        if rate_limit_reached(**limit):
             return "refused"
         if succeeds:
-            rate_limit_hit_return(scope="race", key="203.0.113.7")
             return "succeeded"
-        return "failed"
+        return "failed" if rate_limit_hit(**limit) else "refused"
 
     outcomes = run_together(*[partial(attempt, True)] * 4, *[partial(attempt, False)] * 8)
 
-    # However the tries interleave, at most three failures get through and only they stay counted.
-    assert outcomes.count("failed") <= 3
-    assert RateLimitHit.objects.filter(scope="race").count() == outcomes.count("failed")
+    # However the tries interleave, exactly three failures are told and only they are counted.
+    assert outcomes.count("failed") == 3
+    assert RateLimitHit.objects.filter(scope="race").count() == 3
 
 
 def test_password_reset_is_limited_per_email_with_a_clear_message(client, settings):
