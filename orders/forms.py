@@ -252,9 +252,12 @@ class CheckoutForm(AddressForm):
         return cleaned
 
     def checkout_data(
-        self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = ""
+        self, *, user: AbstractBaseUser | None, language: str, client_ip_hash: str = "", coupon_code: str = ""
     ) -> CheckoutData:
-        """The validated details for orders.services.order_place, with the coupon code the page priced."""
+        """The validated details for orders.services.order_place, with the coupon code the page priced.
+
+        ``coupon_code``: a code typed with the order, which replaces the page's.
+        """
         data = self.cleaned_data
         fields = ("email", "full_name", "phone", *ADDRESS_FIELDS, "note", "shipping_method", "payment_method")
         return CheckoutData(
@@ -262,5 +265,5 @@ class CheckoutForm(AddressForm):
             user=user,
             language=language,
             client_ip_hash=client_ip_hash,
-            coupon_code=self.pricing.coupon_code,
+            coupon_code=coupon_code or self.pricing.coupon_code,
         )

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 
 from django.conf import settings
@@ -11,10 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cart.coupon import cart_coupon_get, cart_coupon_remove
+from cart.exceptions import CouponTriesExceeded
 from cart.messages import out_of_stock_message, per_order_max_message
 from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
-from cart.services import cart_clear
+from cart.services import cart_clear, coupon_try_counted
 from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
 from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
 from orders.forms import CheckoutForm
@@ -39,6 +41,10 @@ from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
 
+# The name of the checkout page's "Place order" button, posted only when it is pressed
+# (Enter in a field presses the page's hidden default button instead).
+PLACE_BUTTON = "place"
+
 
 def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """View decorator: the page's forms may lead to a payment method's pages (checkout, the order page)."""
@@ -54,26 +60,26 @@ def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return wrapped
 
 
-def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> HttpResponse:
+def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typed_code: str) -> HttpResponse:
+    """Place the order; ``typed_code``, a coupon code typed but not applied, goes with it (a counted try)."""
+    ip_address = client_ip(request)
+    checkout = form.checkout_data(
+        user=request.user,
+        language=get_language(),
+        client_ip_hash=order_client_ip_hash(ip_address=ip_address),
+        coupon_code=typed_code,
+    )
     try:
-        order = order_place(
-            cart=cart,
-            checkout=form.checkout_data(
-                user=request.user,
-                language=get_language(),
-                client_ip_hash=order_client_ip_hash(ip_address=client_ip(request)),
-            ),
-            token=form.cleaned_data["checkout_token"],
-        )
-    except CouponError as error:
-        # Nothing was placed. The code goes and the cart is priced again without it, so the
-        # page shows the full price the next submit (same token, details kept) will charge.
-        cart_coupon_remove(session=request.session)
-        form = CheckoutForm(request.POST, pricing=_checkout_pricing(request, cart))
-        form.is_valid()
+        with coupon_try_counted(ip_address=ip_address) if typed_code else nullcontext():
+            order = order_place(cart=cart, checkout=checkout, token=form.cleaned_data["checkout_token"])
+    except (CouponTriesExceeded, CouponError) as error:
+        if not typed_code:
+            return _checkout_coupon_refused(request, cart, error)
+        # The code typed with the order is refused; the page, and any code applied before, stay.
         form.add_error(None, error.message)
         form.add_error(None, _("Your order was not placed; please check the total and place it again."))
-        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
+        status = 429 if isinstance(error, CouponTriesExceeded) else 409
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=status)
     except TooManyOrders as error:
         # The cart and the details typed are kept, for when the limit lifts.
         form.add_error(None, error.message)
@@ -105,6 +111,20 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart) -> Htt
     return begun if begun is not None else redirect(order.get_access_url())
 
 
+def _checkout_coupon_refused(request: HttpRequest, cart: Cart, error: CouponError) -> HttpResponse:
+    """The applied code was refused when placing: nothing was placed, and the code goes.
+
+    The cart is priced again without it, so the page shows the full price the next
+    submit (same token, details kept) will charge.
+    """
+    cart_coupon_remove(session=request.session)
+    form = CheckoutForm(request.POST, pricing=_checkout_pricing(request, cart))
+    form.is_valid()
+    form.add_error(None, error.message)
+    form.add_error(None, _("Your order was not placed; please check the total and place it again."))
+    return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
+
+
 def _checkout_pricing(request: HttpRequest, cart: Cart) -> CartPricing:
     """The cart's discounts; a signed-in customer's coupon limits (per customer, first order) checked too."""
     email = request.user.email_canonical if request.user.is_authenticated else ""
@@ -123,13 +143,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
     cart = cart_get(session=request.session, with_thumbnails=False)
     pricing = _checkout_pricing(request, cart)
     if request.method == "POST":
-        if request.POST.get("code", "").strip():
-            # A code typed but not applied (Enter in its field submits the whole form): apply
-            # it and show the new total, rather than place the order without it.
+        typed_code = request.POST.get("code", "").strip()
+        if typed_code and PLACE_BUTTON not in request.POST:
+            # A code typed but not applied, and Enter pressed (in its field, or another): the
+            # page's default button submits, so the shopper may have meant Apply. Apply it and
+            # show the new total, rather than place the order without it.
             return checkout_coupon_apply(request)
         form = CheckoutForm(request.POST, pricing=pricing)
         if form.is_valid():
-            return _checkout_place(request, form, cart)
+            # "Place order" pressed with a code typed: the order is placed with it.
+            return _checkout_place(request, form, cart, typed_code=typed_code)
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=400)
     if pricing.coupon_dropped:
         messages.warning(request, pricing.coupon_dropped)

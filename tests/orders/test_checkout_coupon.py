@@ -265,7 +265,7 @@ def test_submitting_a_checkout_with_a_code_twice_makes_one_order_and_shows_it(cl
     assert "coupon" not in client.session
 
 
-def test_a_code_typed_but_not_applied_is_applied_instead_of_placing_the_order_without_it(client, shipping):
+def test_enter_with_a_code_typed_but_not_applied_applies_it_instead_of_placing_the_order(client, shipping):
     CouponFactory(code="SAVE10", value=Decimal("10.00"))
     fill_cart(client, (VariantFactory(price=Decimal("100.00")), 1))
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render

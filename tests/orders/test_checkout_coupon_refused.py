@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from cart.coupon import cart_coupon_get, cart_coupon_set
+from cart.services import COUPON_TRY_SCOPE
 from orders.models import Order
 from promotions.models import CouponCustomerUse
+from shop.models import RateLimitHit
 from tests.factories import CouponFactory, VariantFactory
 from tests.orders.helpers import checkout_post, standard_shipping
 
@@ -117,3 +119,79 @@ def test_a_sale_that_ends_while_the_page_is_open_stops_the_order_until_the_new_t
 
     assert placed.status_code == 302
     assert Order.objects.get().subtotal == D("199.00")
+
+
+def _cart_without_coupon(client, variant) -> str:
+    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
+    return client.get(reverse("orders:checkout")).context["form"].token_for_render
+
+
+def test_place_order_pressed_with_a_code_typed_places_the_order_with_it(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    CouponFactory(code="SAVE10", value=D("10"))
+    token = _cart_without_coupon(client, variant)
+    data = {**checkout_post(shipping=shipping, token=token), "code": " save10 ", "place": "1"}
+
+    response = client.post(reverse("orders:checkout"), data)
+
+    order = Order.objects.get()
+    assert response["Location"] == order.get_access_url()
+    assert (order.discount_total, order.grand_total) == (D("10.00"), D("102.00"))
+    assert order.discounts.get().label == "SAVE10"
+    # A code that applied is not a refused try.
+    assert not RateLimitHit.objects.exists()
+
+
+def test_a_code_typed_with_the_order_replaces_the_one_applied_before(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    CouponFactory(code="SAVE10", value=D("10"))
+    CouponFactory(code="SAVE20", value=D("20"))
+    token = _cart_with_coupon(client, variant, "SAVE10")
+    data = {**checkout_post(shipping=shipping, token=token), "code": "SAVE20", "place": "1"}
+
+    client.post(reverse("orders:checkout"), data)
+
+    assert list(Order.objects.get().discounts.values_list("label", "amount")) == [("SAVE20", D("20.00"))]
+
+
+def test_a_refused_code_typed_with_the_order_places_nothing_counts_the_try_and_keeps_the_applied_code(client):
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    CouponFactory(code="SAVE10", value=D("10"))
+    token = _cart_with_coupon(client, variant, "SAVE10")
+    typed = {"code": "NOPE", "place": "1"}
+    data = {**checkout_post(shipping=shipping, token=token, full_name="Mei Chen"), **typed}
+
+    refused = client.post(reverse("orders:checkout"), data)
+
+    page = refused.content.decode()
+    assert refused.status_code == 409
+    assert "We don&#x27;t know the code “NOPE”" in page
+    assert "Your order was not placed; please check the total and place it again." in page
+    assert 'value="Mei Chen"' in page
+    assert not Order.objects.exists()
+    assert RateLimitHit.objects.filter(scope=COUPON_TRY_SCOPE).count() == 1
+    assert cart_coupon_get(session=client.session) == "SAVE10"
+
+    placed = client.post(reverse("orders:checkout"), {**data, "code": ""})
+
+    assert placed.status_code == 302
+    assert Order.objects.get().discounts.get().label == "SAVE10"
+
+
+def test_codes_typed_with_the_order_count_against_the_clients_refused_tries(client, settings):
+    settings.COUPON_TRY_LIMIT_PER_IP = 1
+    shipping = standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    CouponFactory(code="SAVE10", value=D("10"))
+    token = _cart_without_coupon(client, variant)
+    data = {**checkout_post(shipping=shipping, token=token), "place": "1"}
+
+    wrong = client.post(reverse("orders:checkout"), {**data, "code": "NOPE"})
+    right_but_too_late = client.post(reverse("orders:checkout"), {**data, "code": "SAVE10"})
+
+    assert (wrong.status_code, right_but_too_late.status_code) == (409, 429)
+    assert "You have tried too many codes." in right_but_too_late.content.decode()
+    assert not Order.objects.exists()
