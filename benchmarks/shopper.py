@@ -2,8 +2,9 @@
 
 Standard library only at run time (``http.client``, regular expressions), so
 each shopper process is cheap and never touches Django or the database. It
-loops: product page, add to cart, (the coupon code, in the loop with a coupon,)
-checkout form, place order, confirmation page, and checks every status, counting
+loops: product page, add to cart, (the coupon code on the cart's form, in the loop
+that applies it there,) checkout form, place order (with the code typed, in the loop
+that types it at checkout), confirmation page, and checks every status, counting
 failures by step.
 """
 
@@ -25,11 +26,15 @@ STEPS = ("product", "add", "coupon", "checkout", "place", "confirm")
 STEP_LABELS = {
     "product": "GET product page",
     "add": "POST /cart/add/",
-    "coupon": "POST /cart/coupon/ (the loop with a coupon)",
+    "coupon": "POST /cart/coupon/ (the loop with a code applied in the cart)",
     "checkout": "GET /checkout/",
     "place": "POST /checkout/ (place order)",
     "confirm": "GET order page",
 }
+# Where a loop with a coupon enters its code: typed with the order on the checkout page
+# (pressing "Place order"), or applied on the cart's coupon form first (one request more).
+COUPON_AT_CHECKOUT = "checkout"
+COUPON_IN_CART = "cart"
 EMAIL_DOMAIN = "example.com"  # reserved for examples (RFC 2606): nothing is ever delivered there
 
 _INPUT_TAG = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
@@ -183,7 +188,8 @@ class ShopperPlan:
     offset: int = 0  # where in product_paths this shopper starts, so shoppers spread over products
     loops: int | None = None  # stop after this many loops even before the duration (tests)
     host: str = HOST
-    coupon_code: str = ""  # applied to each cart (canonical form); blank: the plain loop
+    coupon_code: str = ""  # used for each order (canonical form); blank: the plain loop
+    coupon_at: str = COUPON_AT_CHECKOUT  # or COUPON_IN_CART
 
 
 @dataclass
@@ -273,12 +279,19 @@ def checkout_details(*, email: str) -> dict[str, str]:
 
 
 def checkout_once(
-    browser: Browser, *, product_path: str, email: str, result: ShopperResult, coupon_code: str = ""
+    browser: Browser,
+    *,
+    product_path: str,
+    email: str,
+    result: ShopperResult,
+    coupon_code: str = "",
+    coupon_at: str = COUPON_AT_CHECKOUT,
 ) -> str:
     """Buy one unit through the whole path; returns the order number.
 
-    With ``coupon_code``, the code is applied to the cart after adding to it (the cart's
-    coupon form), and the order page must show it. Counts the place-order POST in
+    With ``coupon_code``, the code is typed with the order on the checkout page, or with
+    ``coupon_at=COUPON_IN_CART`` applied to the cart after adding to it (the cart's
+    coupon form); either way the order page must show it. Counts the place-order POST in
     ``result`` (and its time) once it redirects to an order page, and the checkout once
     the confirmation page shows that order's number. Raises StepFailed naming the step
     that went wrong.
@@ -291,7 +304,7 @@ def checkout_once(
         "quantity": "1",
     }
     _expect(_call(browser, result, "add", "POST", "/cart/add/", add_form), "add", 302)
-    if coupon_code:
+    if coupon_code and coupon_at == COUPON_IN_CART:
         coupon_form = {"csrfmiddlewaretoken": add_form["csrfmiddlewaretoken"], "code": coupon_code}
         _expect(_call(browser, result, "coupon", "POST", "/cart/coupon/", coupon_form), "coupon", 302)
 
@@ -302,6 +315,8 @@ def checkout_once(
         "checkout_token": _parsed("checkout", input_value, page, "checkout_token"),
         "shipping_method": _parsed("checkout", input_choice, page, "shipping_method"),
     }
+    if coupon_code and coupon_at == COUPON_AT_CHECKOUT:
+        place_form |= {"code": coupon_code, "place": "1"}  # typed, then "Place order" pressed
     placed = _expect(_call(browser, result, "place", "POST", "/checkout/", place_form), "place", 302)
     number = _parsed("place", order_number_from_location, placed.location)
     result.placed += 1
@@ -364,6 +379,7 @@ class _ShopperSession:
                     email=plan.email,
                     result=result,
                     coupon_code=plan.coupon_code,
+                    coupon_at=plan.coupon_at,
                 )
             except StepFailed as failure:
                 result.errors[failure.step] += 1

@@ -4,19 +4,17 @@ from urllib.parse import urlsplit
 import pytest
 
 from benchmarks.checkout import (
-    CheckoutRun,
-    Verification,
-    checkout_comparison,
+    CheckoutLoop,
     checkout_coupon_prepare,
     checkout_products_prepare,
     checkout_queries,
-    checkout_report,
-    checkout_slices_add,
     checkout_verify,
     shoppers_run,
 )
 from benchmarks.run import _arguments, sections
 from benchmarks.shopper import (
+    COUPON_AT_CHECKOUT,
+    COUPON_IN_CART,
     Browser,
     ParseError,
     ShopperPlan,
@@ -139,61 +137,6 @@ def test_merge_adds_counts_and_times_and_keeps_the_longest_run():
     assert merged.first_errors == {"confirm": "answered 404, expected 200"}
 
 
-def test_the_report_judges_the_goals_and_the_database_check():
-    result = ShopperResult(
-        checkouts=450,
-        placed=450,
-        place_ms=[10.0] * 98 + [40.0, 60.0],
-        loop_ms=[100.0] * 100,
-        step_ms={"place": [10.0] * 100},
-        seconds=10.0,
-    )
-    verification = Verification(
-        orders=450, placed=450, units_ordered=450, stock_mismatches=[], lines_elsewhere=0, emails_queued=450
-    )
-
-    report = checkout_report(
-        shoppers=8,
-        duration=10,
-        products=50,
-        result=result,
-        verification=verification,
-        queries={"product": 5, "place": 21},
-    )
-
-    assert "| 8 | 10.0 | 450 | 45.0 | 0 | 10.0 | 40.0 | 100.0 | 100.0 |" in report
-    assert "| place: POST /checkout/ (place order) | 100 | 10.0 | 10.0 | 21 |" in report
-    assert "| confirm: GET order page | 0 | n/a | n/a | n/a |" in report
-    assert "orders created 450, successful place-order POSTs 450 (warm-up included), equal: PASS" in report
-    assert "went down by exactly the 450 units ordered: PASS" in report
-    assert "- >= 40 checkouts/s: 45.0 PASS" in report
-    assert "- place-order p99 < 50 ms: 40.0 ms PASS" in report
-    assert "every step answers as expected: 0 errors PASS" in report
-
-
-def test_the_report_shows_errors_and_lost_orders():
-    result = ShopperResult(checkouts=10, placed=12, place_ms=[80.0] * 12, seconds=10.0)
-    result.errors["confirm"] += 2
-    result.first_errors["confirm"] = "answered 500, expected 200"
-    verification = Verification(
-        orders=11,
-        placed=12,
-        units_ordered=11,
-        stock_mismatches=["variant 3: 100 - 90 != 9 ordered"],
-        lines_elsewhere=0,
-        emails_queued=11,
-    )
-
-    report = checkout_report(shoppers=8, duration=10, products=50, result=result, verification=verification)
-
-    assert "Errors by step: confirm 2 (first: answered 500, expected 200)" in report
-    assert "orders created 11, successful place-order POSTs 12 (warm-up included), equal: FAIL" in report
-    assert "ordered: FAIL (variant 3: 100 - 90 != 9 ordered)" in report
-    assert "- >= 40 checkouts/s: 1.0 FAIL" in report
-    assert "- place-order p99 < 50 ms: 80.0 ms FAIL" in report
-    assert "every step answers as expected: 2 errors FAIL" in report
-
-
 def test_prepare_stocks_only_visible_products_and_invalidates_cached_pages(
     django_capture_on_commit_callbacks,
 ):
@@ -212,7 +155,9 @@ def test_prepare_stocks_only_visible_products_and_invalidates_cached_pages(
 
 
 def test_checkout_queries_counts_each_step_of_one_real_checkout(shop):
-    queries = checkout_queries(product_path=shop.product.get_absolute_url(), email="q@example.com")
+    queries = checkout_queries(
+        product_path=shop.product.get_absolute_url(), email="q@example.com", loop=CheckoutLoop(name="plain")
+    )
 
     assert list(queries) == ["product", "add", "checkout", "place", "confirm"]
     assert all(count > 0 for count in queries.values())
@@ -220,7 +165,9 @@ def test_checkout_queries_counts_each_step_of_one_real_checkout(shop):
 
 
 def test_checkout_queries_stops_at_a_page_without_the_form():
-    queries = checkout_queries(product_path="/products/no-such-product/", email="q@example.com")
+    queries = checkout_queries(
+        product_path="/products/no-such-product/", email="q@example.com", loop=CheckoutLoop(name="plain")
+    )
 
     assert list(queries) == ["product"]
     assert not Order.objects.exists()
@@ -376,63 +323,6 @@ def test_the_checkout_options_refuse_bad_values(argv):
         _arguments(argv)
 
 
-def _run(*, checkouts: int, seconds: float = 10.0, errors: int = 0, place_queries: int = 15) -> CheckoutRun:
-    result = ShopperResult(
-        checkouts=checkouts, placed=checkouts, place_ms=[20.0] * 10, loop_ms=[90.0] * 10, seconds=seconds
-    )
-    if errors:
-        result.errors["coupon"] += errors
-    verification = Verification(
-        orders=checkouts,
-        placed=checkouts,
-        units_ordered=checkouts,
-        stock_mismatches=[],
-        lines_elsewhere=0,
-        emails_queued=checkouts,
-    )
-    return CheckoutRun(result=result, verification=verification, queries={"place": place_queries})
-
-
-@pytest.mark.parametrize(
-    ("with_coupon", "verdict"),
-    [(_run(checkouts=450, place_queries=22), "90.0% PASS"), (_run(checkouts=449), "89.8% FAIL")],
-)
-def test_the_comparison_judges_the_loop_with_a_coupon_against_the_plain_one(with_coupon, verdict):
-    report = checkout_comparison(plain=_run(checkouts=500), with_coupon=with_coupon)
-
-    assert "| plain | 500 | 50.0 | 0 | 20.0 | 20.0 | 90.0 | 90.0 | 15 |" in report
-    assert "the loop with a coupon makes >= 90% of the plain loop's checkouts/s: " + verdict in report
-
-
-def test_a_loop_with_a_coupon_that_errs_is_no_pass():
-    report = checkout_comparison(plain=_run(checkouts=500), with_coupon=_run(checkouts=480, errors=3))
-
-    assert "checkouts/s: 96.0% n/a" in report
-
-
-def test_the_report_counts_the_orders_that_got_the_coupon():
-    verification = Verification(
-        orders=10,
-        placed=10,
-        units_ordered=10,
-        stock_mismatches=[],
-        lines_elsewhere=0,
-        emails_queued=10,
-        discounted=9,
-    )
-
-    report = checkout_report(
-        shoppers=1,
-        duration=10,
-        products=1,
-        result=ShopperResult(checkouts=10, seconds=10.0),
-        verification=verification,
-    )
-
-    assert "orders with the coupon's discount: 9 of 10: FAIL" in report
-    assert "equal: FAIL" in report
-
-
 def test_checkout_verify_counts_the_orders_with_the_coupon(shop):
     coupon = checkout_coupon_prepare(code="BENCH-TEST")
     discounted = OrderFactory(email="bench-run-0@example.com")
@@ -448,8 +338,15 @@ def test_checkout_verify_counts_the_orders_with_the_coupon(shop):
     assert checkout_coupon_prepare(code="BENCH-TEST") == coupon  # once per run
 
 
+@pytest.mark.parametrize(
+    ("coupon_at", "steps"),
+    [
+        (COUPON_AT_CHECKOUT, ["add", "checkout", "confirm", "place", "product"]),
+        (COUPON_IN_CART, ["add", "checkout", "confirm", "coupon", "place", "product"]),
+    ],
+)
 @pytest.mark.django_db(transaction=True)
-def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, shop):
+def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, shop, coupon_at, steps):
     stocked = checkout_products_prepare(count=50, stock=100)
     coupon = checkout_coupon_prepare(code="BENCH-LIVE")
     host, port = live_port(live_server)
@@ -461,36 +358,22 @@ def test_one_shopper_loop_with_a_coupon_places_a_discounted_order(live_server, s
         duration=60,
         loops=1,
         coupon_code=coupon.code,
+        coupon_at=coupon_at,
     )
 
     result = shopper_run(plan)
 
     assert (result.checkouts, result.placed, result.error_count) == (1, 1, 0), result.first_errors
-    assert sorted(result.step_ms) == ["add", "checkout", "confirm", "coupon", "place", "product"]
+    assert sorted(result.step_ms) == steps
     assert Order.objects.get().discounts.get().coupon == coupon
 
 
-def test_a_loops_slices_add_up_one_after_another():
-    first = _run(checkouts=100, seconds=30.0)
-    second = _run(checkouts=120, seconds=30.5)
-    second_verification = Verification(
-        orders=120,
-        placed=120,
-        units_ordered=120,
-        stock_mismatches=["variant 3"],
-        lines_elsewhere=0,
-        emails_queued=120,
-        discounted=120,
-    )
+@pytest.mark.parametrize("coupon_at", [COUPON_AT_CHECKOUT, COUPON_IN_CART])
+def test_checkout_queries_uses_the_loops_code_where_the_loop_does(shop, coupon_at):
+    coupon = checkout_coupon_prepare(code="BENCH-Q")
+    loop = CheckoutLoop(name="coupon", coupon_code=coupon.code, coupon_at=coupon_at)
 
-    result, verification = checkout_slices_add(
-        [(first.result, first.verification), (second.result, second_verification)]
-    )
+    queries = checkout_queries(product_path=shop.product.get_absolute_url(), email="q@example.com", loop=loop)
 
-    assert (result.checkouts, result.seconds, len(result.place_ms)) == (220, 60.5, 20)
-    assert (verification.orders, verification.placed, verification.stock_mismatches) == (
-        220,
-        220,
-        ["variant 3"],
-    )
-    assert verification.discounted is None  # the first slice did not count it
+    assert ("coupon" in queries) is (coupon_at == COUPON_IN_CART)
+    assert Order.objects.get().discounts.get().coupon == coupon
