@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
-from tests.e2e.helpers import checkout_as_guest
+from tests.e2e.helpers import GUEST_DETAILS, checkout_as_guest
 from tests.factories import (
     CouponFactory,
     ProductFactory,
@@ -122,3 +122,42 @@ def test_a_shopper_applies_a_code_in_the_cart_and_pays_the_discounted_total(page
         ("Holiday", Decimal("20.00")),
         ("SAVE10", Decimal("18.60")),
     ]
+
+
+def _fill_checkout(page) -> None:
+    for name, value in {**GUEST_DETAILS, "email": "mei@example.com"}.items():
+        page.locator(f"#id_{name}").fill(value)
+    page.get_by_label("Cash on delivery").check()
+
+
+def test_enter_in_the_checkout_code_field_applies_the_code_and_places_nothing(page):
+    _shop()
+    page.goto("/products/dragon-well/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/checkout/")
+    _fill_checkout(page)
+
+    page.get_by_label("Coupon code").fill("save10")
+    page.get_by_label("Coupon code").press("Enter")
+
+    expect(page.locator(".messages")).to_contain_text("The code “SAVE10” is applied")
+    expect(page.locator(".checkout-summary")).to_contain_text("Coupon code SAVE10")
+    expect(page.locator("#id_full_name")).to_have_value(GUEST_DETAILS["full_name"])
+    assert not Order.objects.exists()
+
+
+def test_a_code_typed_at_checkout_goes_with_the_order_when_place_order_is_pressed(page):
+    _shop()
+    page.goto("/products/dragon-well/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.goto("/checkout/")
+    _fill_checkout(page)
+
+    page.get_by_label("Coupon code").fill("SAVE10")
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.locator(".order-status")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("SAVE10")
+    order = Order.objects.get()
+    # ¥149.00 - ¥14.90 (10%) = ¥134.10 of goods, under ¥199: ¥12.00 shipping.
+    assert (order.discount_total, order.grand_total) == (Decimal("14.90"), Decimal("146.10"))
