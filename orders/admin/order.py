@@ -205,7 +205,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status_badge(self, order: Order) -> str:
         status = order.display_status
-        return format_html('<span class="order-badge order-badge-{}">{}</span>', status.value, status.label)
+        return format_html('<span class="status-badge order-badge-{}">{}</span>', status.value, status.label)
 
     @admin.display(description=_("language"))
     def language_display(self, order: Order) -> str:

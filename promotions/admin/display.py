@@ -34,7 +34,7 @@ def window_html(row: Coupon | Promotion) -> str:
 
 def status_html(row: Coupon | Promotion) -> str:
     status = row.status_at(timezone.now())
-    return format_html('<span class="promo-badge promo-badge-{}">{}</span>', status.value, status.label)
+    return format_html('<span class="status-badge promo-badge-{}">{}</span>', status.value, status.label)
 
 
 def _lines(first: str, *more: str) -> str:

@@ -106,6 +106,10 @@ def test_the_coupon_list_fits_the_screen(staff_page):
     assert staff_page.locator("#changelist-filter").is_visible()
     busy = staff_page.locator("#result_list tbody tr", has_text="SPRING-NEWSLETTER-2026-VIP")
     assert busy.locator("td.field-uses_column").inner_text().startswith("9999 / 10000")
+    # A badge: the site-wide shape and the promotions admin's colour for its status.
+    badge = staff_page.locator(".status-badge.promo-badge-ended").first
+    assert badge.evaluate("e => getComputedStyle(e).borderRadius") == "10px"
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(236, 236, 236)"
 
 
 @pytest.mark.parametrize("staff_page", LANGUAGES, indirect=True)

@@ -39,7 +39,9 @@ def test_the_list_shows_number_customer_total_payment_method_and_status(staff_cl
     assert "Chen Wei" in page and "chen@example.com" in page
     assert "¥31.99" in page
     assert "Cash on delivery" in page
-    assert '<span class="order-badge order-badge-awaiting_shipment">Awaiting shipment</span>' in page
+    assert '<span class="status-badge order-badge-awaiting_shipment">Awaiting shipment</span>' in page
+    # The badge's shape is site-wide, its colours the orders admin's.
+    assert "css/admin_badges.css" in page and "css/orders_admin.css" in page
 
 
 def test_the_list_shows_the_date_in_the_shop_time_zone(staff_client, settings):

@@ -36,7 +36,7 @@ def test_the_order_page_shows_lines_addresses_totals_and_history(client, staff):
     for text in ["Sencha", "TEA-S", "Size: S", "¥10.50", "¥21.00", "¥33.00", "Suzhou", "Bank ref 42"]:
         assert text in page
     assert "clerk@example.com" in page  # who changed it
-    assert '<span class="order-badge order-badge-awaiting_shipment">Awaiting shipment</span>' in page
+    assert '<span class="status-badge order-badge-awaiting_shipment">Awaiting shipment</span>' in page
 
 
 def test_the_order_page_has_no_editable_fields_and_no_save_button(client, staff):

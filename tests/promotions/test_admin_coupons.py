@@ -364,7 +364,8 @@ def test_the_list_shows_each_coupons_status(staff_client, year_end_coupons, monk
 
     page = staff_client.get(COUPONS, {"q": "DECEMBER"}).content.decode()
 
-    assert '<span class="promo-badge promo-badge-ended">Ended</span>' in page
+    assert '<span class="status-badge promo-badge-ended">Ended</span>' in page
+    assert "css/admin_badges.css" in page and "css/promotions_admin.css" in page
 
 
 def test_a_made_up_status_lists_every_coupon(staff_client, year_end_coupons):
