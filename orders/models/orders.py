@@ -1,3 +1,5 @@
+"""The order and its lines, frozen at checkout, with the order number and the guest link's token."""
+
 import secrets
 from decimal import Decimal
 
@@ -6,9 +8,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from orders.models.shipping import ShippingMethod
 from orders.payment_methods import PaymentProvider, payment_provider_get
 from shop.addresses import PostalAddress
 from shop.identity import email_canonical
@@ -27,45 +30,6 @@ def order_number_generate() -> str:
 def access_token_generate() -> str:
     """The unguessable secret in a guest's order link."""
     return secrets.token_urlsafe(32)
-
-
-class ShippingMethod(models.Model):
-    """A way to ship, priced per order; free above a subtotal when ``free_above`` is set."""
-
-    name = models.CharField(_("name"), max_length=100)
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
-    free_above = models.DecimalField(
-        _("free above"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Orders whose subtotal reaches this amount ship free. Leave empty for never."),
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
-
-    class Meta:
-        verbose_name = _("shipping method")
-        verbose_name_plural = _("shipping methods")
-        ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="orders_shipping_price_non_negative"),
-            models.CheckConstraint(
-                condition=Q(free_above__isnull=True) | Q(free_above__gte=0),
-                name="orders_shipping_free_above_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def price_for(self, subtotal: Decimal) -> Decimal:
-        """What this method costs for an order of ``subtotal``."""
-        if self.free_above is not None and subtotal >= self.free_above:
-            return Decimal("0.00")
-        return self.price
 
 
 class Order(PostalAddress):
@@ -324,180 +288,3 @@ class OrderLine(models.Model):
     def paid_total(self) -> Decimal:
         """What was paid for this line: its total less its shares of the order's discounts."""
         return self.line_total - self.discount_total
-
-
-class OrderDiscount(models.Model):
-    """A discount an order got, as it was at checkout: an automatic promotion or a coupon.
-
-    ``amount`` came off the goods (shared out over the lines in ``shares``);
-    ``shipping_amount`` off the shipping (a free-shipping coupon). A coupon's row
-    stands for the use it took: ``use_returned_at`` says when cancelling the unpaid
-    order gave that use back, so it is given back once.
-    """
-
-    class Source(models.TextChoices):
-        PROMOTION = "promotion", pgettext_lazy("discount source", "Promotion")
-        COUPON = "coupon", pgettext_lazy("discount source", "Coupon")
-
-    order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="discounts"
-    )
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    promotion = models.ForeignKey(
-        "promotions.Promotion",
-        verbose_name=_("automatic promotion"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    coupon = models.ForeignKey(
-        "promotions.Coupon",
-        verbose_name=_("coupon"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    # The promotion's name or the coupon's code as it was, kept when either is renamed or deleted.
-    label = models.CharField(_("label"), max_length=200)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    shipping_amount = models.DecimalField(
-        _("off shipping"), max_digits=12, decimal_places=2, default=Decimal("0.00")
-    )
-    use_returned_at = models.DateTimeField(_("use given back at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("order discount")
-        verbose_name_plural = _("order discounts")
-        ordering = ["id"]
-        constraints = [
-            # The automatic promotion first, then at most one coupon (docs/architecture.md, "Discounts").
-            models.UniqueConstraint(fields=["order", "source"], name="orders_discount_one_per_source"),
-            models.CheckConstraint(
-                condition=Q(source="promotion", coupon__isnull=True)
-                | Q(source="coupon", promotion__isnull=True),
-                name="orders_discount_source_matches",
-            ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="orders_discount_amount_non_negative"),
-            models.CheckConstraint(
-                condition=Q(shipping_amount__gte=0), name="orders_discount_shipping_non_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.label} -{self.amount}"
-
-    @property
-    def title(self) -> str:
-        """What the shopper and staff read: the promotion's name, or "Coupon CODE" (translated)."""
-        if self.source == self.Source.COUPON:
-            return gettext("Coupon %(code)s") % {"code": self.label}
-        return self.label
-
-
-class OrderLineDiscount(models.Model):
-    """One line's share of one of the order's discounts; the shares of a discount add up to its amount."""
-
-    order_discount = models.ForeignKey(
-        OrderDiscount, verbose_name=_("discount"), on_delete=models.CASCADE, related_name="shares"
-    )
-    line = models.ForeignKey(
-        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="discount_shares"
-    )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-
-    class Meta:
-        verbose_name = _("share of a discount")
-        verbose_name_plural = _("shares of discounts")
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["order_discount", "line"], name="orders_line_discount_unique"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="orders_line_discount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.line_id}: -{self.amount}"
-
-
-class OrderEvent(models.Model):
-    """Append-only history of an order: who changed what, from which state to which, when."""
-
-    class Kind(models.TextChoices):
-        PLACED = "placed", pgettext_lazy("order event", "Placed")
-        CONFIRMED = "confirmed", pgettext_lazy("order event", "Confirmed")
-        PAID = "paid", pgettext_lazy("order event", "Payment received")
-        SHIPPED = "shipped", pgettext_lazy("order event", "Shipped")
-        DELIVERED = "delivered", pgettext_lazy("order event", "Delivered")
-        CANCELLED = "cancelled", pgettext_lazy("order event", "Cancelled")
-        RESTOCKED = "restocked", pgettext_lazy("order event", "Stock returned")
-        REFUNDED = "refunded", pgettext_lazy("order event", "Refunded")
-
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    from_state = models.CharField(_("from state"), max_length=32, blank=True)
-    to_state = models.CharField(_("to state"), max_length=32, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("order event")
-        verbose_name_plural = _("order events")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.order_id} {self.kind}"
-
-
-class OutboundEmail(models.Model):
-    """One order email and its delivery: staff see here which mail failed and why."""
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", pgettext_lazy("order email", "Order confirmation")
-        PAID = "paid", pgettext_lazy("order email", "Payment received")
-        SHIPPED = "shipped", pgettext_lazy("order email", "Shipped")
-        CANCELLED = "cancelled", pgettext_lazy("order email", "Cancelled")
-        REFUNDED = "refunded", pgettext_lazy("order email", "Refunded")
-        STAFF_NEW_ORDER = "staff_new_order", pgettext_lazy("order email", "New order (staff)")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", pgettext_lazy("email status", "Queued")
-        RETRYING = "retrying", pgettext_lazy("email status", "Retrying")
-        SENT = "sent", pgettext_lazy("email status", "Sent")
-        FAILED = "failed", pgettext_lazy("email status", "Failed")
-
-    order = models.ForeignKey(
-        Order,
-        verbose_name=_("order"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="emails",
-    )
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    to_email = models.EmailField(_("recipient"), max_length=254)
-    language = models.CharField(_("language"), max_length=16)
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outbound email")
-        verbose_name_plural = _("outbound emails")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="orders_email_status")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} -> {self.to_email}"

@@ -1,0 +1,38 @@
+"""The models of orders, one module per responsibility; import them from here.
+
+- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs.
+- ``orders``: ``Order`` and ``OrderLine`` (what was bought, frozen at checkout), and
+  the order number and guest access token generators.
+- ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
+  ``OrderLineDiscount`` (one line's share of it).
+- ``records``: ``OrderEvent`` (the append-only history) and ``OutboundEmail`` (each
+  order email and its delivery).
+"""
+
+from orders.models.discounts import OrderDiscount, OrderLineDiscount
+from orders.models.orders import (
+    ORDER_NUMBER_ALPHABET,
+    ORDER_NUMBER_LENGTH,
+    ORDER_NUMBER_PREFIX,
+    Order,
+    OrderLine,
+    access_token_generate,
+    order_number_generate,
+)
+from orders.models.records import OrderEvent, OutboundEmail
+from orders.models.shipping import ShippingMethod
+
+__all__ = [
+    "ORDER_NUMBER_ALPHABET",
+    "ORDER_NUMBER_LENGTH",
+    "ORDER_NUMBER_PREFIX",
+    "Order",
+    "OrderDiscount",
+    "OrderEvent",
+    "OrderLine",
+    "OrderLineDiscount",
+    "OutboundEmail",
+    "ShippingMethod",
+    "access_token_generate",
+    "order_number_generate",
+]
