@@ -1,10 +1,12 @@
 """Helpers for the cart and orders tests: carts, checkout details, the task worker, SMTP."""
 
+import uuid
 from decimal import Decimal
 
 from cart.selectors import Cart, cart_get
 from catalog.models import Variant
-from orders.services import CheckoutData
+from orders.models import Order
+from orders.services import CheckoutData, order_place
 from tests.factories import ShippingMethodFactory
 from tests.helpers import LocalSmtpServer, free_port, run_tasks, use_smtp  # noqa: F401 (the area's tests import them from here)
 
@@ -61,3 +63,9 @@ def checkout_post(*, shipping, token, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def place(*items: tuple[Variant, int], coupon_code: str = "", **checkout) -> Order:
+    """Place an order for the items with the default checkout details (and ``coupon_code``)."""
+    checkout_details = checkout_data(coupon_code=coupon_code, **checkout)
+    return order_place(cart=cart_with(*items), checkout=checkout_details, token=uuid.uuid4())
