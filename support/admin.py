@@ -11,13 +11,14 @@ import re
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shop.uploads import private_file_response
 from support.exceptions import MessageNotHeld
 from support.forms import StaffReplyForm
 from support.inbound import attachment_signature_ok
@@ -223,15 +224,12 @@ class TicketAdmin(admin.ModelAdmin):
         inline = attachment.content_type in INLINE_IMAGE_TYPES and attachment_signature_ok(
             filename=attachment.filename, head=head
         )
-        response = FileResponse(
+        return private_file_response(
             handle,
-            as_attachment=not inline,
             filename=attachment.filename,
             content_type=attachment.content_type if inline else "application/octet-stream",
+            inline=inline,
         )
-        # Whatever the file holds, the browser runs nothing from it.
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-        return response
 
 
 def _order_admin_url(ticket: Ticket) -> str:

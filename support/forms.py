@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 from shop.identity import email_local_part_ascii_validator
-from support.inbound import attachment_signature_ok
+from shop.uploads import upload_signature_ok
 from support.models import Ticket
 
 _ORDER_NUMBER = re.compile(r"^[A-Z0-9-]{4,32}$")
@@ -72,7 +72,7 @@ def _attachments_check(files: list[UploadedFile]) -> list[UploadedFile]:
                     code="file_size",
                 )
             )
-        elif not _signature_ok(upload):
+        elif not upload_signature_ok(upload):
             errors.append(
                 forms.ValidationError(
                     _("%(name)s does not look like a .%(extension)s file.")
@@ -83,13 +83,6 @@ def _attachments_check(files: list[UploadedFile]) -> list[UploadedFile]:
     if errors:
         raise forms.ValidationError(errors)
     return files
-
-
-def _signature_ok(upload: UploadedFile) -> bool:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    return attachment_signature_ok(filename=upload.name, head=head)
 
 
 def _order_label(order: Order) -> str:

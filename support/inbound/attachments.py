@@ -1,7 +1,7 @@
 """Attachments of hostile mail: safe file names, size, type and count limits, content matching the type.
 
-``attachment_signature_ok`` also serves the contact form and the admin, which
-check uploaded and stored files with it.
+``attachment_signature_ok`` (shop.uploads.file_signature_ok) also serves the contact form
+and the admin, which check uploaded and stored files with it.
 """
 
 import mimetypes
@@ -14,6 +14,8 @@ from email.message import Message
 
 from django.conf import settings
 
+from shop.uploads import file_extension
+from shop.uploads import file_signature_ok as attachment_signature_ok
 from support.inbound.headers import content_id, subject_clean
 from support.inbound.parts import attached_message, part_filename
 
@@ -29,46 +31,14 @@ class ParsedAttachment:
     is_inline: bool = False
 
 
-# The first bytes of the file types we accept whose content can be checked;
-# text types (txt, csv, eml) have none.
-_SIGNATURES = {
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "gif": (b"GIF87a", b"GIF89a"),
-    "webp": (b"RIFF",),
-    "pdf": (b"%PDF-",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "zip": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-}
-
-
-def _extension(filename: str) -> str:
-    return os.path.splitext(filename)[1].lstrip(".").lower()
-
-
 def attachment_problem(*, filename: str, size: int) -> str | None:
     """Why an attachment may not be kept (size, type), in English for the record, or None."""
     allowed = {extension.lower().lstrip(".") for extension in settings.SUPPORT_ATTACHMENT_EXTENSIONS}
-    if _extension(filename) not in allowed:
+    if file_extension(filename) not in allowed:
         return "type not allowed"
     if size > settings.SUPPORT_ATTACHMENT_MAX_BYTES:
         return f"too large ({size} bytes, limit {settings.SUPPORT_ATTACHMENT_MAX_BYTES})"
     return None
-
-
-def attachment_signature_ok(*, filename: str, head: bytes) -> bool:
-    """Whether a file's first bytes match what its extension claims (always true for text types)."""
-    extension = _extension(filename)
-    signatures = _SIGNATURES.get(extension)
-    if signatures is None:
-        return True
-    if extension == "webp":
-        return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
-    return head.startswith(signatures)
 
 
 def _display_filename(name: str, content_type: str, index: int) -> str:
