@@ -59,7 +59,10 @@ class VariantFactory(factory.django.DjangoModelFactory):
 # Orders: shipping methods, orders and their lines.
 import uuid  # noqa: E402
 
+from django.utils import timezone  # noqa: E402
+
 from orders.models import (  # noqa: E402
+    FapiaoRequest,
     Order,
     OrderLine,
     ShippingMethod,
@@ -99,6 +102,18 @@ class OrderFactory(factory.django.DjangoModelFactory):
     subtotal = Decimal("19.99")
     shipping_total = Decimal("12.00")
     grand_total = Decimal("31.99")
+
+
+class FapiaoRequestFactory(factory.django.DjangoModelFactory):
+    """A personal fapiao requested for a new order."""
+
+    class Meta:
+        model = FapiaoRequest
+
+    order = factory.SubFactory(OrderFactory)
+    title = "Ann Lee"
+    email = "ann@example.com"
+    requested_at = factory.LazyFunction(timezone.now)
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

@@ -5,11 +5,13 @@
   the order number and guest access token generators.
 - ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
   ``OrderLineDiscount`` (one line's share of it).
+- ``fapiao``: ``FapiaoRequest`` (a customer's request for a fapiao, and its issue).
 - ``records``: ``OrderEvent`` (the append-only history) and ``OutboundEmail`` (each
   order email and its delivery).
 """
 
 from orders.models.discounts import OrderDiscount, OrderLineDiscount
+from orders.models.fapiao import FapiaoRequest
 from orders.models.orders import (
     ORDER_NUMBER_ALPHABET,
     ORDER_NUMBER_LENGTH,
@@ -26,6 +28,7 @@ __all__ = [
     "ORDER_NUMBER_ALPHABET",
     "ORDER_NUMBER_LENGTH",
     "ORDER_NUMBER_PREFIX",
+    "FapiaoRequest",
     "Order",
     "OrderDiscount",
     "OrderEvent",

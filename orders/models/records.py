@@ -20,6 +20,8 @@ class OrderEvent(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("order event", "Cancelled")
         RESTOCKED = "restocked", pgettext_lazy("order event", "Stock returned")
         REFUNDED = "refunded", pgettext_lazy("order event", "Refunded")
+        FAPIAO_REQUESTED = "fapiao_requested", pgettext_lazy("order event", "Fapiao requested")
+        FAPIAO_ISSUED = "fapiao_issued", pgettext_lazy("order event", "Fapiao issued")
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -55,6 +57,7 @@ class OutboundEmail(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("order email", "Cancelled")
         REFUNDED = "refunded", pgettext_lazy("order email", "Refunded")
         STAFF_NEW_ORDER = "staff_new_order", pgettext_lazy("order email", "New order (staff)")
+        FAPIAO_ISSUED = "fapiao_issued", pgettext_lazy("order email", "Fapiao issued")
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("email status", "Queued")
