@@ -14,10 +14,11 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from cart.pricing import CartPricing
-from orders.models import ShippingMethod
+from orders.credit_codes import credit_code_normalise, credit_code_validate
+from orders.models import FapiaoRequest, ShippingMethod
 from orders.payment_methods import payment_provider_get, payment_provider_list
 from orders.selectors import shipping_method_list
-from orders.services import CheckoutData
+from orders.services import CheckoutData, FapiaoData
 from shop.addresses import ADDRESS_FIELDS, AddressForm, Country
 from shop.identity import email_local_part_ascii_validator
 from shop.money import format_money
@@ -33,6 +34,10 @@ PERSONAL_FIELDS = (
     "address_line1",
     "address_line2",
     "note",
+    "fapiao_wanted",
+    "fapiao_title",
+    "fapiao_tax_number",
+    "fapiao_email",
 )
 # The longest value kept of a field without a maximum length of its own (a choice) in a draft.
 DRAFT_VALUE_MAX_LENGTH = 100
@@ -103,7 +108,83 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
         return gettext("%(method)s: %(price)s") % {"method": label, "price": format_money(price)}
 
 
-class CheckoutForm(AddressForm):
+class FapiaoFieldsForm(forms.Form):
+    """Who a fapiao is made out to and where it is emailed.
+
+    The checkout's optional section and the order page's form. Every field is optional
+    here; ``fapiao_errors_add`` holds a requested fapiao to the rules.
+    """
+
+    fapiao_kind = forms.ChoiceField(
+        label=_("Fapiao for"),
+        choices=FapiaoRequest.Kind.choices,
+        initial=FapiaoRequest.Kind.PERSONAL,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    fapiao_title = forms.CharField(
+        label=_("Name or company title (抬头)"),
+        max_length=150,
+        required=False,
+        help_text=_("Your full name, or the company's name exactly as registered."),
+    )
+    fapiao_tax_number = forms.CharField(
+        label=_("Taxpayer identification number (税号)"),
+        max_length=30,
+        required=False,
+        help_text=_("Companies only: the 18-character unified social credit code."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    fapiao_email = forms.EmailField(
+        label=_("Email for the electronic fapiao"),
+        max_length=254,
+        required=False,
+        validators=[email_local_part_ascii_validator],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def fapiao_errors_add(self, cleaned: dict, *, email_required: bool) -> None:
+        """Hold the requested fapiao to the rules: a title, and a valid tax number for a company."""
+        kind = cleaned.get("fapiao_kind") or FapiaoRequest.Kind.PERSONAL
+        cleaned["fapiao_kind"] = kind
+        if not cleaned.get("fapiao_title", "").strip() and "fapiao_title" not in self.errors:
+            self.add_error("fapiao_title", _("Enter the name or company title the fapiao is made out to."))
+        tax_number = credit_code_normalise(cleaned.get("fapiao_tax_number", ""))
+        if kind == FapiaoRequest.Kind.COMPANY:
+            if not tax_number:
+                self.add_error(
+                    "fapiao_tax_number", _("A company fapiao needs the taxpayer identification number.")
+                )
+            else:
+                try:
+                    credit_code_validate(tax_number)
+                except ValidationError as error:
+                    self.add_error("fapiao_tax_number", error)
+        cleaned["fapiao_tax_number"] = tax_number if kind == FapiaoRequest.Kind.COMPANY else ""
+        if email_required and not cleaned.get("fapiao_email") and "fapiao_email" not in self.errors:
+            self.add_error("fapiao_email", _("Enter the email address the fapiao is sent to."))
+
+    def fapiao_data(self, *, default_email: str = "") -> FapiaoData:
+        """The validated request; the fapiao email falls back to ``default_email`` (the order's)."""
+        data = self.cleaned_data
+        return FapiaoData(
+            kind=data["fapiao_kind"],
+            title=data["fapiao_title"].strip(),
+            tax_number=data["fapiao_tax_number"],
+            email=data.get("fapiao_email") or default_email,
+        )
+
+
+class FapiaoForm(FapiaoFieldsForm):
+    """The order page's request for a fapiao (or a change to it): every rule of the checkout's section."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.fapiao_errors_add(cleaned, email_required=True)
+        return cleaned
+
+
+class CheckoutForm(AddressForm, FapiaoFieldsForm):
     """Who orders, where it goes, how it ships and how it is paid."""
 
     field_order = ("email", "full_name", "phone", *ADDRESS_FIELDS)
@@ -152,10 +233,13 @@ class CheckoutForm(AddressForm):
     goods_total_seen = forms.DecimalField(
         widget=forms.HiddenInput, required=False, max_digits=12, decimal_places=2
     )
+    # Without it ticked the fapiao fields are ignored (they are always there without JavaScript).
+    fapiao_wanted = forms.BooleanField(label=_("Request a fapiao (invoice)"), required=False)
 
     def __init__(self, *args, pricing: CartPricing, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pricing = pricing
+        self.fields["fapiao_email"].help_text = _("Leave empty to receive it at the email address above.")
         shipping = self.fields["shipping_method"]
         shipping.queryset = shipping_method_list()
         shipping.goods_total = pricing.goods_total
@@ -236,6 +320,13 @@ class CheckoutForm(AddressForm):
                 "payment_method",
                 _("%(method)s is not available for this country or region.") % {"method": provider.name},
             )
+        if cleaned.get("fapiao_wanted"):
+            # Left empty, the fapiao goes to the order's email.
+            self.fapiao_errors_add(cleaned, email_required=False)
+        else:
+            for name in FapiaoFieldsForm.base_fields:
+                self.errors.pop(name, None)
+                cleaned.pop(name, None)
         if self.pricing.coupon_dropped:
             # The page showed the code's discount: the order waits until its new total was shown.
             self.add_error(None, self.pricing.coupon_dropped)
@@ -266,4 +357,5 @@ class CheckoutForm(AddressForm):
             language=language,
             client_ip_hash=client_ip_hash,
             coupon_code=coupon_code or self.pricing.coupon_code,
+            fapiao=self.fapiao_data(default_email=data["email"]) if data.get("fapiao_wanted") else None,
         )

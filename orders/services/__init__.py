@@ -14,8 +14,8 @@ Locking, in one place:
 
 The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing`` (``order_place``),
 ``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
-the unpaid-order job) and ``records`` (events, log lines, emails); import
-them from here.
+the unpaid-order job), ``fapiao`` (fapiao requests and their issue) and ``records`` (events,
+log lines, emails); import them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
@@ -26,6 +26,7 @@ from orders.services.checkout_session import (
     checkout_token_issue,
     checkout_token_issued_here,
 )
+from orders.services.fapiao import FapiaoData
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
 from orders.services.transitions import (
     order_confirm,
@@ -38,6 +39,7 @@ from orders.services.transitions import (
 
 __all__ = [
     "CheckoutData",
+    "FapiaoData",
     "checkout_draft_pop",
     "checkout_draft_save",
     "checkout_token_forget",

@@ -32,6 +32,7 @@ from orders.models import (
     access_token_generate,
     order_number_generate,
 )
+from orders.services.fapiao import FapiaoData, fapiao_request_record
 from orders.services.records import order_emails_enqueue, order_event_log
 from promotions.exceptions import CouponError, CouponFirstOrderOnly
 from promotions.models import Coupon
@@ -67,11 +68,16 @@ class CheckoutData:
     client_ip_hash: str = ""
     # The coupon code applied in the cart (canonical); blank: none.
     coupon_code: str = ""
+    # The fapiao asked for with the order; None: none (and no query spent on it).
+    fapiao: FapiaoData | None = None
 
     def as_order_fields(self) -> dict:
-        # The coupon is recorded as the order's discounts, not as a field of the order.
+        # The coupon is recorded as the order's discounts and the fapiao as its own row,
+        # not as fields of the order.
         values = {
-            field.name: getattr(self, field.name) for field in fields(self) if field.name != "coupon_code"
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if field.name not in ("coupon_code", "fapiao")
         }
         values["shipping_method_name"] = self.shipping_method.name
         values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
@@ -158,7 +164,8 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     written, and the shopper may place the order again without the code. Applies
     the live automatic promotions and the coupon (promotions.pricing) and snapshots
     every discount and each line's share of it; takes one use of the coupon with a
-    conditional update, exact under concurrency. Enqueues the confirmation email and
+    conditional update, exact under concurrency. Stores ``checkout.fapiao``, if any, as the
+    order's fapiao request with its event. Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
     ``placed_now`` is True only for the call that created it (so only that
     request empties the cart). Must not run inside a transaction.
@@ -281,6 +288,8 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         to_state=order.display_status,
         actor_id=order.user_id,
     )
+    if checkout.fapiao is not None:
+        fapiao_request_record(order=order, fapiao=checkout.fapiao, actor=order.user)
     order_emails_enqueue(
         order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
     )

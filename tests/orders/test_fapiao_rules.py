@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 PUBLISHED_CODES = [
     "91440300708461136T",  # 深圳市腾讯计算机系统有限公司
     "914403001922038216",  # 华为技术有限公司
-    "91330100799655058B",  # 阿里巴巴（中国）有限公司
+    "91330100799655058B",  # 阿里巴巴(中国)有限公司
     "91110108551385082Q",  # 北京小米科技有限责任公司
 ]
 
@@ -35,7 +35,7 @@ def test_a_wrong_check_character_is_refused():
 
 
 def test_lower_case_spaces_and_full_width_characters_are_normalised():
-    typed = "９１４４０３００ 708461136t"
+    typed = "\uff19\uff11\uff14\uff14\uff10\uff13\uff10\uff10 708461136t"  # the first eight full-width
 
     assert credit_code_normalise(typed) == "91440300708461136T"
     credit_code_validate(typed)
