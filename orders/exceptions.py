@@ -7,6 +7,8 @@ from shop.exceptions import ShopError
 
 __all__ = [
     "CartEmpty",
+    "FapiaoClosed",
+    "FapiaoNotReady",
     "InvalidTransition",
     "OutOfStock",
     "PerOrderMaxExceeded",
@@ -33,3 +35,25 @@ class TooManyOrders(ShopError):
         "You have placed as many orders as we accept in one hour. Your cart is kept: "
         "please try again later, or contact us if you need to order more."
     )
+
+
+class FapiaoClosed(ShopError):
+    """The order's fapiao can no longer be requested or changed: the order is finished or it was issued."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class FapiaoNotReady(ShopError):
+    """Staff cannot issue this fapiao as asked; ``message`` says why, translated."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from orders.models import Order, OrderDiscount, ShippingMethod
+from orders.models import FapiaoRequest, Order, OrderDiscount, ShippingMethod
 from orders.payment_methods import (
     PaymentPanel,
     PaymentStart,
@@ -301,3 +301,8 @@ def discount_report_list(*, start: datetime, end: datetime) -> list[DiscountRepo
         for row in rows
     ]
     return sorted(report, key=lambda row: (-row.discount, row.title))
+
+
+def fapiao_request_get(*, order: Order) -> FapiaoRequest | None:
+    """The order's fapiao request, or None (one query)."""
+    return FapiaoRequest.objects.filter(order=order).first()

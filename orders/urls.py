@@ -10,4 +10,6 @@ urlpatterns = [
     path("checkout/coupon/", views.checkout_coupon_apply, name="checkout_coupon_apply"),
     path("checkout/coupon/remove/", views.checkout_coupon_remove, name="checkout_coupon_remove"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/fapiao/", views.order_fapiao_request, name="fapiao_request"),
+    path("orders/<str:number>/fapiao.pdf", views.order_fapiao_download, name="fapiao_download"),
 ]

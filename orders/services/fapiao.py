@@ -3,10 +3,13 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from orders.exceptions import FapiaoClosed
 from orders.models import FapiaoRequest, Order, OrderEvent
-from orders.services.records import order_event_record
+from orders.services.records import order_event_record, order_lock
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,48 @@ def fapiao_request_record(
         order=order,
         kind=OrderEvent.Kind.FAPIAO_REQUESTED,
         from_state="",
+        to_state=FapiaoRequest.Status.REQUESTED,
+        actor=actor,
+        note=fapiao_note(fapiao),
+    )
+    return request
+
+
+def fapiao_request_open(order: Order) -> bool:
+    """Whether the order still takes a fapiao request or a change: not cancelled, refunded or completed."""
+    return not order.is_cancelled and order.display_status not in (
+        Order.Status.COMPLETED,
+        Order.Status.REFUNDED,
+    )
+
+
+@transaction.atomic(durable=True)
+def fapiao_request_save(*, order: Order, fapiao: FapiaoData, actor: AbstractBaseUser | None) -> FapiaoRequest:
+    """Request the order's fapiao from the order page, or change the request not yet issued.
+
+    Locks the order row, then re-reads its fapiao under the lock (a staff member issuing it
+    locks the same row first, so a change never lands on an issued fapiao). Raises
+    FapiaoClosed when the order is cancelled, refunded or completed, or the fapiao was
+    issued; then nothing changes. Records a fapiao_requested event. Must not run inside a
+    transaction.
+    """
+    order = order_lock(order)
+    if not fapiao_request_open(order):
+        raise FapiaoClosed(_("This order is finished: a fapiao can no longer be requested for it."))
+    existing = FapiaoRequest.objects.filter(order=order).first()
+    if existing is not None and existing.is_issued:
+        raise FapiaoClosed(_("This order's fapiao has been issued and can no longer be changed."))
+    if existing is None:
+        request = FapiaoRequest.objects.create(order=order, requested_at=timezone.now(), **fapiao.as_fields())
+    else:
+        for name, value in fapiao.as_fields().items():
+            setattr(existing, name, value)
+        existing.save(update_fields=list(fapiao.as_fields()))
+        request = existing
+    order_event_record(
+        order=order,
+        kind=OrderEvent.Kind.FAPIAO_REQUESTED,
+        from_state=existing.status if existing is not None else "",
         to_state=FapiaoRequest.Status.REQUESTED,
         actor=actor,
         note=fapiao_note(fapiao),
