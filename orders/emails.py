@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from orders.models import Order, OutboundEmail
-from orders.selectors import payment_instructions_get
+from orders.selectors import fapiao_request_get, payment_instructions_get
 from shop.mail import email_build
 
 EMAIL_TEMPLATES = {
@@ -20,6 +20,7 @@ EMAIL_TEMPLATES = {
     OutboundEmail.Kind.CANCELLED: "orders/emails/order_cancelled",
     OutboundEmail.Kind.REFUNDED: "orders/emails/order_refunded",
     OutboundEmail.Kind.STAFF_NEW_ORDER: "orders/emails/staff_new_order",
+    OutboundEmail.Kind.FAPIAO_ISSUED: "orders/emails/fapiao_issued",
 }
 
 
@@ -47,6 +48,13 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
         }
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
             context["admin_url"] = _admin_url(order)
+        if kind == OutboundEmail.Kind.FAPIAO_ISSUED:
+            context["fapiao"] = fapiao = fapiao_request_get(order=order)
+            # Linked, not attached: the PDF is served only to the holder of the order's link.
+            download = reverse("orders:fapiao_download", args=[order.number])
+            context["fapiao_url"] = (
+                f"{settings.SITE_URL}{download}?token={order.access_token}" if fapiao and fapiao.pdf else ""
+            )
     return email_build(
         templates=prefix,
         context=context,

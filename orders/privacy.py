@@ -1,14 +1,15 @@
 """The orders' part of a customer's data export and account erasure (registered in OrdersConfig.ready()).
 
 Erasure keeps the orders for the books (numbers, lines, totals, dates) and replaces every
-personal field.
+personal field. A fapiao is a tax record: a company's title and tax number and an issued
+fapiao's number and PDF stay; a person's name and the fapiao's email go.
 """
 
 from typing import Any
 
 from django.utils import timezone
 
-from orders.models import Order, OutboundEmail
+from orders.models import FapiaoRequest, Order, OutboundEmail
 from orders.selectors import order_list_for_customer
 from shop.addresses import ADDRESS_FIELDS
 from shop.models import User
@@ -39,6 +40,7 @@ ORDER_FIELDS = (
     "grand_total",
     "language",
 )
+FAPIAO_FIELDS = ("kind", "title", "tax_number", "email", "status", "number", "requested_at", "issued_at")
 LINE_FIELDS = (
     "product_name",
     "sku",
@@ -53,11 +55,16 @@ LINE_FIELDS = (
 def order_privacy_export(user: User) -> list[dict[str, Any]]:
     """The orders the account page lists, with their lines."""
     orders = order_list_for_customer(user=user).order_by("created_at", "id")
+    fapiao = {
+        request.order_id: privacy_fields(request, FAPIAO_FIELDS)
+        for request in FapiaoRequest.objects.filter(order__in=orders)
+    }
     return [
         {
             **privacy_fields(order, ORDER_FIELDS),
             "status": str(order.display_status),
             "lines": [privacy_fields(line, LINE_FIELDS) for line in order.lines.all()],
+            "fapiao": fapiao.get(order.pk),
         }
         for order in orders
     ]
@@ -92,6 +99,10 @@ def order_privacy_erase(user: User) -> None:
         updated_at=timezone.now(),
     )
     OutboundEmail.objects.filter(order_id__in=order_ids).update(to_email="")
+    FapiaoRequest.objects.filter(order_id__in=order_ids).update(email="")
+    FapiaoRequest.objects.filter(order_id__in=order_ids, kind=FapiaoRequest.Kind.PERSONAL).update(
+        title=ANONYMISED_NAME
+    )
 
 
 ORDERS_PRIVACY_PART = PrivacyPart(key="orders", export=order_privacy_export, erase=order_privacy_erase)

@@ -3,11 +3,15 @@
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import FapiaoRequest, Order
+from shop.uploads import file_extension, upload_signature_ok
 
 NOTE_MAX_LENGTH = 1000
 
@@ -167,3 +171,49 @@ class DiscountReportForm(forms.Form):
         """[start, end): from midnight of the first day to midnight after the last (call after is_valid())."""
         last = self.cleaned_data["end"]
         return _day_start(self.cleaned_data["start"]), _day_start(last + timedelta(days=1))
+
+
+class FapiaoIssueForm(forms.Form):
+    """Issue a fapiao: its number, its PDF, or both; the PDF is checked by its name, size and first bytes."""
+
+    number = forms.CharField(
+        label=_("Fapiao number"),
+        max_length=FapiaoRequest._meta.get_field("number").max_length,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    pdf = forms.FileField(
+        label=_("Fapiao PDF"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def clean_number(self) -> str:
+        # Pasted numbers often carry spaces inside; fapiao numbers have none.
+        return "".join(self.cleaned_data["number"].split())
+
+    def clean_pdf(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("pdf")
+        if not upload:
+            return None
+        if file_extension(upload.name) != "pdf" or not upload_signature_ok(upload):
+            raise forms.ValidationError(
+                _("%(name)s is not a PDF file.") % {"name": upload.name}, code="file_type"
+            )
+        if upload.size > settings.FAPIAO_PDF_MAX_BYTES:
+            raise forms.ValidationError(
+                _("%(name)s is too large (%(size)s). Files may be up to %(limit)s.")
+                % {
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.FAPIAO_PDF_MAX_BYTES),
+                },
+                code="file_size",
+            )
+        return upload
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("number") and not cleaned.get("pdf"):
+            raise forms.ValidationError(_("Give the fapiao number or upload its PDF."), code="empty")
+        return cleaned

@@ -26,7 +26,7 @@ from orders.services.checkout_session import (
     checkout_token_issue,
     checkout_token_issued_here,
 )
-from orders.services.fapiao import FapiaoData, fapiao_request_open, fapiao_request_save
+from orders.services.fapiao import FapiaoData, fapiao_issue, fapiao_request_open, fapiao_request_save
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
 from orders.services.transitions import (
     order_confirm,
@@ -45,6 +45,7 @@ __all__ = [
     "checkout_token_forget",
     "checkout_token_issue",
     "checkout_token_issued_here",
+    "fapiao_issue",
     "fapiao_request_open",
     "fapiao_request_save",
     "order_cancel",

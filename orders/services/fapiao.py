@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.exceptions import FapiaoClosed
-from orders.models import FapiaoRequest, Order, OrderEvent
-from orders.services.records import order_event_record, order_lock
+from orders.exceptions import FapiaoClosed, FapiaoNotReady
+from orders.models import FapiaoRequest, Order, OrderEvent, OutboundEmail
+from orders.services.records import order_email_enqueue, order_event_record, order_lock
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,48 @@ def fapiao_request_save(*, order: Order, fapiao: FapiaoData, actor: AbstractBase
         note=fapiao_note(fapiao),
     )
     return request
+
+
+def fapiao_issue(
+    *, fapiao: FapiaoRequest, number: str, pdf: File | None, actor: AbstractBaseUser | None
+) -> FapiaoRequest:
+    """Mark the fapiao issued with its number and/or its PDF, and email the customer.
+
+    Locks the order row (as a customer's change does), then re-reads the fapiao: of two
+    staff issuing at once, the second gets FapiaoNotReady, as does a call with neither
+    number nor PDF. The PDF must already be checked (orders.admin.forms). Records a
+    fapiao_issued event and enqueues the customer's email (in the order's language, with
+    the private download link) in this transaction; a stored PDF is deleted again when the
+    transaction fails. Must not run inside a transaction.
+    """
+    if not number and pdf is None:
+        raise FapiaoNotReady(_("Give the fapiao number or upload its PDF."))
+    saved = []
+    try:
+        with transaction.atomic(durable=True):
+            order = order_lock(fapiao.order)
+            fapiao = FapiaoRequest.objects.select_for_update().get(pk=fapiao.pk)
+            if fapiao.is_issued:
+                raise FapiaoNotReady(_("This fapiao was issued already."))
+            if pdf is not None:
+                fapiao.pdf.save("fapiao.pdf", pdf, save=False)
+                saved.append(fapiao.pdf.name)
+            fapiao.number = number
+            fapiao.status = FapiaoRequest.Status.ISSUED
+            fapiao.issued_at = timezone.now()
+            fapiao.issued_by = actor if actor is not None and actor.is_authenticated else None
+            fapiao.save(update_fields=["number", "pdf", "status", "issued_at", "issued_by"])
+            order_event_record(
+                order=order,
+                kind=OrderEvent.Kind.FAPIAO_ISSUED,
+                from_state=FapiaoRequest.Status.REQUESTED,
+                to_state=FapiaoRequest.Status.ISSUED,
+                actor=actor,
+                note=number,
+            )
+            order_email_enqueue(order=order, kind=OutboundEmail.Kind.FAPIAO_ISSUED, to_email=fapiao.email)
+    except BaseException:
+        for name in saved:
+            fapiao.pdf.storage.delete(name)
+        raise
+    return fapiao

@@ -20,22 +20,25 @@ from orders.tasks import send_order_emails
 logger = logging.getLogger("orders.services")
 
 
-def order_emails_enqueue(*, order: Order, kinds: Sequence[str]) -> None:
-    """Record the emails (one insert) and queue their sending (one task), in the caller's transaction."""
+def order_emails_enqueue(*, order: Order, kinds: Sequence[str], to_email: str = "") -> None:
+    """Record the emails (one insert) and queue their sending (one task), in the caller's transaction.
+
+    ``to_email``: the customer's emails go there instead of the order's address (a fapiao's own).
+    """
     emails = []
     for kind in kinds:
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
-            to_email, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
+            to_email_of_kind, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
         else:
-            to_email, language = order.email, order.language
-        emails.append(OutboundEmail(order=order, kind=kind, to_email=to_email, language=language))
+            to_email_of_kind, language = to_email or order.email, order.language
+        emails.append(OutboundEmail(order=order, kind=kind, to_email=to_email_of_kind, language=language))
     created = OutboundEmail.objects.bulk_create(emails)
     send_order_emails.enqueue(order_id=order.pk, email_ids=[email.pk for email in created])
 
 
-def order_email_enqueue(*, order: Order, kind: str) -> None:
-    """Record the email and queue its sending, in the caller's transaction."""
-    order_emails_enqueue(order=order, kinds=[kind])
+def order_email_enqueue(*, order: Order, kind: str, to_email: str = "") -> None:
+    """Record the email and queue its sending, in the caller's transaction (to ``to_email`` if given)."""
+    order_emails_enqueue(order=order, kinds=[kind], to_email=to_email)
 
 
 def order_lock(order: Order) -> Order:

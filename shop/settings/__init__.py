@@ -352,6 +352,8 @@ COUPON_TRY_WINDOW = timedelta(minutes=env.int("COUPON_TRY_WINDOW_MINUTES", defau
 # many hours are cancelled by `manage.py cancel_unpaid_orders`; 0 = never.
 COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)
 # Staff address for new-order notices.
+# The largest issued fapiao PDF staff may upload (its type is checked by its first bytes too).
+FAPIAO_PDF_MAX_BYTES = env.int("FAPIAO_PDF_MAX_BYTES", default=5 * 1024 * 1024)
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
 # Seconds an SMTP conversation may take before the attempt counts as failed.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)

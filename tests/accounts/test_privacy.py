@@ -19,6 +19,7 @@ from shop.privacy import ANONYMISED_NAME
 from support.models import Message, Ticket
 from tests.factories import (
     CouponFactory,
+    FapiaoRequestFactory,
     OrderFactory,
     OrderLineFactory,
     StaffUserFactory,
@@ -381,3 +382,39 @@ def test_the_download_has_the_coupon_uses_counted_for_the_verified_address_and_e
 
     assert data["coupon_uses"] == [{"code": "WELCOME", "uses": 1}]
     assert list(CouponCustomerUse.objects.values_list("email_canonical", flat=True)) == ["other@example.com"]
+
+
+def test_the_download_has_each_orders_fapiao_request(client):
+    user = _customer()
+    order = OrderFactory(user=user, email=user.email)
+    FapiaoRequestFactory(order=order, title="Ann Lee", email="tax@example.com")
+    client.force_login(user)
+
+    [exported] = _download(client)["orders"]
+
+    assert exported["fapiao"]["title"] == "Ann Lee"
+    assert exported["fapiao"]["email"] == "tax@example.com"
+
+
+def test_deleting_the_account_anonymises_a_personal_fapiao_and_keeps_a_companys_tax_record(client):
+    user = _customer()
+    personal = FapiaoRequestFactory(order=OrderFactory(user=user, **DELIVERED), title="Ann Lee")
+    company = FapiaoRequestFactory(
+        order=OrderFactory(user=user, **DELIVERED),
+        kind="company",
+        title="华为技术有限公司",
+        tax_number="914403001922038216",
+        email="tax@example.com",
+    )
+    client.force_login(user)
+
+    client.post(reverse("account:account_delete"), {"current_password": PASSWORD, "confirm": "on"})
+
+    personal.refresh_from_db()
+    company.refresh_from_db()
+    assert (personal.title, personal.email) == (ANONYMISED_NAME, "")
+    assert (company.title, company.tax_number, company.email) == (
+        "华为技术有限公司",
+        "914403001922038216",
+        "",
+    )
