@@ -70,7 +70,7 @@ class FapiaoRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.title}"
+        return self.title
 
     @property
     def is_issued(self) -> bool:
