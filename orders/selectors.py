@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from orders.models import Order, OrderDiscount, ShippingMethod
+from orders.models import Carrier, Order, OrderDiscount, ShippingMethod
 from orders.payment_methods import (
     PaymentPanel,
     PaymentStart,
@@ -187,14 +187,9 @@ def order_awaiting_payment_filter() -> Q:
     return order_status_filter(status=Order.Status.PENDING_PAYMENT)
 
 
-def order_carrier_list(*, limit: int = 20) -> list[str]:
-    """Carriers already used on orders, alphabetically: suggestions for the ship form (one query)."""
-    return list(
-        Order.objects.exclude(carrier="")
-        .order_by("carrier")
-        .values_list("carrier", flat=True)
-        .distinct()[:limit]
-    )
+def carrier_list() -> QuerySet[Carrier]:
+    """The active carriers staff ship with, in display order."""
+    return Carrier.objects.filter(is_active=True).order_by("position", "id")
 
 
 class OrderAction:

@@ -7,7 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Carrier, Order
+from orders.selectors import carrier_list
 
 NOTE_MAX_LENGTH = 1000
 
@@ -28,14 +29,22 @@ class OrderTransitionForm(forms.Form):
     note = _note_field()
 
 
+def _carrier_field(*, required: bool) -> forms.ModelChoiceField:
+    """The active carriers, by code (the admin's Carriers page adds, edits and retires them)."""
+    return forms.ModelChoiceField(
+        label=_("Carrier"),
+        queryset=carrier_list(),
+        to_field_name="code",
+        required=required,
+        empty_label=_("Choose a carrier"),
+        error_messages={"invalid_choice": _("Choose one of the carriers in the list.")},
+    )
+
+
 class OrderShipForm(forms.Form):
     """Carrier and tracking number of a parcel, and an optional note."""
 
-    carrier = forms.CharField(
-        label=_("Carrier"),
-        max_length=Order._meta.get_field("carrier").max_length,
-        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
-    )
+    carrier = _carrier_field(required=True)
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         max_length=Order._meta.get_field("tracking_number").max_length,
@@ -52,12 +61,7 @@ class OrderShipRowForm(forms.Form):
     """One order of the "ship selected orders" action; both fields empty skips the order."""
 
     order = forms.ModelChoiceField(queryset=Order.objects.none(), widget=forms.HiddenInput)
-    carrier = forms.CharField(
-        label=_("Carrier"),
-        required=False,
-        max_length=Order._meta.get_field("carrier").max_length,
-        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
-    )
+    carrier = _carrier_field(required=False)
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         required=False,
@@ -71,7 +75,7 @@ class OrderShipRowForm(forms.Form):
         cleaned = super().clean()
         if bool(cleaned.get("carrier")) != bool(cleaned.get("tracking_number")):
             raise forms.ValidationError(
-                _("Enter both the carrier and the tracking number, or leave both empty to skip this order.")
+                _("Choose the carrier and enter the tracking number, or leave both empty to skip this order.")
             )
         return cleaned
 
@@ -102,7 +106,7 @@ class BaseOrderShipFormSet(forms.BaseFormSet):
         if not any(form.ships for form in self.forms):
             raise forms.ValidationError(_("Enter the carrier and tracking number of at least one order."))
 
-    def shipments(self) -> list[tuple[Order, str, str]]:
+    def shipments(self) -> list[tuple[Order, Carrier, str]]:
         """(order, carrier, tracking number) of every filled row, once the formset is valid."""
         return [
             (form.cleaned_data["order"], form.cleaned_data["carrier"], form.cleaned_data["tracking_number"])

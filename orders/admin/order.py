@@ -40,7 +40,7 @@ from orders.admin.views import (
     order_transition_view,
 )
 from orders.models import Order
-from orders.selectors import OrderAction, order_action_list, order_carrier_list
+from orders.selectors import OrderAction, order_action_list
 from shop.money import format_money
 
 
@@ -170,7 +170,6 @@ class OrderAdmin(admin.ModelAdmin):
             ]
             if OrderAction.SHIP in actions:
                 context["ship_form"] = OrderShipForm()
-                context["carriers"] = order_carrier_list()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Columns and read-only fields

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.admin.forms import DiscountReportForm, OrderShipForm, OrderTransitionForm
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderDiscount
-from orders.selectors import OrderAction, discount_report_list, order_carrier_list
+from orders.selectors import OrderAction, discount_report_list
 from orders.services import (
     order_cancel,
     order_confirm,
@@ -197,9 +197,7 @@ def order_ship_view(request: HttpRequest, *, model_admin: admin.ModelAdmin, obje
             model_admin.message_user(request, done % values, messages.SUCCESS)
         return redirect(_change_url(order))
     title = gettext("Ship order %(number)s") % {"number": order.number}
-    return _page(
-        request, model_admin, "ship_form.html", title, order=order, form=form, carriers=order_carrier_list()
-    )
+    return _page(request, model_admin, "ship_form.html", title, order=order, form=form)
 
 
 def _print_page(

@@ -1,6 +1,7 @@
 """The models of orders, one module per responsibility; import them from here.
 
-- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs.
+- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs, and ``Carrier``,
+  the couriers and their tracking pages.
 - ``orders``: ``Order`` and ``OrderLine`` (what was bought, frozen at checkout), and
   the order number and guest access token generators.
 - ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
@@ -20,12 +21,13 @@ from orders.models.orders import (
     order_number_generate,
 )
 from orders.models.records import OrderEvent, OutboundEmail
-from orders.models.shipping import ShippingMethod
+from orders.models.shipping import Carrier, ShippingMethod
 
 __all__ = [
     "ORDER_NUMBER_ALPHABET",
     "ORDER_NUMBER_LENGTH",
     "ORDER_NUMBER_PREFIX",
+    "Carrier",
     "Order",
     "OrderDiscount",
     "OrderEvent",

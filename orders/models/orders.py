@@ -100,7 +100,17 @@ class Order(PostalAddress):
     # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
     # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The carrier's name as it was when the order shipped; ``shipping_carrier`` is the carrier row
+    # when there is one (orders shipped before carriers were data keep only the name).
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    shipping_carrier = models.ForeignKey(
+        "orders.Carrier",
+        verbose_name=_("carrier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
 
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -206,6 +216,13 @@ class Order(PostalAddress):
     def has_discounts(self) -> bool:
         """Whether anything came off the goods or the shipping (then its discounts are worth reading)."""
         return bool(self.discount_total or self.shipping_discount)
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's page for this order's parcel, or "" when its carrier is not known."""
+        if self.shipping_carrier is None or not self.tracking_number:
+            return ""
+        return self.shipping_carrier.tracking_url(self.tracking_number)
 
     @property
     def payment_provider(self) -> PaymentProvider | None:

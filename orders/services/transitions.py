@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.exceptions import InvalidTransition
-from orders.models import Order, OrderEvent, OutboundEmail
+from orders.models import Carrier, Order, OrderEvent, OutboundEmail
 from orders.payment_methods import payment_provider_get
 from orders.selectors import order_paid_online
 from orders.services.records import order_change_save, order_event_record, order_lock
@@ -91,7 +91,7 @@ def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note
 def order_ship(
     *,
     order: Order,
-    carrier: str,
+    carrier: Carrier,
     tracking_number: str,
     actor: AbstractBaseUser | None = None,
     note: str = "",
@@ -99,12 +99,12 @@ def order_ship(
     """Hand the parcel to a carrier. Locks the order row.
 
     Raises InvalidTransition for a cancelled, refunded or already shipped
-    order, for a missing carrier or tracking number, and for an unpaid order
+    order, for a missing tracking number, and for an unpaid order
     unless its payment method ships unpaid (cash on delivery).
     """
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    if not carrier or not tracking_number:
-        raise InvalidTransition(_("Enter the carrier and the tracking number."))
+    tracking_number = tracking_number.strip()
+    if not tracking_number:
+        raise InvalidTransition(_("Enter the tracking number."))
     order = order_lock(order)
     if order.is_cancelled:
         raise InvalidTransition(_("A cancelled order cannot be shipped."))
@@ -117,10 +117,11 @@ def order_ship(
     if order.payment_status != Order.PaymentStatus.PAID and not ships_unpaid:
         raise InvalidTransition(_("This order must be paid before it is shipped."))
     order.fulfilment_status = Order.FulfilmentStatus.SHIPPED
-    order.carrier, order.tracking_number = carrier[:100], tracking_number[:100]
+    order.shipping_carrier = carrier
+    order.carrier, order.tracking_number = carrier.name[:100], tracking_number[:100]
     order_change_save(
         order=order,
-        fields=["fulfilment_status", "carrier", "tracking_number"],
+        fields=["fulfilment_status", "carrier", "shipping_carrier", "tracking_number"],
         kind=OrderEvent.Kind.SHIPPED,
         from_state="unfulfilled",
         to_state="shipped",

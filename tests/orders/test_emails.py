@@ -11,7 +11,7 @@ from orders.emails import order_email_build
 from orders.models import OutboundEmail
 from orders.services import order_cancel, order_mark_paid, order_place, order_refund, order_ship
 from orders.tasks import send_order_emails
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
+from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
 from tests.orders.helpers import (
     LocalSmtpServer,
     cart_with,
@@ -129,7 +129,7 @@ def test_an_email_already_sent_is_never_sent_again():
 def test_each_state_change_enqueues_its_email():
     order = OrderFactory()
     order_mark_paid(order=order)
-    order_ship(order=order, carrier="SF Express", tracking_number="SF1")
+    order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF1")
     other = OrderFactory(payment_status="paid")
     order_cancel(order=other)
     order_refund(order=other)
