@@ -7,12 +7,12 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Case, Count, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from orders.models import Carrier, Order, OrderDiscount, ShippingMethod
+from orders.models import Carrier, Order, OrderDiscount, OrderLine, Shipment, ShipmentLine, ShippingMethod
 from orders.payment_methods import (
     PaymentPanel,
     PaymentStart,
@@ -102,6 +102,15 @@ def order_get_visible(*, request: HttpRequest, number: str) -> Order:
     raise Http404()
 
 
+def order_shipment_list(*, order: Order) -> list[Shipment]:
+    """The order's parcels, first sent first, with their carriers and contents (three queries)."""
+    return list(
+        order.shipments.select_related("carrier").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+        )
+    )
+
+
 def payment_instructions_get(*, order: Order, online: bool = False) -> PaymentStart | None:
     """Instructions to show while a payment is still due, else None.
 
@@ -170,6 +179,8 @@ def order_status_filter(*, status: str) -> Q:
             return open_ & delivered & paid
         case Order.Status.SHIPPED:
             return open_ & Q(fulfilment_status=Order.FulfilmentStatus.SHIPPED)
+        case Order.Status.PARTLY_SHIPPED:
+            return open_ & Q(fulfilment_status=Order.FulfilmentStatus.PARTLY_SHIPPED)
         case Order.Status.AWAITING_SHIPMENT:
             return open_ & unfulfilled & (paid | ships_unpaid)
         case Order.Status.PENDING_PAYMENT:
@@ -178,8 +189,10 @@ def order_status_filter(*, status: str) -> Q:
 
 
 def order_to_ship_filter() -> Q:
-    """Orders waiting to be shipped: paid or cash on delivery, unfulfilled, neither cancelled nor refunded."""
-    return order_status_filter(status=Order.Status.AWAITING_SHIPMENT)
+    """Orders with parcels still to send: awaiting shipment, or partly shipped."""
+    return order_status_filter(status=Order.Status.AWAITING_SHIPMENT) | order_status_filter(
+        status=Order.Status.PARTLY_SHIPPED
+    )
 
 
 def order_awaiting_payment_filter() -> Q:
@@ -190,6 +203,29 @@ def order_awaiting_payment_filter() -> Q:
 def carrier_list() -> QuerySet[Carrier]:
     """The active carriers staff ship with, in display order."""
     return Carrier.objects.filter(is_active=True).order_by("position", "id")
+
+
+def order_line_quantities_left(*, order: Order) -> dict[int, int]:
+    """Units of each of the order's lines not yet in a parcel, by line id (fully shipped lines at 0).
+
+    Exact only while the caller holds the order's row lock (``order_lock``).
+    """
+    shipped = dict(
+        ShipmentLine.objects.filter(shipment__order=order)
+        .values_list("order_line_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line_id", "units")
+    )
+    return {
+        line_id: quantity - shipped.get(line_id, 0)
+        for line_id, quantity in OrderLine.objects.filter(order=order).values_list("id", "quantity")
+    }
+
+
+def order_lines_to_ship(*, order: Order) -> list[tuple[OrderLine, int]]:
+    """The order's lines with units not yet in a parcel, each with how many (a hint: shipping re-counts)."""
+    left = order_line_quantities_left(order=order)
+    return [(line, left[line.pk]) for line in order.lines.all() if left.get(line.pk, 0) > 0]
 
 
 class OrderAction:
@@ -220,7 +256,8 @@ def order_action_list(*, order: Order) -> list[str]:
         actions.append(OrderAction.CONFIRM)
     if not cancelled and unpaid:
         actions.append(OrderAction.MARK_PAID)
-    if not cancelled and unfulfilled and (paid or (unpaid and ships_unpaid)):
+    partly_shipped = order.fulfilment_status == Order.FulfilmentStatus.PARTLY_SHIPPED
+    if not cancelled and (unfulfilled or partly_shipped) and (paid or (unpaid and ships_unpaid)):
         actions.append(OrderAction.SHIP)
     if not cancelled and order.fulfilment_status == Order.FulfilmentStatus.SHIPPED:
         actions.append(OrderAction.MARK_DELIVERED)

@@ -25,6 +25,7 @@ from orders.selectors import (
     checkout_initial_get,
     customer_first_order,
     order_get_visible,
+    order_shipment_list,
     payment_instructions_get,
     payment_panel_get,
 )
@@ -212,6 +213,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "order": order,
         "payment": payment_instructions_get(order=order),
         "payment_panel": panel,
+        "shipments": order_shipment_list(order=order),
         "support_email": settings.SUPPORT_EMAIL,
     }
     return render(request, "orders/order_detail.html", context)

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Carrier, Order
+from orders.models import Carrier, Order, OrderLine
 from orders.selectors import carrier_list
 
 NOTE_MAX_LENGTH = 1000
@@ -42,7 +42,12 @@ def _carrier_field(*, required: bool) -> forms.ModelChoiceField:
 
 
 class OrderShipForm(forms.Form):
-    """Carrier and tracking number of a parcel, and an optional note."""
+    """One parcel: its carrier and tracking number, how many units of each line go in it, a note.
+
+    ``lines`` are the order's lines with units still to ship, each as (line, units left); each
+    gets a quantity field, filled with all that is left. The service checks the quantities
+    again under the order's lock, so a parcel another clerk sent meanwhile is never shipped twice.
+    """
 
     carrier = _carrier_field(required=True)
     tracking_number = forms.CharField(
@@ -52,9 +57,45 @@ class OrderShipForm(forms.Form):
     )
     note = _note_field()
 
+    def __init__(self, *args, lines: list[tuple[OrderLine, int]] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line, left in self.lines:
+            self.fields[self._line_field(line)] = forms.IntegerField(
+                label=_("Units of %(sku)s in this parcel") % {"sku": line.sku},
+                min_value=0,
+                max_value=left,
+                initial=left,
+                widget=forms.NumberInput(attrs={"class": "order-ship-quantity"}),
+            )
+
+    @staticmethod
+    def _line_field(line: OrderLine) -> str:
+        return f"line_{line.pk}"
+
     def clean_tracking_number(self) -> str:
         # Pasted numbers often carry spaces inside; carriers print them without.
         return "".join(self.cleaned_data["tracking_number"].split())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.lines and not self.errors and not any(self.quantities().values()):
+            raise forms.ValidationError(_("Put at least one item in the parcel."))
+        return cleaned
+
+    def parcel_fields(self) -> list[forms.BoundField]:
+        """The carrier, tracking number and note (the quantities are shown per line)."""
+        return [self["carrier"], self["tracking_number"], self["note"]]
+
+    def line_rows(self) -> list[tuple[OrderLine, int, forms.BoundField]]:
+        """Each line with units left, its units left and its quantity field."""
+        return [(line, left, self[self._line_field(line)]) for line, left in self.lines]
+
+    def quantities(self) -> dict[int, int] | None:
+        """Units by order line id (once valid); None for an order without lines (ships as it is)."""
+        if not self.lines:
+            return None
+        return {line.pk: self.cleaned_data.get(self._line_field(line)) or 0 for line, _left in self.lines}
 
 
 class OrderShipRowForm(forms.Form):

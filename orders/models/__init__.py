@@ -6,6 +6,8 @@
   the order number and guest access token generators.
 - ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
   ``OrderLineDiscount`` (one line's share of it).
+- ``shipments``: ``Shipment`` (a parcel: carrier, tracking number, when, by whom) and
+  ``ShipmentLine`` (how many units of an order line went in it).
 - ``records``: ``OrderEvent`` (the append-only history) and ``OutboundEmail`` (each
   order email and its delivery).
 """
@@ -21,6 +23,7 @@ from orders.models.orders import (
     order_number_generate,
 )
 from orders.models.records import OrderEvent, OutboundEmail
+from orders.models.shipments import Shipment, ShipmentLine
 from orders.models.shipping import Carrier, ShippingMethod
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "OrderLine",
     "OrderLineDiscount",
     "OutboundEmail",
+    "Shipment",
+    "ShipmentLine",
     "ShippingMethod",
     "access_token_generate",
     "order_number_generate",

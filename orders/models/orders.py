@@ -42,6 +42,7 @@ class Order(PostalAddress):
 
     class FulfilmentStatus(models.TextChoices):
         UNFULFILLED = "unfulfilled", pgettext_lazy("fulfilment status", "Unfulfilled")
+        PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("fulfilment status", "Partly shipped")
         SHIPPED = "shipped", pgettext_lazy("fulfilment status", "Shipped")
         DELIVERED = "delivered", pgettext_lazy("fulfilment status", "Delivered")
 
@@ -50,6 +51,7 @@ class Order(PostalAddress):
 
         PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "Pending payment")
         AWAITING_SHIPMENT = "awaiting_shipment", pgettext_lazy("order status", "Awaiting shipment")
+        PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("order status", "Partly shipped")
         SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
         COMPLETED = "completed", pgettext_lazy("order status", "Completed")
         CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
@@ -100,8 +102,8 @@ class Order(PostalAddress):
     # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
     # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    # The carrier's name as it was when the order shipped; ``shipping_carrier`` is the carrier row
-    # when there is one (orders shipped before carriers were data keep only the name).
+    # The latest parcel's carrier name and number (every parcel is a Shipment); ``shipping_carrier``
+    # is its carrier row when there is one (orders shipped before carriers were data keep the name).
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     shipping_carrier = models.ForeignKey(
         "orders.Carrier",
@@ -168,7 +170,7 @@ class Order(PostalAddress):
                 name="orders_order_payment_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(fulfilment_status__in=["unfulfilled", "shipped", "delivered"]),
+                condition=Q(fulfilment_status__in=["unfulfilled", "partly_shipped", "shipped", "delivered"]),
                 name="orders_order_fulfilment_status_valid",
             ),
         ]
@@ -245,6 +247,8 @@ class Order(PostalAddress):
             return self.Status.COMPLETED if paid else self.Status.PENDING_PAYMENT
         if self.fulfilment_status == self.FulfilmentStatus.SHIPPED:
             return self.Status.SHIPPED
+        if self.fulfilment_status == self.FulfilmentStatus.PARTLY_SHIPPED:
+            return self.Status.PARTLY_SHIPPED
         provider = self.payment_provider
         if paid or (provider is not None and provider.ships_unpaid):
             return self.Status.AWAITING_SHIPMENT

@@ -12,10 +12,10 @@ Locking, in one place:
 - Emails are tasks enqueued in the same transaction: the queue is in
   PostgreSQL, so a task exists exactly when the change it reports does.
 
-The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing`` (``order_place``),
-``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
-the unpaid-order job) and ``records`` (events, log lines, emails); import
-them from here.
+The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing``
+(``order_place``), ``shipping`` (parcels), ``transitions`` (confirmed, paid, shipped,
+delivered, refunded), ``cancelling`` (cancel, the unpaid-order job) and ``records``
+(events, log lines, emails); import them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
@@ -27,6 +27,7 @@ from orders.services.checkout_session import (
     checkout_token_issued_here,
 )
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
+from orders.services.shipping import shipment_create
 from orders.services.transitions import (
     order_confirm,
     order_mark_delivered,
@@ -53,4 +54,5 @@ __all__ = [
     "order_place",
     "order_refund",
     "order_ship",
+    "shipment_create",
 ]

@@ -145,7 +145,7 @@ def test_ship_without_a_tracking_number_shows_the_form_with_an_error(client, sta
 
     response = client.post(ship_url(order), {"carrier": CarrierFactory().code, "tracking_number": "  "})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert state(order) == before
 
@@ -182,6 +182,6 @@ def test_shipping_with_an_unknown_or_retired_carrier_is_refused(client, staff):
         for code in ("nope", "retired")
     ]
 
-    assert [response.status_code for response in responses] == [200, 200]
+    assert [response.status_code for response in responses] == [400, 400]
     assert all("Choose one of the carriers in the list." in r.content.decode() for r in responses)
     assert state(order) == before

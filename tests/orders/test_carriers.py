@@ -5,7 +5,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from orders.emails import order_email_build
 from orders.models import Carrier
 from tests.factories import CarrierFactory, OrderFactory
 
@@ -83,44 +82,3 @@ def test_old_orders_typed_carrier_names_are_matched_and_unknown_ones_kept():
         order.refresh_from_db()
     assert [order.shipping_carrier for order in typed] == [sf, sf, zto, None]
     assert [order.carrier for order in typed] == ["sf express", "顺丰", "中通", "Uncle's Van"]
-
-
-def test_the_order_page_links_to_the_carriers_tracking_page_in_a_new_tab(client):
-    order = OrderFactory(
-        payment_status="paid",
-        fulfilment_status="shipped",
-        carrier="SF Express",
-        shipping_carrier=CarrierFactory(),
-        tracking_number="SF99",
-    )
-
-    page = client.get(order.get_access_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-
-    assert (
-        '<a class="tracking-link" href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF99" '
-        'target="_blank" rel="noopener">'
-    ) in page
-    assert "顺丰速运" in page
-
-
-def test_an_order_with_an_unknown_carrier_shows_its_name_without_a_link(client):
-    order = OrderFactory(
-        payment_status="paid", fulfilment_status="shipped", carrier="Uncle's Van", tracking_number="V1"
-    )
-
-    page = client.get(order.get_access_url()).content.decode()
-
-    assert "Uncle&#x27;s Van" in page
-    assert "tracking-link" not in page
-
-
-def test_the_shipped_email_links_to_the_tracking_page():
-    order = OrderFactory(carrier="SF Express", shipping_carrier=CarrierFactory(), tracking_number="SF 1")
-
-    message = order_email_build(order=order, kind="shipped", to_email=order.email, language="en")
-
-    tracking = "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF%201"
-    assert f"Track your parcel:\n{tracking}\n" in message.body
-    assert f'<a href="{tracking}" target="_blank" rel="noopener">Track your parcel</a>' in (
-        message.alternatives[0].content
-    )
