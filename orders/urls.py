@@ -10,4 +10,5 @@ urlpatterns = [
     path("checkout/coupon/", views.checkout_coupon_apply, name="checkout_coupon_apply"),
     path("checkout/coupon/remove/", views.checkout_coupon_remove, name="checkout_coupon_remove"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/receipt/", views.order_receipt_confirm_view, name="confirm_receipt"),
 ]

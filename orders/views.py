@@ -18,8 +18,9 @@ from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear, coupon_try_counted
 from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
-from orders.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, TooManyOrders
+from orders.exceptions import CartEmpty, InvalidTransition, OutOfStock, PerOrderMaxExceeded, TooManyOrders
 from orders.forms import CheckoutForm
+from orders.models import Order
 from orders.payment_methods import payment_form_action_origins
 from orders.selectors import (
     checkout_initial_get,
@@ -37,6 +38,7 @@ from orders.services import (
     checkout_token_issued_here,
     order_client_ip_hash,
     order_place,
+    order_receipt_confirm,
 )
 from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
@@ -205,7 +207,10 @@ def checkout_coupon_remove(request: HttpRequest) -> HttpResponse:
 @require_GET
 @allows_payment_forms
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = order_get_visible(request=request, number=number)
+    return _order_page(request, order_get_visible(request=request, number=number))
+
+
+def _order_page(request: HttpRequest, order: Order, *, status: int = 200) -> HttpResponse:
     panel = payment_panel_get(request=request, order=order)
     context = {
         # The panel's template reads the page's context and its own; the page's names win.
@@ -216,4 +221,19 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "shipments": order_shipment_list(order=order),
         "support_email": settings.SUPPORT_EMAIL,
     }
-    return render(request, "orders/order_detail.html", context)
+    return render(request, "orders/order_detail.html", context, status=status)
+
+
+@never_cache
+@require_POST
+@allows_payment_forms
+def order_receipt_confirm_view(request: HttpRequest, number: str) -> HttpResponse:
+    """POST: the owner or the link's holder confirms the parcels arrived; a second click is thanked too."""
+    order = order_get_visible(request=request, number=number)
+    try:
+        order = order_receipt_confirm(order=order, actor=request.user)
+    except InvalidTransition as error:
+        messages.error(request, str(error))
+        return _order_page(request, order, status=409)
+    messages.success(request, _("Thank you for confirming that your order arrived."))
+    return redirect(order.get_access_url())

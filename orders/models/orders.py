@@ -102,6 +102,10 @@ class Order(PostalAddress):
     # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
     # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # When the goods arrived: the shopper confirmed receipt, staff marked the order delivered,
+    # or complete_shipped_orders completed it ORDER_AUTO_COMPLETE_DAYS after its last parcel.
+    # The after-sales window starts here.
+    received_at = models.DateTimeField(pgettext_lazy("order", "received at"), null=True, blank=True)
     # The latest parcel's carrier name and number (every parcel is a Shipment); ``shipping_carrier``
     # is its carrier row when there is one (orders shipped before carriers were data keep the name).
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
@@ -218,6 +222,15 @@ class Order(PostalAddress):
     def has_discounts(self) -> bool:
         """Whether anything came off the goods or the shipping (then its discounts are worth reading)."""
         return bool(self.discount_total or self.shipping_discount)
+
+    @property
+    def can_confirm_receipt(self) -> bool:
+        """Whether the shopper may confirm receipt now: everything shipped, nothing received yet."""
+        return (
+            not self.is_cancelled
+            and self.fulfilment_status == self.FulfilmentStatus.SHIPPED
+            and self.received_at is None
+        )
 
     @property
     def tracking_url(self) -> str:

@@ -13,9 +13,9 @@ Locking, in one place:
   PostgreSQL, so a task exists exactly when the change it reports does.
 
 The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing``
-(``order_place``), ``shipping`` (parcels), ``transitions`` (confirmed, paid, shipped,
-delivered, refunded), ``cancelling`` (cancel, the unpaid-order job) and ``records``
-(events, log lines, emails); import them from here.
+(``order_place``), ``shipping`` (parcels), ``receiving`` (receipt, the completion job),
+``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
+the unpaid-order job) and ``records`` (events, log lines, emails); import them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
@@ -27,6 +27,7 @@ from orders.services.checkout_session import (
     checkout_token_issued_here,
 )
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
+from orders.services.receiving import order_complete_shipped, order_receipt_confirm
 from orders.services.shipping import shipment_create
 from orders.services.transitions import (
     order_confirm,
@@ -47,11 +48,13 @@ __all__ = [
     "order_cancel",
     "order_cancel_expired",
     "order_client_ip_hash",
+    "order_complete_shipped",
     "order_confirm",
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",
     "order_place",
+    "order_receipt_confirm",
     "order_refund",
     "order_ship",
     "shipment_create",

@@ -110,14 +110,18 @@ def order_ship(
 
 @transaction.atomic(durable=True)
 def order_mark_delivered(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
-    """Record delivery of a shipped order. Locks the order row; raises InvalidTransition otherwise."""
+    """Record delivery of a shipped order (now is its receipt date). Locks the order row.
+
+    Raises InvalidTransition unless the order is shipped and open.
+    """
     order = order_lock(order)
     if order.is_cancelled or order.fulfilment_status != Order.FulfilmentStatus.SHIPPED:
         raise InvalidTransition(_("Only a shipped order can be marked as delivered."))
     order.fulfilment_status = Order.FulfilmentStatus.DELIVERED
+    order.received_at = order.received_at or timezone.now()
     order_change_save(
         order=order,
-        fields=["fulfilment_status"],
+        fields=["fulfilment_status", "received_at"],
         kind=OrderEvent.Kind.DELIVERED,
         from_state="shipped",
         to_state="delivered",
