@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from orders.models import Order, OutboundEmail
-from orders.selectors import fapiao_request_get, payment_instructions_get
+from orders.selectors import fapiao_request_get, order_shipment_list, payment_instructions_get
 from shop.mail import email_build
 
 EMAIL_TEMPLATES = {
@@ -46,6 +46,8 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
             "support_email": settings.SUPPORT_EMAIL,
             "site_url": settings.SITE_URL,
         }
+        if kind == OutboundEmail.Kind.SHIPPED:
+            context["shipments"] = order_shipment_list(order=order)
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
             context["admin_url"] = _admin_url(order)
         if kind == OutboundEmail.Kind.FAPIAO_ISSUED:

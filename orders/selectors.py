@@ -7,12 +7,21 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Case, Count, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from orders.models import FapiaoRequest, Order, OrderDiscount, ShippingMethod
+from orders.models import (
+    Carrier,
+    FapiaoRequest,
+    Order,
+    OrderDiscount,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+)
 from orders.payment_methods import (
     PaymentPanel,
     PaymentStart,
@@ -90,7 +99,7 @@ def order_get_visible(*, request: HttpRequest, number: str) -> Order:
     try:
         # The number is unique: get() needs no ordering, and the page shows
         # the shipping method's snapshot, not the method row.
-        order = Order.objects.prefetch_related("lines").get(number=number.upper())
+        order = Order.objects.select_related("fapiao").prefetch_related("lines").get(number=number.upper())
     except Order.DoesNotExist:
         raise Http404() from None
     user = request.user
@@ -100,6 +109,15 @@ def order_get_visible(*, request: HttpRequest, number: str) -> Order:
     if token and constant_time_compare(token, order.access_token):
         return order
     raise Http404()
+
+
+def order_shipment_list(*, order: Order) -> list[Shipment]:
+    """The order's parcels, first sent first, with their carriers and contents (three queries)."""
+    return list(
+        order.shipments.select_related("carrier").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+        )
+    )
 
 
 def payment_instructions_get(*, order: Order, online: bool = False) -> PaymentStart | None:
@@ -170,6 +188,8 @@ def order_status_filter(*, status: str) -> Q:
             return open_ & delivered & paid
         case Order.Status.SHIPPED:
             return open_ & Q(fulfilment_status=Order.FulfilmentStatus.SHIPPED)
+        case Order.Status.PARTLY_SHIPPED:
+            return open_ & Q(fulfilment_status=Order.FulfilmentStatus.PARTLY_SHIPPED)
         case Order.Status.AWAITING_SHIPMENT:
             return open_ & unfulfilled & (paid | ships_unpaid)
         case Order.Status.PENDING_PAYMENT:
@@ -178,8 +198,10 @@ def order_status_filter(*, status: str) -> Q:
 
 
 def order_to_ship_filter() -> Q:
-    """Orders waiting to be shipped: paid or cash on delivery, unfulfilled, neither cancelled nor refunded."""
-    return order_status_filter(status=Order.Status.AWAITING_SHIPMENT)
+    """Orders with parcels still to send: awaiting shipment, or partly shipped."""
+    return order_status_filter(status=Order.Status.AWAITING_SHIPMENT) | order_status_filter(
+        status=Order.Status.PARTLY_SHIPPED
+    )
 
 
 def order_awaiting_payment_filter() -> Q:
@@ -187,14 +209,32 @@ def order_awaiting_payment_filter() -> Q:
     return order_status_filter(status=Order.Status.PENDING_PAYMENT)
 
 
-def order_carrier_list(*, limit: int = 20) -> list[str]:
-    """Carriers already used on orders, alphabetically: suggestions for the ship form (one query)."""
-    return list(
-        Order.objects.exclude(carrier="")
-        .order_by("carrier")
-        .values_list("carrier", flat=True)
-        .distinct()[:limit]
+def carrier_list() -> QuerySet[Carrier]:
+    """The active carriers staff ship with, in display order."""
+    return Carrier.objects.filter(is_active=True).order_by("position", "id")
+
+
+def order_line_quantities_left(*, order: Order) -> dict[int, int]:
+    """Units of each of the order's lines not yet in a parcel, by line id (fully shipped lines at 0).
+
+    Exact only while the caller holds the order's row lock (``order_lock``).
+    """
+    shipped = dict(
+        ShipmentLine.objects.filter(shipment__order=order)
+        .values_list("order_line_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line_id", "units")
     )
+    return {
+        line_id: quantity - shipped.get(line_id, 0)
+        for line_id, quantity in OrderLine.objects.filter(order=order).values_list("id", "quantity")
+    }
+
+
+def order_lines_to_ship(*, order: Order) -> list[tuple[OrderLine, int]]:
+    """The order's lines with units not yet in a parcel, each with how many (a hint: shipping re-counts)."""
+    left = order_line_quantities_left(order=order)
+    return [(line, left[line.pk]) for line in order.lines.all() if left.get(line.pk, 0) > 0]
 
 
 class OrderAction:
@@ -225,7 +265,8 @@ def order_action_list(*, order: Order) -> list[str]:
         actions.append(OrderAction.CONFIRM)
     if not cancelled and unpaid:
         actions.append(OrderAction.MARK_PAID)
-    if not cancelled and unfulfilled and (paid or (unpaid and ships_unpaid)):
+    partly_shipped = order.fulfilment_status == Order.FulfilmentStatus.PARTLY_SHIPPED
+    if not cancelled and (unfulfilled or partly_shipped) and (paid or (unpaid and ships_unpaid)):
         actions.append(OrderAction.SHIP)
     if not cancelled and order.fulfilment_status == Order.FulfilmentStatus.SHIPPED:
         actions.append(OrderAction.MARK_DELIVERED)
@@ -304,5 +345,11 @@ def discount_report_list(*, start: datetime, end: datetime) -> list[DiscountRepo
 
 
 def fapiao_request_get(*, order: Order) -> FapiaoRequest | None:
-    """The order's fapiao request, or None (one query)."""
-    return FapiaoRequest.objects.filter(order=order).first()
+    """The order's fapiao request, or None.
+
+    No query when the order was read with it (``order_get_visible`` joins it); one otherwise.
+    """
+    try:
+        return order.fapiao
+    except FapiaoRequest.DoesNotExist:
+        return None

@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/fapiao/", views.order_fapiao_request, name="fapiao_request"),
     path("orders/<str:number>/fapiao.pdf", views.order_fapiao_download, name="fapiao_download"),
+    path("orders/<str:number>/receipt/", views.order_receipt_confirm_view, name="confirm_receipt"),
 ]

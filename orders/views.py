@@ -19,7 +19,14 @@ from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear, coupon_try_counted
 from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
-from orders.exceptions import CartEmpty, FapiaoClosed, OutOfStock, PerOrderMaxExceeded, TooManyOrders
+from orders.exceptions import (
+    CartEmpty,
+    FapiaoClosed,
+    InvalidTransition,
+    OutOfStock,
+    PerOrderMaxExceeded,
+    TooManyOrders,
+)
 from orders.forms import CheckoutForm, FapiaoForm
 from orders.models import FapiaoRequest, Order
 from orders.payment_methods import payment_form_action_origins
@@ -28,6 +35,7 @@ from orders.selectors import (
     customer_first_order,
     fapiao_request_get,
     order_get_visible,
+    order_shipment_list,
     payment_instructions_get,
     payment_panel_get,
 )
@@ -41,6 +49,7 @@ from orders.services import (
     fapiao_request_save,
     order_client_ip_hash,
     order_place,
+    order_receipt_confirm,
 )
 from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
@@ -229,6 +238,9 @@ def _order_page(
 ) -> HttpResponse:
     panel = payment_panel_get(request=request, order=order)
     fapiao = fapiao_request_get(order=order)
+    # The order as this request read it: before anything ships (most order pages), no query.
+    unshipped = order.fulfilment_status == Order.FulfilmentStatus.UNFULFILLED
+    shipments = [] if unshipped else order_shipment_list(order=order)
     if fapiao_form is None and fapiao_request_open(order) and (fapiao is None or not fapiao.is_issued):
         fapiao_form = FapiaoForm(initial=_fapiao_form_initial(order, fapiao))
     context = {
@@ -237,6 +249,7 @@ def _order_page(
         "order": order,
         "payment": payment_instructions_get(order=order),
         "payment_panel": panel,
+        "shipments": shipments,
         "support_email": settings.SUPPORT_EMAIL,
         "fapiao": fapiao,
         "fapiao_form": fapiao_form,
@@ -292,3 +305,18 @@ def order_fapiao_download(request: HttpRequest, number: str) -> HttpResponse:
     return private_file_response(
         handle, filename=f"fapiao-{order.number}.pdf", content_type="application/pdf"
     )
+
+
+@never_cache
+@require_POST
+@allows_payment_forms
+def order_receipt_confirm_view(request: HttpRequest, number: str) -> HttpResponse:
+    """POST: the owner or the link's holder confirms the parcels arrived; a second click is thanked too."""
+    order = order_get_visible(request=request, number=number)
+    try:
+        order = order_receipt_confirm(order=order, actor=request.user)
+    except InvalidTransition as error:
+        messages.error(request, str(error))
+        return _order_page(request, order, status=409)
+    messages.success(request, _("Thank you for confirming that your order arrived."))
+    return redirect(order.get_access_url())

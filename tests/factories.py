@@ -62,6 +62,7 @@ import uuid  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from orders.models import (  # noqa: E402
+    Carrier,
     FapiaoRequest,
     Order,
     OrderLine,
@@ -80,6 +81,19 @@ class ShippingMethodFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Method {n}")
     code = factory.Sequence(lambda n: f"method-{n}")
     price = Decimal("12.00")
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    """SF Express unless told otherwise; the seeded row when it is there (a flush removes it)."""
+
+    class Meta:
+        model = Carrier
+        django_get_or_create = ("code",)
+
+    code = "sf-express"
+    name = "SF Express"
+    name_zh = "顺丰速运"
+    tracking_url_template = "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}"
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

@@ -8,16 +8,25 @@ below registers their model admins.
 - ``actions``: the order list's actions, each order going through its service
 - ``filters``: the order list's filters
 - ``inlines``: the order's line snapshots and event history
-- ``shipping_method``, ``outbound_email``: the shipping methods and the sent emails
+- ``shipping_method``, ``carrier``, ``outbound_email``: the shipping methods, the carriers and their
+  tracking addresses, and the sent emails
 - ``fapiao``: the queue of requested fapiao, issued with their number and/or PDF
 - ``bestsellers``: staff's bestsellers report (over catalogue products, from paid orders)
 - ``views``, ``forms``: the order page's buttons (ship, transitions, packing slip, invoice, CSV)
 """
 
 from orders.admin.bestsellers import BestsellerAdmin
+from orders.admin.carrier import CarrierAdmin
 from orders.admin.fapiao import FapiaoRequestAdmin
 from orders.admin.order import OrderAdmin
 from orders.admin.outbound_email import OutboundEmailAdmin
 from orders.admin.shipping_method import ShippingMethodAdmin
 
-__all__ = ["BestsellerAdmin", "FapiaoRequestAdmin", "OrderAdmin", "OutboundEmailAdmin", "ShippingMethodAdmin"]
+__all__ = [
+    "BestsellerAdmin",
+    "CarrierAdmin",
+    "FapiaoRequestAdmin",
+    "OrderAdmin",
+    "OutboundEmailAdmin",
+    "ShippingMethodAdmin",
+]

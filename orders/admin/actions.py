@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from orders.admin.forms import OrderShipFormSet, OrderTransitionForm
 from orders.admin.views import TRANSITIONS, order_csv_response
 from orders.exceptions import InvalidTransition
-from orders.models import Order
-from orders.selectors import OrderAction, order_action_list, order_carrier_list
+from orders.models import Carrier, Order
+from orders.selectors import OrderAction, order_action_list
 from orders.services import order_ship
 
 
@@ -93,7 +93,7 @@ def _apply_each(
 
 
 def _ship_each(
-    model_admin: admin.ModelAdmin, request: HttpRequest, shipments: list[tuple[Order, str, str]]
+    model_admin: admin.ModelAdmin, request: HttpRequest, shipments: list[tuple[Order, Carrier, str]]
 ) -> None:
     changes = (
         (
@@ -235,7 +235,6 @@ def ship_selected(model_admin, request, queryset):
         rows=rows,
         skipped=skipped,
         orders=selected,
-        carriers=order_carrier_list(),
         action="ship_selected",
     )
 

@@ -10,7 +10,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import FapiaoRequest, Order
+from orders.models import Carrier, FapiaoRequest, Order, OrderLine
+from orders.selectors import carrier_list
 from shop.uploads import file_extension, upload_signature_ok
 
 NOTE_MAX_LENGTH = 1000
@@ -32,14 +33,27 @@ class OrderTransitionForm(forms.Form):
     note = _note_field()
 
 
-class OrderShipForm(forms.Form):
-    """Carrier and tracking number of a parcel, and an optional note."""
-
-    carrier = forms.CharField(
+def _carrier_field(*, required: bool) -> forms.ModelChoiceField:
+    """The active carriers, by code (the admin's Carriers page adds, edits and retires them)."""
+    return forms.ModelChoiceField(
         label=_("Carrier"),
-        max_length=Order._meta.get_field("carrier").max_length,
-        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
+        queryset=carrier_list(),
+        to_field_name="code",
+        required=required,
+        empty_label=_("Choose a carrier"),
+        error_messages={"invalid_choice": _("Choose one of the carriers in the list.")},
     )
+
+
+class OrderShipForm(forms.Form):
+    """One parcel: its carrier and tracking number, how many units of each line go in it, a note.
+
+    ``lines`` are the order's lines with units still to ship, each as (line, units left); each
+    gets a quantity field, filled with all that is left. The service checks the quantities
+    again under the order's lock, so a parcel another clerk sent meanwhile is never shipped twice.
+    """
+
+    carrier = _carrier_field(required=True)
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         max_length=Order._meta.get_field("tracking_number").max_length,
@@ -47,21 +61,52 @@ class OrderShipForm(forms.Form):
     )
     note = _note_field()
 
+    def __init__(self, *args, lines: list[tuple[OrderLine, int]] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line, left in self.lines:
+            self.fields[self._line_field(line)] = forms.IntegerField(
+                label=_("Units of %(sku)s in this parcel") % {"sku": line.sku},
+                min_value=0,
+                max_value=left,
+                initial=left,
+                widget=forms.NumberInput(attrs={"class": "order-ship-quantity"}),
+            )
+
+    @staticmethod
+    def _line_field(line: OrderLine) -> str:
+        return f"line_{line.pk}"
+
     def clean_tracking_number(self) -> str:
         # Pasted numbers often carry spaces inside; carriers print them without.
         return "".join(self.cleaned_data["tracking_number"].split())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.lines and not self.errors and not any(self.quantities().values()):
+            raise forms.ValidationError(_("Put at least one item in the parcel."))
+        return cleaned
+
+    def parcel_fields(self) -> list[forms.BoundField]:
+        """The carrier, tracking number and note (the quantities are shown per line)."""
+        return [self["carrier"], self["tracking_number"], self["note"]]
+
+    def line_rows(self) -> list[tuple[OrderLine, int, forms.BoundField]]:
+        """Each line with units left, its units left and its quantity field."""
+        return [(line, left, self[self._line_field(line)]) for line, left in self.lines]
+
+    def quantities(self) -> dict[int, int] | None:
+        """Units by order line id (once valid); None for an order without lines (ships as it is)."""
+        if not self.lines:
+            return None
+        return {line.pk: self.cleaned_data.get(self._line_field(line)) or 0 for line, _left in self.lines}
 
 
 class OrderShipRowForm(forms.Form):
     """One order of the "ship selected orders" action; both fields empty skips the order."""
 
     order = forms.ModelChoiceField(queryset=Order.objects.none(), widget=forms.HiddenInput)
-    carrier = forms.CharField(
-        label=_("Carrier"),
-        required=False,
-        max_length=Order._meta.get_field("carrier").max_length,
-        widget=forms.TextInput(attrs={"list": "order-carriers", "autocomplete": "off"}),
-    )
+    carrier = _carrier_field(required=False)
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         required=False,
@@ -75,7 +120,7 @@ class OrderShipRowForm(forms.Form):
         cleaned = super().clean()
         if bool(cleaned.get("carrier")) != bool(cleaned.get("tracking_number")):
             raise forms.ValidationError(
-                _("Enter both the carrier and the tracking number, or leave both empty to skip this order.")
+                _("Choose the carrier and enter the tracking number, or leave both empty to skip this order.")
             )
         return cleaned
 
@@ -106,7 +151,7 @@ class BaseOrderShipFormSet(forms.BaseFormSet):
         if not any(form.ships for form in self.forms):
             raise forms.ValidationError(_("Enter the carrier and tracking number of at least one order."))
 
-    def shipments(self) -> list[tuple[Order, str, str]]:
+    def shipments(self) -> list[tuple[Order, Carrier, str]]:
         """(order, carrier, tracking number) of every filled row, once the formset is valid."""
         return [
             (form.cleaned_data["order"], form.cleaned_data["carrier"], form.cleaned_data["tracking_number"])

@@ -1,10 +1,12 @@
-"""Inlines of the order page: the line snapshots and the event history, shown and never edited."""
+"""Inlines of the order page: line snapshots, parcels and the event history, shown and never edited."""
 
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order, OrderDiscount, OrderEvent, OrderLine
+from orders.models import Order, OrderDiscount, OrderEvent, OrderLine, Shipment, ShipmentLine
 from shop.admin_readonly import ReadOnlyInline
 from shop.money import format_money
 
@@ -107,3 +109,41 @@ class OrderEventInline(_ReadOnlyInline):
     @admin.display(description=pgettext_lazy("order state change", "to"))
     def to_display(self, event: OrderEvent) -> str:
         return _state_label(event.to_state)
+
+
+class ShipmentInline(_ReadOnlyInline):
+    """The order's parcels: carrier, tracking number (a link to the carrier's page), contents."""
+
+    model = Shipment
+    verbose_name_plural = _("parcels")
+    fields = ["shipped_at", "carrier_display", "tracking_display", "contents_display", "created_by"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("carrier", "created_by")
+            .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line")))
+        )
+
+    @admin.display(description=_("carrier"))
+    def carrier_display(self, shipment: Shipment) -> str:
+        return shipment.carrier_display_name
+
+    @admin.display(description=_("tracking number"))
+    def tracking_display(self, shipment: Shipment) -> str:
+        if not shipment.tracking_url:
+            return shipment.tracking_number
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            shipment.tracking_url,
+            shipment.tracking_number,
+        )
+
+    @admin.display(description=_("contents"))
+    def contents_display(self, shipment: Shipment) -> str:
+        return format_html_join(
+            "",
+            "{} \N{MULTIPLICATION SIGN} {}<br>",
+            ((item.order_line.sku, item.quantity) for item in shipment.lines.all()),
+        )

@@ -28,7 +28,13 @@ from orders.admin.actions import (
 )
 from orders.admin.filters import CancelledFilter, OrderStatusFilter, PaymentMethodFilter, ToShipFilter
 from orders.admin.forms import OrderShipForm
-from orders.admin.inlines import OrderDiscountInline, OrderEventInline, OrderLineInline, money_off
+from orders.admin.inlines import (
+    OrderDiscountInline,
+    OrderEventInline,
+    OrderLineInline,
+    ShipmentInline,
+    money_off,
+)
 from orders.admin.views import (
     REFUND_PERMISSION,
     TRANSITIONS,
@@ -40,7 +46,7 @@ from orders.admin.views import (
     order_transition_view,
 )
 from orders.models import Order
-from orders.selectors import OrderAction, order_action_list, order_carrier_list
+from orders.selectors import OrderAction, order_action_list, order_lines_to_ship
 from shop.money import format_money
 
 
@@ -62,11 +68,11 @@ class OrderAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     ]
     date_hierarchy = "created_at"
-    search_fields = ["number", "email", "full_name", "tracking_number"]
+    search_fields = ["number", "email", "full_name", "tracking_number", "shipments__tracking_number"]
     search_help_text = _("Search by order number, email, name or tracking number.")
     ordering = ["-created_at", "-id"]
     # Apps above orders add theirs between the items and the history (order_admin_inline_add).
-    inlines = [OrderLineInline, OrderDiscountInline, OrderEventInline]
+    inlines = [OrderLineInline, OrderDiscountInline, ShipmentInline, OrderEventInline]
     actions = [
         confirm_selected,
         mark_paid_selected,
@@ -169,8 +175,7 @@ class OrderAdmin(admin.ModelAdmin):
                 if key in TRANSITIONS and TRANSITIONS[key].allowed_for(request.user)
             ]
             if OrderAction.SHIP in actions:
-                context["ship_form"] = OrderShipForm()
-                context["carriers"] = order_carrier_list()
+                context["ship_form"] = OrderShipForm(lines=order_lines_to_ship(order=obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Columns and read-only fields

@@ -29,14 +29,14 @@ from django.utils.translation import gettext_lazy as _
 from orders.admin.forms import DiscountReportForm, OrderShipForm, OrderTransitionForm
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderDiscount
-from orders.selectors import OrderAction, discount_report_list, order_carrier_list
+from orders.selectors import OrderAction, discount_report_list, order_lines_to_ship
 from orders.services import (
     order_cancel,
     order_confirm,
     order_mark_delivered,
     order_mark_paid,
     order_refund,
-    order_ship,
+    shipment_create,
 )
 from shop.audit import audit_record
 from shop.csv_export import csv_lines
@@ -179,26 +179,52 @@ def order_transition_view(
 
 
 def order_ship_view(request: HttpRequest, *, model_admin: admin.ModelAdmin, object_id: str) -> HttpResponse:
-    """GET: the ship form; POST: ship with carrier and tracking number (the form again on errors)."""
+    """GET: the parcel form; POST: ship a parcel with carrier, tracking number and its lines' units.
+
+    The form again on errors (400); a refusal by the service (the order moved on, another
+    parcel took the units meanwhile) is a message on the order page and ships nothing.
+    """
     order = _order_get(request, model_admin, object_id, change=True)
-    form = OrderShipForm(request.POST if request.method == "POST" else None)
+    form = OrderShipForm(
+        request.POST if request.method == "POST" else None, lines=order_lines_to_ship(order=order)
+    )
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            order_ship(order=order, actor=request.user, **form.cleaned_data)
+            shipment = shipment_create(
+                order=order,
+                carrier=data["carrier"],
+                tracking_number=data["tracking_number"],
+                quantities=form.quantities(),
+                actor=request.user,
+                note=data["note"],
+            )
         except InvalidTransition as error:
             model_admin.message_user(request, str(error), messages.ERROR)
         else:
-            done = gettext("Order %(number)s is shipped with %(carrier)s, tracking number %(tracking)s.")
+            if shipment.order.fulfilment_status == Order.FulfilmentStatus.SHIPPED:
+                done = gettext("Order %(number)s is shipped with %(carrier)s, tracking number %(tracking)s.")
+            else:
+                done = gettext(
+                    "Order %(number)s is partly shipped: a parcel with %(carrier)s, tracking number "
+                    "%(tracking)s. Ship the rest when it is ready."
+                )
             values = {
                 "number": order.number,
-                **form.cleaned_data,
-                "tracking": form.cleaned_data["tracking_number"],
+                "carrier": data["carrier"],
+                "tracking": shipment.tracking_number,
             }
             model_admin.message_user(request, done % values, messages.SUCCESS)
         return redirect(_change_url(order))
     title = gettext("Ship order %(number)s") % {"number": order.number}
     return _page(
-        request, model_admin, "ship_form.html", title, order=order, form=form, carriers=order_carrier_list()
+        request,
+        model_admin,
+        "ship_form.html",
+        title,
+        order=order,
+        form=form,
+        status=400 if form.is_bound else 200,
     )
 
 

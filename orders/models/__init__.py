@@ -1,11 +1,14 @@
 """The models of orders, one module per responsibility; import them from here.
 
-- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs.
+- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs, and ``Carrier``,
+  the couriers and their tracking pages.
 - ``orders``: ``Order`` and ``OrderLine`` (what was bought, frozen at checkout), and
   the order number and guest access token generators.
 - ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
   ``OrderLineDiscount`` (one line's share of it).
 - ``fapiao``: ``FapiaoRequest`` (a customer's request for a fapiao, and its issue).
+- ``shipments``: ``Shipment`` (a parcel: carrier, tracking number, when, by whom) and
+  ``ShipmentLine`` (how many units of an order line went in it).
 - ``records``: ``OrderEvent`` (the append-only history) and ``OutboundEmail`` (each
   order email and its delivery).
 """
@@ -22,12 +25,14 @@ from orders.models.orders import (
     order_number_generate,
 )
 from orders.models.records import OrderEvent, OutboundEmail
-from orders.models.shipping import ShippingMethod
+from orders.models.shipments import Shipment, ShipmentLine
+from orders.models.shipping import Carrier, ShippingMethod
 
 __all__ = [
     "ORDER_NUMBER_ALPHABET",
     "ORDER_NUMBER_LENGTH",
     "ORDER_NUMBER_PREFIX",
+    "Carrier",
     "FapiaoRequest",
     "Order",
     "OrderDiscount",
@@ -35,6 +40,8 @@ __all__ = [
     "OrderLine",
     "OrderLineDiscount",
     "OutboundEmail",
+    "Shipment",
+    "ShipmentLine",
     "ShippingMethod",
     "access_token_generate",
     "order_number_generate",

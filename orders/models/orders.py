@@ -42,6 +42,7 @@ class Order(PostalAddress):
 
     class FulfilmentStatus(models.TextChoices):
         UNFULFILLED = "unfulfilled", pgettext_lazy("fulfilment status", "Unfulfilled")
+        PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("fulfilment status", "Partly shipped")
         SHIPPED = "shipped", pgettext_lazy("fulfilment status", "Shipped")
         DELIVERED = "delivered", pgettext_lazy("fulfilment status", "Delivered")
 
@@ -50,6 +51,7 @@ class Order(PostalAddress):
 
         PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "Pending payment")
         AWAITING_SHIPMENT = "awaiting_shipment", pgettext_lazy("order status", "Awaiting shipment")
+        PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("order status", "Partly shipped")
         SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
         COMPLETED = "completed", pgettext_lazy("order status", "Completed")
         CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
@@ -100,7 +102,21 @@ class Order(PostalAddress):
     # When staff confirmed a cash-on-delivery order (orders.services.order_confirm); one left
     # unconfirmed for COD_CONFIRM_HOURS is cancelled by the cancel_unpaid_orders job.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # When the goods arrived: the shopper confirmed receipt, staff marked the order delivered,
+    # or complete_shipped_orders completed it ORDER_AUTO_COMPLETE_DAYS after its last parcel.
+    # The after-sales window starts here.
+    received_at = models.DateTimeField(pgettext_lazy("order", "received at"), null=True, blank=True)
+    # The latest parcel's carrier name and number (every parcel is a Shipment); ``shipping_carrier``
+    # is its carrier row when there is one (orders shipped before carriers were data keep the name).
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    shipping_carrier = models.ForeignKey(
+        "orders.Carrier",
+        verbose_name=_("carrier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
 
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -158,7 +174,7 @@ class Order(PostalAddress):
                 name="orders_order_payment_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(fulfilment_status__in=["unfulfilled", "shipped", "delivered"]),
+                condition=Q(fulfilment_status__in=["unfulfilled", "partly_shipped", "shipped", "delivered"]),
                 name="orders_order_fulfilment_status_valid",
             ),
         ]
@@ -208,6 +224,22 @@ class Order(PostalAddress):
         return bool(self.discount_total or self.shipping_discount)
 
     @property
+    def can_confirm_receipt(self) -> bool:
+        """Whether the shopper may confirm receipt now: everything shipped, nothing received yet."""
+        return (
+            not self.is_cancelled
+            and self.fulfilment_status == self.FulfilmentStatus.SHIPPED
+            and self.received_at is None
+        )
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's page for this order's parcel, or "" when its carrier is not known."""
+        if self.shipping_carrier is None or not self.tracking_number:
+            return ""
+        return self.shipping_carrier.tracking_url(self.tracking_number)
+
+    @property
     def payment_provider(self) -> PaymentProvider | None:
         return payment_provider_get(self.payment_method)
 
@@ -228,6 +260,8 @@ class Order(PostalAddress):
             return self.Status.COMPLETED if paid else self.Status.PENDING_PAYMENT
         if self.fulfilment_status == self.FulfilmentStatus.SHIPPED:
             return self.Status.SHIPPED
+        if self.fulfilment_status == self.FulfilmentStatus.PARTLY_SHIPPED:
+            return self.Status.PARTLY_SHIPPED
         provider = self.payment_provider
         if paid or (provider is not None and provider.ships_unpaid):
             return self.Status.AWAITING_SHIPMENT

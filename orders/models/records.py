@@ -17,6 +17,7 @@ class OrderEvent(models.Model):
         PAID = "paid", pgettext_lazy("order event", "Payment received")
         SHIPPED = "shipped", pgettext_lazy("order event", "Shipped")
         DELIVERED = "delivered", pgettext_lazy("order event", "Delivered")
+        RECEIVED = "received", pgettext_lazy("order event", "Receipt confirmed")
         CANCELLED = "cancelled", pgettext_lazy("order event", "Cancelled")
         RESTOCKED = "restocked", pgettext_lazy("order event", "Stock returned")
         REFUNDED = "refunded", pgettext_lazy("order event", "Refunded")

@@ -12,7 +12,8 @@ Locking, in one place:
 - Emails are tasks enqueued in the same transaction: the queue is in
   PostgreSQL, so a task exists exactly when the change it reports does.
 
-The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing`` (``order_place``),
+The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing``
+(``order_place``), ``shipping`` (parcels), ``receiving`` (receipt, the completion job),
 ``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
 the unpaid-order job), ``fapiao`` (fapiao requests and their issue) and ``records`` (events,
 log lines, emails); import them from here.
@@ -28,6 +29,8 @@ from orders.services.checkout_session import (
 )
 from orders.services.fapiao import FapiaoData, fapiao_issue, fapiao_request_open, fapiao_request_save
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
+from orders.services.receiving import order_complete_shipped, order_receipt_confirm
+from orders.services.shipping import shipment_create
 from orders.services.transitions import (
     order_confirm,
     order_mark_delivered,
@@ -51,11 +54,14 @@ __all__ = [
     "order_cancel",
     "order_cancel_expired",
     "order_client_ip_hash",
+    "order_complete_shipped",
     "order_confirm",
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",
     "order_place",
+    "order_receipt_confirm",
     "order_refund",
     "order_ship",
+    "shipment_create",
 ]

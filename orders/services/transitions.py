@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.exceptions import InvalidTransition
-from orders.models import Order, OrderEvent, OutboundEmail
+from orders.models import Carrier, Order, OrderEvent, OutboundEmail
 from orders.payment_methods import payment_provider_get
 from orders.selectors import order_paid_online
 from orders.services.records import order_change_save, order_event_record, order_lock
+from orders.services.shipping import shipment_create
 from shop.audit import audit_record
 from shop.models import AuditEvent
 from shop.money import format_money
@@ -87,60 +88,40 @@ def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note
     return order
 
 
-@transaction.atomic(durable=True)
 def order_ship(
     *,
     order: Order,
-    carrier: str,
+    carrier: Carrier,
     tracking_number: str,
     actor: AbstractBaseUser | None = None,
     note: str = "",
 ) -> Order:
-    """Hand the parcel to a carrier. Locks the order row.
+    """Ship everything left of the order in one parcel (``shipment_create`` with every unit left).
 
-    Raises InvalidTransition for a cancelled, refunded or already shipped
-    order, for a missing carrier or tracking number, and for an unpaid order
-    unless its payment method ships unpaid (cash on delivery).
+    Locks the order row. Raises InvalidTransition for a cancelled, refunded or already
+    shipped order, for a missing tracking number, and for an unpaid order unless its
+    payment method ships unpaid (cash on delivery). Must not run inside a transaction.
     """
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    if not carrier or not tracking_number:
-        raise InvalidTransition(_("Enter the carrier and the tracking number."))
-    order = order_lock(order)
-    if order.is_cancelled:
-        raise InvalidTransition(_("A cancelled order cannot be shipped."))
-    if order.payment_status == Order.PaymentStatus.REFUNDED:
-        raise InvalidTransition(_("A refunded order cannot be shipped."))
-    if order.fulfilment_status != Order.FulfilmentStatus.UNFULFILLED:
-        raise InvalidTransition(_("This order has already been shipped."))
-    provider = payment_provider_get(order.payment_method)
-    ships_unpaid = provider is not None and provider.ships_unpaid
-    if order.payment_status != Order.PaymentStatus.PAID and not ships_unpaid:
-        raise InvalidTransition(_("This order must be paid before it is shipped."))
-    order.fulfilment_status = Order.FulfilmentStatus.SHIPPED
-    order.carrier, order.tracking_number = carrier[:100], tracking_number[:100]
-    order_change_save(
-        order=order,
-        fields=["fulfilment_status", "carrier", "tracking_number"],
-        kind=OrderEvent.Kind.SHIPPED,
-        from_state="unfulfilled",
-        to_state="shipped",
-        actor=actor,
-        note=note or f"{order.carrier} {order.tracking_number}",
-        email=OutboundEmail.Kind.SHIPPED,
+    shipment = shipment_create(
+        order=order, carrier=carrier, tracking_number=tracking_number, actor=actor, note=note
     )
-    return order
+    return shipment.order
 
 
 @transaction.atomic(durable=True)
 def order_mark_delivered(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
-    """Record delivery of a shipped order. Locks the order row; raises InvalidTransition otherwise."""
+    """Record delivery of a shipped order (now is its receipt date). Locks the order row.
+
+    Raises InvalidTransition unless the order is shipped and open.
+    """
     order = order_lock(order)
     if order.is_cancelled or order.fulfilment_status != Order.FulfilmentStatus.SHIPPED:
         raise InvalidTransition(_("Only a shipped order can be marked as delivered."))
     order.fulfilment_status = Order.FulfilmentStatus.DELIVERED
+    order.received_at = order.received_at or timezone.now()
     order_change_save(
         order=order,
-        fields=["fulfilment_status"],
+        fields=["fulfilment_status", "received_at"],
         kind=OrderEvent.Kind.DELIVERED,
         from_state="shipped",
         to_state="delivered",

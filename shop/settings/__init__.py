@@ -351,6 +351,9 @@ COUPON_TRY_WINDOW = timedelta(minutes=env.int("COUPON_TRY_WINDOW_MINUTES", defau
 # Cash-on-delivery orders staff have not confirmed (one click in the order admin) within this
 # many hours are cancelled by `manage.py cancel_unpaid_orders`; 0 = never.
 COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)
+# Shipped orders whose shopper has not confirmed receipt are completed by
+# `manage.py complete_shipped_orders` this many days after their last parcel (at least 1).
+ORDER_AUTO_COMPLETE_DAYS = max(1, env.int("ORDER_AUTO_COMPLETE_DAYS", default=10))
 # Staff address for new-order notices.
 # The largest issued fapiao PDF staff may upload (its type is checked by its first bytes too).
 FAPIAO_PDF_MAX_BYTES = env.int("FAPIAO_PDF_MAX_BYTES", default=5 * 1024 * 1024)

@@ -18,6 +18,7 @@ from catalog.demo import demo_catalog_seed
 from orders.models import Order, OutboundEmail
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import (
+    CarrierFactory,
     CategoryFactory,
     ProductFactory,
     ShippingMethodFactory,
@@ -39,6 +40,7 @@ def shop(settings):
     settings.SHOP_BANK_NAME = "Demo Bank"
     settings.SHOP_BANK_ACCOUNT_NUMBER = "6222 0000 1111 2222"
     ShippingMethodFactory(code="standard", name="Standard", price=Decimal("12.00"), free_above=None)
+    CarrierFactory()
 
 
 def _catalogue() -> None:
@@ -127,7 +129,7 @@ def test_a_guest_buys_two_and_staff_mark_it_paid_and_ship_it(page, live_server, 
     expect(page.locator(".messagelist")).to_contain_text(f"Order {order.number} is marked as paid.")
 
     # Ship it with carrier and tracking number.
-    page.get_by_label("Carrier").fill("SF Express")
+    page.get_by_label("Carrier").select_option(label="SF Express")
     page.get_by_label("Tracking number").fill("SF1234567890")
     page.get_by_role("button", name="Ship", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("tracking number SF1234567890")

@@ -29,6 +29,7 @@ def order_in(status: str, **fields) -> Order:
             "carrier": "SF Express",
             "tracking_number": "SF100",
         },
+        Order.Status.PARTLY_SHIPPED: {"payment_status": paid, "fulfilment_status": "partly_shipped"},
         Order.Status.COMPLETED: {"payment_status": paid, "fulfilment_status": "delivered"},
         Order.Status.CANCELLED: {"payment_status": unpaid, "cancelled_at": timezone.now()},
         Order.Status.REFUNDED: {"payment_status": refunded},

@@ -4,6 +4,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
+from tests.factories import CarrierFactory
 from tests.helpers import staff_login
 from tests.orders.admin_helpers import order_in, staff_with
 
@@ -112,7 +113,7 @@ def test_ship_selected_ships_each_filled_row_and_skips_empty_ones(client, staff)
         "ship-TOTAL_FORMS": "2",
         "ship-INITIAL_FORMS": "2",
         "ship-0-order": first.pk,
-        "ship-0-carrier": "SF Express",
+        "ship-0-carrier": CarrierFactory().code,
         "ship-0-tracking_number": "SF 001",
         "ship-1-order": second.pk,
         "ship-1-carrier": "",
@@ -139,7 +140,7 @@ def test_ship_selected_with_half_a_row_shows_the_error_and_ships_nothing(client,
         "ship-TOTAL_FORMS": "1",
         "ship-INITIAL_FORMS": "1",
         "ship-0-order": order.pk,
-        "ship-0-carrier": "SF Express",
+        "ship-0-carrier": CarrierFactory().code,
         "ship-0-tracking_number": "",
     }
 
@@ -147,7 +148,7 @@ def test_ship_selected_with_half_a_row_shows_the_error_and_ships_nothing(client,
 
     order.refresh_from_db()
     assert response.status_code == 200
-    assert "Enter both the carrier and the tracking number" in response.content.decode()
+    assert "Choose the carrier and enter the tracking number" in response.content.decode()
     assert order.fulfilment_status == Order.FulfilmentStatus.UNFULFILLED
 
 
@@ -158,7 +159,7 @@ def test_ship_selected_refuses_an_order_that_was_not_selected(client, staff):
         "ship-TOTAL_FORMS": "1",
         "ship-INITIAL_FORMS": "1",
         "ship-0-order": other.pk,
-        "ship-0-carrier": "SF Express",
+        "ship-0-carrier": CarrierFactory().code,
         "ship-0-tracking_number": "SF9",
     }
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from catalog.models import Variant
 from orders.models import Order, OutboundEmail
-from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, VariantFactory
 from tests.orders.admin_helpers import change_url, order_in, ship_url, state, transition_url
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,9 @@ def test_a_too_long_note_shows_the_form_again(client, staff):
 def test_ship_with_carrier_and_tracking_number(client, staff):
     order = order_in(Order.Status.AWAITING_SHIPMENT)
 
-    response = client.post(ship_url(order), {"carrier": "SF Express", "tracking_number": "SF 1234 5678"})
+    carrier = CarrierFactory()
+
+    response = client.post(ship_url(order), {"carrier": carrier.code, "tracking_number": "SF 1234 5678"})
 
     order.refresh_from_db()
     assert response.status_code == 302
@@ -129,6 +131,7 @@ def test_ship_with_carrier_and_tracking_number(client, staff):
         "SF Express",
         "SF12345678",
     )
+    assert order.shipping_carrier == carrier
     assert order.events.get().actor == staff
     assert list(OutboundEmail.objects.filter(order=order).values_list("kind", flat=True)) == ["shipped"]
     assert messages_of(response) == [
@@ -140,9 +143,9 @@ def test_ship_without_a_tracking_number_shows_the_form_with_an_error(client, sta
     order = order_in(Order.Status.AWAITING_SHIPMENT)
     before = state(order)
 
-    response = client.post(ship_url(order), {"carrier": "SF Express", "tracking_number": "  "})
+    response = client.post(ship_url(order), {"carrier": CarrierFactory().code, "tracking_number": "  "})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert state(order) == before
 
@@ -151,17 +154,34 @@ def test_shipping_an_unpaid_bank_transfer_order_is_refused(client, staff):
     order = order_in(Order.Status.PENDING_PAYMENT)
     before = state(order)
 
-    response = client.post(ship_url(order), {"carrier": "SF Express", "tracking_number": "SF1"})
+    response = client.post(ship_url(order), {"carrier": CarrierFactory().code, "tracking_number": "SF1"})
 
     assert response.status_code == 302
     assert state(order) == before
     assert messages_of(response) == ["This order must be paid before it is shipped."]
 
 
-def test_the_ship_page_suggests_carriers_already_used(client, staff):
-    order_in(Order.Status.SHIPPED, carrier="ZTO Express")
+def test_the_ship_page_offers_the_active_carriers_only(client, staff):
+    CarrierFactory(code="zto", name="ZTO Express")
+    CarrierFactory(code="retired", name="Retired Post", is_active=False)
     order = order_in(Order.Status.AWAITING_SHIPMENT)
 
-    response = client.get(ship_url(order))
+    page = client.get(ship_url(order)).content.decode()
 
-    assert '<option value="ZTO Express">' in response.content.decode()
+    assert '<option value="zto">ZTO Express</option>' in page
+    assert "Retired Post" not in page
+
+
+def test_shipping_with_an_unknown_or_retired_carrier_is_refused(client, staff):
+    CarrierFactory(code="retired", name="Retired Post", is_active=False)
+    order = order_in(Order.Status.AWAITING_SHIPMENT)
+    before = state(order)
+
+    responses = [
+        client.post(ship_url(order), {"carrier": code, "tracking_number": "SF1"})
+        for code in ("nope", "retired")
+    ]
+
+    assert [response.status_code for response in responses] == [400, 400]
+    assert all("Choose one of the carriers in the list." in r.content.decode() for r in responses)
+    assert state(order) == before

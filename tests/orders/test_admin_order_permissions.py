@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from orders.models import Order
-from tests.factories import OrderFactory, UserFactory
+from tests.factories import CarrierFactory, OrderFactory, UserFactory
 from tests.helpers import staff_login
 from tests.orders.admin_helpers import change_url, order_in, ship_url, staff_with, state, transition_url
 
@@ -19,7 +19,7 @@ def test_view_only_staff_see_the_order_but_cannot_change_it(client):
 
     page = client.get(change_url(order))
     paid = client.post(transition_url(order, "mark_paid"))
-    ship = client.post(ship_url(order), {"carrier": "SF", "tracking_number": "1"})
+    ship = client.post(ship_url(order), {"carrier": CarrierFactory().code, "tracking_number": "1"})
     slip = client.get(reverse("admin:orders_order_packing_slip", args=[order.pk]))
 
     assert page.status_code == 200
@@ -46,7 +46,7 @@ def test_change_permission_alone_ships_but_moves_no_money(client):
     before = state(unpaid)
 
     page = client.get(change_url(paid)).content.decode()
-    shipped = client.post(ship_url(paid), {"carrier": "SF Express", "tracking_number": "SF1"})
+    shipped = client.post(ship_url(paid), {"carrier": CarrierFactory().code, "tracking_number": "SF1"})
     refused = [client.post(transition_url(unpaid, action)) for action in ("mark_paid", "cancel")]
     refund = client.post(transition_url(paid, "refund"))
 

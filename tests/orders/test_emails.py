@@ -8,10 +8,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orders.emails import order_email_build
-from orders.models import OutboundEmail
+from orders.models import OutboundEmail, Shipment
 from orders.services import order_cancel, order_mark_paid, order_place, order_refund, order_ship
 from orders.tasks import send_order_emails
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
+from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
 from tests.orders.helpers import (
     LocalSmtpServer,
     cart_with,
@@ -72,8 +72,9 @@ def test_confirmation_email_has_lines_totals_payment_instructions_and_the_token_
     ],
 )
 def test_each_order_email_says_what_happened(kind, subject, phrase):
-    order = OrderFactory(
-        full_name="Ann Lee", email="ann@example.com", carrier="SF Express", tracking_number="SF123"
+    order = OrderFactory(full_name="Ann Lee", email="ann@example.com")
+    Shipment.objects.create(
+        order=order, carrier=CarrierFactory(), carrier_name="SF Express", tracking_number="SF123"
     )
 
     message = order_email_build(order=order, kind=kind, to_email="x@example.com", language="en")
@@ -85,6 +86,9 @@ def test_each_order_email_says_what_happened(kind, subject, phrase):
 @pytest.mark.django_db
 def test_emails_render_in_the_orders_language():
     order = OrderFactory(language="zh-hans")
+    Shipment.objects.create(
+        order=order, carrier=CarrierFactory(), carrier_name="SF Express", tracking_number="SF1"
+    )
 
     message = order_email_build(order=order, kind="shipped", to_email=order.email, language=order.language)
 
@@ -129,7 +133,7 @@ def test_an_email_already_sent_is_never_sent_again():
 def test_each_state_change_enqueues_its_email():
     order = OrderFactory()
     order_mark_paid(order=order)
-    order_ship(order=order, carrier="SF Express", tracking_number="SF1")
+    order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF1")
     other = OrderFactory(payment_status="paid")
     order_cancel(order=other)
     order_refund(order=other)

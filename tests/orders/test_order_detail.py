@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import OrderFactory, OrderLineFactory, UserFactory, VariantFactory
+from orders.services import order_ship
+from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,8 @@ def test_no_payment_instructions_once_paid(client):
 
 
 def test_shipped_order_shows_carrier_and_tracking(client):
-    order = OrderFactory(
-        payment_status="paid", fulfilment_status="shipped", carrier="SF Express", tracking_number="SF99"
-    )
+    order = OrderFactory(payment_status="paid")
+    order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF99")
 
     page = client.get(order.get_access_url()).content.decode()
 

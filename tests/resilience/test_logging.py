@@ -11,7 +11,7 @@ import pytest
 from orders.exceptions import InvalidTransition
 from orders.services import order_mark_paid, order_place, order_ship
 from shop.logging import JsonFormatter, KeyValueFormatter, RequestIdFilter, request_id_var
-from tests.factories import OrderFactory, StaffUserFactory, UserFactory, VariantFactory
+from tests.factories import CarrierFactory, OrderFactory, StaffUserFactory, UserFactory, VariantFactory
 from tests.orders.helpers import cart_with, checkout_data
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_every_order_status_change_is_logged_with_number_states_and_actor(
     with django_capture_on_commit_callbacks(execute=True):
         order_mark_paid(order=order, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
-        order_ship(order=order, carrier="SF Express", tracking_number="SF1", actor=staff)
+        order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF1", actor=staff)
 
     records = records_of(caplog, "orders.services")
     assert [(r.event, r.order_number, r.from_state, r.to_state, r.actor_id) for r in records] == [
@@ -196,7 +196,7 @@ def test_a_placed_order_is_logged_and_a_refused_change_is_not(caplog, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         order = order_place(cart=cart_with((variant, 1)), checkout=checkout_data(), token=uuid.uuid4())
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidTransition):
-        order_ship(order=order, carrier="SF Express", tracking_number="SF1")
+        order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF1")
 
     records = records_of(caplog, "orders.services")
     assert [(r.kind, r.order_number, r.from_state, r.to_state, r.actor_id) for r in records] == [

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from orders.models import Shipment
 from shop.money import format_money
 from tests.factories import OrderFactory, ProductFactory, ShippingMethodFactory, VariantFactory
 
@@ -90,12 +91,15 @@ def test_chinese_shipping_choices_skus_and_email_labels_use_a_chinese_colon(clie
     ShippingMethodFactory(code="express", name="Express", price=Decimal("25.00"), free_above=None)
     variant = VariantFactory(product=ProductFactory(slug="teapot"), sku="TEA-1", stock=5)
     client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
-    order = OrderFactory(carrier="顺丰", tracking_number="SF123")
+    order = OrderFactory()
+    shipment = Shipment.objects.create(order=order, carrier_name="顺丰", tracking_number="SF123")
 
     with translation.override("zh-hans"):
         checkout = client.get(reverse("orders:checkout"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         product = client.get("/products/teapot/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-        shipped = render_to_string("orders/emails/order_shipped.txt", {"order": order})
+        shipped = render_to_string(
+            "orders/emails/order_shipped.txt", {"order": order, "shipments": [shipment]}
+        )
 
     assert "快递\uff1a¥25.00" in checkout
     assert "货号\uff1aTEA-1" in product
