@@ -221,14 +221,8 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("address"))
     def address_display(self, order: Order) -> str:
-        lines = [
-            order.full_name,
-            order.address_line1,
-            order.address_line2,
-            " ".join(part for part in [order.postal_code, order.city, order.province] if part),
-            order.get_country_display(),
-            order.phone,
-        ]
+        # As every page and email prints it (large to small in mainland China, with the district).
+        lines = [order.full_name, *order.address_lines, order.phone]
         return format_html_join("", "{}<br>", ((line,) for line in lines if line))
 
     @admin.display(description=_("subtotal"))
