@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
+
+from shop.phones import phone_display, phone_parse
 
 
 class Country(models.TextChoices):
@@ -55,11 +56,6 @@ ADDRESS_FIELDS = (
 )
 # The fields a mainland Chinese address is chosen with, large to small.
 DIVISION_FIELDS = ("province_code", "city_code", "district_code")
-
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 ()\-]{5,30}$",
-    _("Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."),
-)
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,8 @@ class PostalAddress(models.Model):
     through ``AddressForm``, and a profile may leave the whole address empty.
     """
 
-    phone = models.CharField(
-        _("phone"), max_length=PHONE_MAX_LENGTH, blank=True, validators=[phone_validator]
-    )
+    # E.164 (+8613800138000), checked by shop.phones; phones saved before that rule stay as typed.
+    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH, blank=True)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.CN)
     province = models.CharField(_("province or state"), max_length=PROVINCE_MAX_LENGTH, blank=True)
     city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH, blank=True)
@@ -216,7 +211,6 @@ class AddressForm(forms.Form):
         label=_("Phone"),
         max_length=PHONE_MAX_LENGTH,
         required=False,
-        validators=[phone_validator],
         widget=TelInput(attrs={"autocomplete": "tel"}),
     )
     country = forms.ChoiceField(
@@ -250,6 +244,10 @@ class AddressForm(forms.Form):
         if self.address_required:
             for name in ("phone", "address_line1"):
                 self.fields[name].required = True
+        if not self.is_bound and (phone := self.initial.get("phone")):
+            # A saved phone (E.164) is offered as people write it in the address's country.
+            country = self.initial.get("country") or Country.CN
+            self.initial = {**self.initial, "phone": phone_display(phone=phone, country=country)}
         self._division_choices_set()
 
     def _value(self, name: str) -> str:
@@ -284,6 +282,7 @@ class AddressForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        self._phone_clean(cleaned)
         country = cleaned.get("country")
         china = country == Country.CN
         parts = DIVISION_FIELDS if china else ("province", "city")
@@ -318,6 +317,15 @@ class AddressForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("postal_code", error)
         return cleaned
+
+    def _phone_clean(self, cleaned: dict) -> None:
+        # Read in the address's country: a number typed without + belongs there.
+        if not cleaned.get("phone") or not cleaned.get("country"):
+            return
+        try:
+            cleaned["phone"] = phone_parse(phone=cleaned["phone"], country=cleaned["country"])
+        except forms.ValidationError as error:
+            self.add_error("phone", error)
 
     def _divisions_clean(self, cleaned: dict) -> None:
         from shop.divisions import division_path_check  # shop.models imports this module

@@ -35,10 +35,11 @@ def test_default_address_is_saved_and_shown_on_the_account_page(client):
     assert response.status_code == 302
     assert response["Location"] == reverse("account:home")
     user.refresh_from_db()
-    assert {name: getattr(user, name) for name in ADDRESS} == ADDRESS
+    assert {name: getattr(user, name) for name in ADDRESS} == ADDRESS | {"phone": "+8613800138000"}
     assert (user.province, user.city, user.district) == ("浙江省", "杭州市", "西湖区")
     page = client.get(reverse("account:home")).content.decode()
     assert "浙江省 杭州市 西湖区 18 West Lake Road Flat 5" in page
+    assert "<dd>138 0013 8000</dd>" in page
     assert "China (mainland)" in page
     assert "Your details have been saved." in page
 
@@ -75,7 +76,7 @@ def test_a_partial_address_is_refused_with_a_message_and_nothing_changes(client)
     "overrides, message",
     [
         ({"country": "XX"}, "Choose a country or region from the list."),
-        ({"phone": "call me maybe"}, "Enter a phone number using digits"),
+        ({"phone": "call me maybe"}, "Enter a phone number that is valid in the country or region"),
         ({"full_name": ""}, "Enter your name."),
         ({"address_line1": "x" * 1000}, "Ensure this value has at most 200 characters"),
     ],

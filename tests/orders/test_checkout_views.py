@@ -76,7 +76,7 @@ def test_placing_the_order_redirects_to_it_clears_the_cart_and_takes_stock(clien
     assert response["Location"] == order.get_access_url()
     assert order.checkout_token == token
     assert order.grand_total == Decimal("52.00")
-    assert order.phone == "138 0013 8000"
+    assert order.phone == "+8613800138000"
     assert variant.stock == 3
     assert client.session.get("cart") is None
     assert client.get(response["Location"]).status_code == 200
@@ -116,7 +116,14 @@ def test_submitting_the_same_checkout_twice_makes_one_order_and_shows_it(client)
         (
             "phone",
             "call me",
-            "Enter a phone number using digits, spaces, brackets, dashes and an optional leading +.",
+            "Enter a phone number that is valid in the country or region of the address, "
+            "or start it with + and the country code.",
+        ),
+        (
+            "phone",
+            "010 6552 9988",
+            "Enter a mainland China mobile number of 11 digits, for example 138 0013 8000 "
+            "(with or without +86).",
         ),
         ("city_code", "", "Choose a city."),
         ("province_code", "", "Choose a province."),
