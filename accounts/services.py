@@ -144,6 +144,10 @@ def user_profile_update(
     postal_code: str,
     address_line1: str,
     address_line2: str,
+    district: str = "",
+    province_code: str = "",
+    city_code: str = "",
+    district_code: str = "",
 ) -> User:
     """Save the customer's name, phone and default shipping address."""
     values = {
@@ -152,6 +156,10 @@ def user_profile_update(
         "country": country,
         "province": province,
         "city": city,
+        "district": district,
+        "province_code": province_code,
+        "city_code": city_code,
+        "district_code": district_code,
         "postal_code": postal_code,
         "address_line1": address_line1,
         "address_line2": address_line2,

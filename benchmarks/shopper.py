@@ -268,8 +268,10 @@ def checkout_details(*, email: str) -> dict[str, str]:
         "full_name": "Bench Shopper",
         "phone": "138 0013 8000",
         "country": "CN",
-        "province": "Zhejiang",
-        "city": "Hangzhou",
+        # 浙江省 杭州市 西湖区, chosen from the divisions.
+        "province_code": "33",
+        "city_code": "3301",
+        "district_code": "330106",
         "postal_code": "310000",
         "address_line1": "1 Benchmark Road",
         "address_line2": "",

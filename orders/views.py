@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -197,6 +198,18 @@ def checkout_language(request: HttpRequest) -> HttpResponse:
     if language_is_offered(language):
         language_remember(response=response, language=language)
     return response
+
+
+@never_cache
+@require_POST
+def checkout_address_step(request: HttpRequest) -> HttpResponse:
+    """The address's next-level buttons without JavaScript: keeps what was typed, shows the new choices.
+
+    The checkout page comes back with the cities of the province chosen (or the districts of
+    the city, or the fields of the country); nothing is checked or placed yet.
+    """
+    checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
+    return redirect(reverse("orders:checkout") + "#shipping-address")
 
 
 @never_cache

@@ -169,3 +169,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Division(models.Model):
+    """One administrative division of mainland China: a province, a city or a district (GB/T 2260).
+
+    Loaded from the data files under shop/data/divisions by a migration and never edited. A
+    municipality's city level, "市辖区" in the data, is stored under the province's name, which is
+    what shoppers and couriers write (北京市, 北京市, 东城区).
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+
+    code = models.CharField(_("code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        to_field="code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(level="province", parent__isnull=True, code__regex=r"^[0-9]{2}$"))
+                | (models.Q(level="city", parent__isnull=False, code__regex=r"^[0-9]{4}$"))
+                | (models.Q(level="district", parent__isnull=False, code__regex=r"^[0-9]{6}$")),
+                name="shop_division_level_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -3,16 +3,18 @@ import posixpath
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.static import serve
+
+from shop.divisions import division_children_list
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,25 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+# The division data changes only with a release (and its migration): browsers and CDNs may keep it.
+DIVISIONS_MAX_AGE = 24 * 60 * 60
+
+
+@require_GET
+@cache_control(public=True, max_age=DIVISIONS_MAX_AGE)
+def division_list(request: HttpRequest) -> HttpResponse:
+    """The cities of a province or the districts of a city (``?parent=<code>``), as JSON for the cascade.
+
+    404 for a made-up code or one with nothing below it. Names are Chinese in every language.
+    """
+    divisions = division_children_list(code=request.GET.get("parent", "")[:6])
+    if not divisions:
+        return JsonResponse({"divisions": []}, status=404)
+    return JsonResponse(
+        {"divisions": [{"code": division.code, "name": division.name} for division in divisions]}
+    )
 
 
 # Error pages ------------------------------------------------------------------------------------

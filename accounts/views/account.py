@@ -42,6 +42,7 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token_read
 from orders.selectors import order_list_for_customer
+from shop.addresses import ADDRESS_STEP
 from shop.audit import audit_record
 from shop.models import AuditEvent
 from shop.ratelimit import account_rate_limit_hit, client_ip
@@ -206,6 +207,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     """Edit name, phone and the default shipping address."""
+    if request.method == "POST" and ADDRESS_STEP in request.POST:
+        # A next-level button without JavaScript: the form again as typed, with the new choices.
+        form = ProfileForm(initial=ProfileForm.typed_values(request.POST))
+        return render(request, "account/profile_form.html", {"form": form})
     form = ProfileForm.for_user(request.user, data=_posted(request))
     if request.method == "POST" and form.is_valid():
         user_profile_update(user=request.user, **form.cleaned_data)

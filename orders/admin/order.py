@@ -48,6 +48,7 @@ from orders.admin.views import (
 from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_lines_to_ship
 from shop.money import format_money
+from shop.phones import phone_display
 
 
 @admin.register(Order)
@@ -226,13 +227,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("address"))
     def address_display(self, order: Order) -> str:
+        # As every page and email prints it (large to small in mainland China, with the district).
         lines = [
             order.full_name,
-            order.address_line1,
-            order.address_line2,
-            " ".join(part for part in [order.postal_code, order.city, order.province] if part),
-            order.get_country_display(),
-            order.phone,
+            *order.address_lines,
+            phone_display(phone=order.phone, country=order.country),
         ]
         return format_html_join("", "{}<br>", ((line,) for line in lines if line))
 

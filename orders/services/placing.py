@@ -62,6 +62,11 @@ class CheckoutData:
     note: str
     shipping_method: ShippingMethod
     payment_method: str
+    # Mainland China: the district and the three division codes, as checked by the address form.
+    district: str = ""
+    province_code: str = ""
+    city_code: str = ""
+    district_code: str = ""
     user: AbstractBaseUser | None = None
     language: str = settings.LANGUAGE_CODE
     # shop.ratelimit's keyed hash of the client's IP (order_client_ip_hash); blank: not counted per IP.

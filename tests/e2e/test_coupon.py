@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
-from tests.e2e.helpers import GUEST_DETAILS, checkout_as_guest
+from tests.e2e.helpers import GUEST_DETAILS, GUEST_DIVISIONS, checkout_as_guest, divisions_choose
 from tests.factories import (
     CouponFactory,
     ProductFactory,
@@ -125,6 +125,7 @@ def test_a_shopper_applies_a_code_in_the_cart_and_pays_the_discounted_total(page
 
 
 def _fill_checkout(page) -> None:
+    divisions_choose(page, *GUEST_DIVISIONS)
     for name, value in {**GUEST_DETAILS, "email": "mei@example.com"}.items():
         page.locator(f"#id_{name}").fill(value)
     page.get_by_label("Cash on delivery").check()

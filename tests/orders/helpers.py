@@ -51,8 +51,10 @@ def checkout_post(*, shipping, token, **overrides) -> dict:
         "full_name": "Ann Lee",
         "phone": "138 0013 8000",
         "country": "CN",
-        "province": "Zhejiang",
-        "city": "Hangzhou",
+        # 浙江省 杭州市 西湖区
+        "province_code": "33",
+        "city_code": "3301",
+        "district_code": "330106",
         "postal_code": "310000",
         "address_line1": "18 West Lake Road",
         "address_line2": "",

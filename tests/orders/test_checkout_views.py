@@ -76,7 +76,7 @@ def test_placing_the_order_redirects_to_it_clears_the_cart_and_takes_stock(clien
     assert response["Location"] == order.get_access_url()
     assert order.checkout_token == token
     assert order.grand_total == Decimal("52.00")
-    assert order.phone == "138 0013 8000"
+    assert order.phone == "+8613800138000"
     assert variant.stock == 3
     assert client.session.get("cart") is None
     assert client.get(response["Location"]).status_code == 200
@@ -116,11 +116,23 @@ def test_submitting_the_same_checkout_twice_makes_one_order_and_shows_it(client)
         (
             "phone",
             "call me",
-            "Enter a phone number using digits, spaces, brackets, dashes and an optional leading +.",
+            "Enter a phone number that is valid in the country or region of the address, "
+            "or start it with + and the country code.",
         ),
-        ("city", "", "This field is required."),
-        ("province", "", "Enter the province."),
-        ("postal_code", "12AB", "A postal code in China has six digits."),
+        (
+            "phone",
+            "010 6552 9988",
+            "Enter a mainland China mobile number of 11 digits, for example 138 0013 8000 "
+            "(with or without +86).",
+        ),
+        ("city_code", "", "Choose a city."),
+        ("province_code", "", "Choose a province."),
+        ("district_code", "999999", "That district is not in our list; please choose one from the list."),
+        (
+            "postal_code",
+            "12AB",
+            "Enter a postal code in the format used in China (mainland), for example 310000.",
+        ),
         ("country", "XX", "Choose a country or region from the list."),
         ("shipping_method", "999999", "That shipping method is not available; please choose another."),
         ("shipping_method", "abc", "That shipping method is not available; please choose another."),
@@ -161,7 +173,9 @@ def test_a_rejected_form_keeps_its_valid_token(client):
     fill_cart(client, VariantFactory())
     token = uuid.uuid4()
 
-    response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, city=""))
+    response = client.post(
+        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, city_code="")
+    )
 
     assert f'name="checkout_token" value="{token}"' in response.content.decode()
 
@@ -289,11 +303,12 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     fill_cart(client, variant, 1)
     token = client.get(reverse("orders:checkout")).context["form"].token_for_render
 
-    # Session, cart, live promotions (the page's pricing), shipping methods; the order's
+    # Session, cart, live promotions (the page's pricing), shipping methods, the address's
+    # province, city and district checked against the divisions (one query); the order's
     # transaction (savepoint, the hourly order count per IP and email, stock, snapshot, the live
     # promotions at the moment of placing, order, lines, event, both emails, one task to send
     # them, release); the session saved.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()
