@@ -24,7 +24,7 @@ def test_a_guest_in_guangdong_chooses_city_and_district_in_place_and_places_the_
     expect(page.get_by_role("button", name="Show its cities")).to_be_hidden()
 
     divisions_choose(page, "广东省", "深圳市", "南山区")
-    page.get_by_label("Email").fill("mei@example.com")
+    page.locator("#id_email").fill("mei@example.com")
     page.get_by_label("Full name").fill("王美")
     page.get_by_label("Phone").fill("138 0013 8000")
     page.locator("#id_address_line1").fill("科技园南区 1 栋")

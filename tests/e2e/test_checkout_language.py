@@ -17,7 +17,7 @@ def test_switching_to_chinese_at_checkout_keeps_what_was_typed(page):
     page.goto("/products/dragon-well/")
     page.get_by_role("button", name="Add to cart").click()
     page.goto("/checkout/")
-    page.get_by_label("Email").fill("mei@example.com")
+    page.locator("#id_email").fill("mei@example.com")
     page.get_by_label("Full name").fill("王美")
     page.get_by_label("Note for us").fill("请在工作日送货")
 
