@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
+from orders.address_book import address_book_entries
 from orders.models import (
     Carrier,
     FapiaoRequest,
@@ -144,23 +145,26 @@ CHECKOUT_PREFILL_FIELDS = ("full_name", "phone", *ADDRESS_FIELDS)
 
 
 def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
-    """Saved details to pre-fill checkout for a signed-in customer.
+    """Saved details to pre-fill checkout for a signed-in customer (nothing, and no query, for a guest).
 
-    The account's saved address when it has one (same-named attributes on the
-    user: ``phone``, ``address_line1``, ...), else the customer's last order.
+    The default address of the customer's address book (orders.address_book) when they have
+    one, else the address of their last order.
     """
     if not user.is_authenticated:
         return {}
     initial: dict[str, str] = {"email": user.email}
-    if getattr(user, "address_line1", ""):
-        source = user
+    entries = address_book_entries(user=user)
+    if entries:
+        default = entries[0]
+        values = {"full_name": default.recipient_name, "phone": default.phone, **default.values}
     else:
-        source = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
+        last = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
+        values = {name: getattr(last, name, "") for name in CHECKOUT_PREFILL_FIELDS} if last else {}
     for name in CHECKOUT_PREFILL_FIELDS:
-        value = getattr(source, name, "") if source is not None else ""
+        value = values.get(name, "")
         if isinstance(value, str) and value:
             initial[name] = value
-    if getattr(user, "full_name", ""):
+    if "full_name" not in initial and getattr(user, "full_name", ""):
         initial["full_name"] = user.full_name
     return initial
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import SavedAddress
 from orders.models import Order, ShippingMethod
 from orders.selectors import (
     checkout_initial_get,
@@ -137,8 +138,18 @@ def test_order_list_for_customer_includes_guest_orders_once_the_email_is_verifie
     assert list(order_list_for_customer(user=user)) == [guest, own]
 
 
-def test_checkout_prefill_prefers_the_saved_address_then_the_last_order():
-    saved = UserFactory(full_name="Ann Lee", phone="13800000000", city="Suzhou", address_line1="1 Canal St")
+def test_checkout_prefill_prefers_the_default_saved_address_then_the_last_order():
+    saved = UserFactory(full_name="Ann Lee")
+    # The address book is the accounts app's; checkout reads it through orders.address_book.
+    SavedAddress.objects.create(user=saved, phone="13900000000", city="Ningbo", address_line1="2 Other Road")
+    SavedAddress.objects.create(
+        user=saved,
+        is_default=True,
+        recipient_name="Ann Lee",
+        phone="13800000000",
+        city="Suzhou",
+        address_line1="1 Canal St",
+    )
     OrderFactory(user=saved, city="Hangzhou", address_line1="18 West Lake Road")
     no_address = UserFactory(full_name="")
     OrderFactory(user=no_address, full_name="Bo Chen", city="Hangzhou", address_line1="18 West Lake Road")
