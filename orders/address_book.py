@@ -64,8 +64,17 @@ def address_book_get() -> AddressBook | None:
     return _book
 
 
-def address_book_entries(*, user: AbstractBaseUser) -> list[BookEntry]:
-    """A signed-in customer's saved addresses, the default first; [] for a guest (and no query)."""
+@dataclass(frozen=True)
+class CheckoutBook:
+    """A signed-in customer's book at checkout: the addresses to choose from, and whether one more fits."""
+
+    entries: list[BookEntry]
+    full: bool
+
+
+def address_book_for_checkout(*, user: AbstractBaseUser) -> CheckoutBook | None:
+    """The signed-in customer's book for the checkout page (one query); None for a guest (no query)."""
     if _book is None or not user.is_authenticated:
-        return []
-    return _book.entries(user)
+        return None
+    entries = _book.entries(user)
+    return CheckoutBook(entries=entries, full=len(entries) >= _book.limit)

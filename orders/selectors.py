@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from orders.address_book import address_book_entries
+from orders.address_book import CheckoutBook
 from orders.models import (
     Carrier,
     FapiaoRequest,
@@ -144,26 +144,26 @@ def payment_panel_get(*, request: HttpRequest, order: Order) -> PaymentPanel | N
 CHECKOUT_PREFILL_FIELDS = ("full_name", "phone", *ADDRESS_FIELDS)
 
 
-def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+def checkout_initial_get(
+    *, user: AbstractBaseUser | AnonymousUser, book: CheckoutBook | None = None
+) -> dict[str, str]:
     """Saved details to pre-fill checkout for a signed-in customer (nothing, and no query, for a guest).
 
-    The default address of the customer's address book (orders.address_book) when they have
-    one, else the address of their last order.
+    With addresses in the customer's ``book`` (address_book_for_checkout), the default one is
+    chosen and the new-address fields start empty; without, they hold the address of the
+    customer's last order.
     """
     if not user.is_authenticated:
         return {}
     initial: dict[str, str] = {"email": user.email}
-    entries = address_book_entries(user=user)
-    if entries:
-        default = entries[0]
-        values = {"full_name": default.recipient_name, "phone": default.phone, **default.values}
+    if book is not None and book.entries:
+        initial["saved_address"] = str(book.entries[0].id)
     else:
         last = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
-        values = {name: getattr(last, name, "") for name in CHECKOUT_PREFILL_FIELDS} if last else {}
-    for name in CHECKOUT_PREFILL_FIELDS:
-        value = values.get(name, "")
-        if isinstance(value, str) and value:
-            initial[name] = value
+        for name in CHECKOUT_PREFILL_FIELDS:
+            value = getattr(last, name, "") if last is not None else ""
+            if isinstance(value, str) and value:
+                initial[name] = value
     if "full_name" not in initial and getattr(user, "full_name", ""):
         initial["full_name"] = user.full_name
     return initial
