@@ -219,3 +219,16 @@ def test_a_guest_sees_no_address_book_and_a_posted_save_box_saves_nothing(client
     assert 'name="address_save"' not in page
     assert response.status_code == 302
     assert not SavedAddress.objects.exists()
+
+
+def test_a_saved_address_is_shown_escaped_on_the_checkout_page_and_in_the_book(client, customer):
+    _save(
+        customer, recipient_name="<script>alert(1)</script>", address_line1='"><img src=x onerror=alert(1)>'
+    )
+
+    pages = [client.get(reverse(name)).content.decode() for name in ("orders:checkout", "account:addresses")]
+
+    for page in pages:
+        assert "<script>alert(1)</script>" not in page
+        assert "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
