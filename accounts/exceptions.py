@@ -44,3 +44,11 @@ class SetupLinkUnusable(ShopError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class AddressBookFull(ShopError):
+    """The customer keeps as many addresses as one may (ADDRESS_BOOK_LIMIT) already."""
+
+
+class SavedAddressNotFound(ShopError):
+    """No such address in this customer's book (another customer's, or deleted meanwhile)."""

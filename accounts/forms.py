@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import RECIPIENT_NAME_MAX_LENGTH, SavedAddress
 from accounts.services import user_password_reset_request
 from shop.addresses import ADDRESS_FIELDS, AddressForm
 from shop.identity import email_canonical, email_local_part_ascii_validator
@@ -125,11 +126,8 @@ class AccountPasswordResetForm(PasswordResetForm):
         user_password_reset_request(user=context["user"], language=translation.get_language())
 
 
-class ProfileForm(AddressForm):
-    """Name, phone and the default shipping address offered at checkout; the address may stay empty."""
-
-    address_required = False
-    field_order = ("full_name", "phone", *ADDRESS_FIELDS)
+class ProfileForm(forms.Form):
+    """The customer's name (their addresses, each with its recipient and phone, are in the address book)."""
 
     full_name = forms.CharField(
         label=_("Full name"),
@@ -140,14 +138,39 @@ class ProfileForm(AddressForm):
 
     @classmethod
     def for_user(cls, user: User, data: dict | None = None) -> "ProfileForm":
-        initial = {name: getattr(user, name) for name in cls.field_order}
-        return cls(data=data, initial=initial)
+        return cls(data=data, initial={"full_name": user.full_name})
 
     def clean_full_name(self) -> str:
         full_name = self.cleaned_data["full_name"].strip()
         if not full_name:
             raise forms.ValidationError(_("Enter your name."), code="required")
         return full_name
+
+
+class SavedAddressForm(AddressForm):
+    """An address of the address book: who receives it, their phone and the postal address.
+
+    The same rules as checkout's address (divisions in mainland China, postal codes, the phone).
+    """
+
+    field_order = ("recipient_name", "phone", *ADDRESS_FIELDS)
+
+    recipient_name = forms.CharField(
+        label=_("Recipient"),
+        max_length=RECIPIENT_NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter the name of who receives the parcel.")},
+    )
+
+    @classmethod
+    def for_address(cls, address: SavedAddress, data: dict | None = None) -> "SavedAddressForm":
+        return cls(data=data, initial={name: getattr(address, name) for name in cls.field_order})
+
+    def clean_recipient_name(self) -> str:
+        name = self.cleaned_data["recipient_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter the name of who receives the parcel."), code="required")
+        return name
 
 
 class AccountPasswordChangeForm(PasswordChangeForm):

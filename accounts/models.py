@@ -1,4 +1,4 @@
-"""Rows of the accounts app: the one-time links through which staff set up two-factor sign-in."""
+"""Rows of the accounts app: the address book, and the links through which staff set up two-factor sign-in."""
 
 from datetime import datetime
 
@@ -6,6 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from shop.addresses import PostalAddress
+
+# How many addresses one customer may keep; more is refused with a message.
+ADDRESS_BOOK_LIMIT = 20
+RECIPIENT_NAME_MAX_LENGTH = 150
 
 
 class TwoFactorSetupLink(models.Model):
@@ -72,3 +78,39 @@ class TwoFactorSetupLink(models.Model):
         if self.expires_at <= now:
             return self.State.EXPIRED
         return self.State.USABLE
+
+
+class SavedAddress(PostalAddress):
+    """One address in a customer's address book: who receives the parcel, their phone, where it goes.
+
+    A customer who has any addresses has exactly one default (the partial unique constraint
+    allows at most one; accounts.services keeps one, under a lock of the customer's row).
+    Orders never point here: an order snapshots the address it ships to.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="saved_addresses",
+    )
+    # Blank only in addresses copied from a profile that had no name.
+    recipient_name = models.CharField(_("recipient"), max_length=RECIPIENT_NAME_MAX_LENGTH, blank=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved address")
+        verbose_name_plural = _("saved addresses")
+        # The default first, then the newest.
+        ordering = ["-is_default", "-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="savedaddress_user_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="savedaddress_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} {self.city} {self.address_line1}".strip()

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.exceptions import AccountHasOpenOrders, StaffAccountNotDeletable
+from accounts.models import SavedAddress
 from shop.addresses import ADDRESS_FIELDS
 from shop.models import User
-from shop.privacy import ErasureBlocked, privacy_fields, privacy_part_list, privacy_value
+from shop.privacy import ErasureBlocked, PrivacyPart, privacy_fields, privacy_part_list, privacy_value
 
 logger = logging.getLogger("shop.auth")
 
@@ -35,18 +36,33 @@ ACCOUNT_FIELDS = (
 def privacy_export(*, user: User) -> dict[str, Any]:
     """Everything the shop keeps about this customer, as JSON-ready data.
 
-    Account fields and the saved address, then each app's part under its key: orders with
-    their lines (those the account page shows), support tickets with the messages the
-    customer sent, back-in-stock requests. Nothing about anyone else.
+    Account fields, then each part under its key: the address book, orders with their lines
+    (those the account page shows), support tickets with the messages the customer sent,
+    back-in-stock requests. Nothing about anyone else.
     """
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": privacy_value(timezone.now()),
         "shop": settings.SHOP_NAME,
         "account": privacy_fields(user, ACCOUNT_FIELDS),
-        "addresses": [privacy_fields(user, ADDRESS_FIELDS)] if user.has_default_address else [],
         **{part.key: part.export(user) for part in privacy_part_list()},
     }
+
+
+SAVED_ADDRESS_FIELDS = ("recipient_name", "phone", *ADDRESS_FIELDS, "is_default", "created_at", "updated_at")
+
+
+def _addresses_export(user: User) -> list[dict[str, Any]]:
+    addresses = SavedAddress.objects.filter(user=user).order_by("-is_default", "-created_at", "-id")
+    return [privacy_fields(address, SAVED_ADDRESS_FIELDS) for address in addresses]
+
+
+def _addresses_erase(user: User) -> None:
+    # Nothing to keep for the books: an order holds its own copy of the address it shipped to.
+    SavedAddress.objects.filter(user=user).delete()
+
+
+ADDRESSES_PRIVACY_PART = PrivacyPart(key="addresses", export=_addresses_export, erase=_addresses_erase)
 
 
 @transaction.atomic(durable=True)

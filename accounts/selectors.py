@@ -1,8 +1,13 @@
 """Reads for the account pages."""
 
+from django.http import Http404
+
 from accounts.exceptions import InvalidToken
+from accounts.models import SavedAddress
 from accounts.tokens import EmailChangeRequest, email_change_token_read
+from orders.address_book import BookEntry
 from orders.selectors import order_list_for_customer
+from shop.addresses import ADDRESS_FIELDS
 from shop.identity import email_canonical
 from shop.models import User
 
@@ -33,3 +38,32 @@ def user_language_get(*, user: User, default: str) -> str:
     """
     latest = order_list_for_customer(user=user).prefetch_related(None).only("language").first()
     return latest.language if latest is not None and latest.language else default
+
+
+def saved_address_list(*, user: User) -> list[SavedAddress]:
+    """The customer's address book, the default first, then the newest (one query)."""
+    return list(SavedAddress.objects.filter(user=user).order_by("-is_default", "-created_at", "-id"))
+
+
+def saved_address_get_visible(*, user: User, address_id: int) -> SavedAddress:
+    """One address of the customer's own book; Http404 for anyone else's, exactly as for a missing one."""
+    address = SavedAddress.objects.filter(user=user, pk=address_id).first()
+    if address is None:
+        raise Http404("No such address.")
+    return address
+
+
+def saved_address_book_entries(user: User) -> list[BookEntry]:
+    """The customer's addresses as checkout shows them (orders.address_book), the default first."""
+    return [
+        BookEntry(
+            id=address.pk,
+            is_default=address.is_default,
+            recipient_name=address.recipient_name,
+            phone=address.phone,
+            country=address.country,
+            lines=tuple(address.address_lines),
+            values={name: getattr(address, name) for name in ADDRESS_FIELDS},
+        )
+        for address in saved_address_list(user=user)
+    ]

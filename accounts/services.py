@@ -1,13 +1,17 @@
-"""Write paths of customer accounts: sign-up, email verification, email change, profile."""
+"""Write paths of customer accounts: sign-up, email verification, email change, profile, address book."""
+
+from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.emails import AccountEmail
-from accounts.exceptions import EmailTaken, InvalidToken
+from accounts.exceptions import AddressBookFull, EmailTaken, InvalidToken, SavedAddressNotFound
+from accounts.models import ADDRESS_BOOK_LIMIT, SavedAddress
 from accounts.selectors import user_get_by_email, user_language_get
 from accounts.tasks import account_email_send
 from accounts.tokens import email_change_token_read, email_verification_token_read
+from orders.address_book import BOOK_FIELDS
 from shop.identity import email_canonical
 from shop.models import User
 
@@ -133,41 +137,114 @@ def user_email_change_confirm(*, token: str, language: str) -> User:
 
 
 @transaction.atomic(durable=True)
-def user_profile_update(
-    *,
-    user: User,
-    full_name: str,
-    phone: str,
-    country: str,
-    province: str,
-    city: str,
-    postal_code: str,
-    address_line1: str,
-    address_line2: str,
-    district: str = "",
-    province_code: str = "",
-    city_code: str = "",
-    district_code: str = "",
-) -> User:
-    """Save the customer's name, phone and default shipping address."""
-    values = {
-        "full_name": full_name,
-        "phone": phone,
-        "country": country,
-        "province": province,
-        "city": city,
-        "district": district,
-        "province_code": province_code,
-        "city_code": city_code,
-        "district_code": district_code,
-        "postal_code": postal_code,
-        "address_line1": address_line1,
-        "address_line2": address_line2,
-    }
-    for name, value in values.items():
-        setattr(user, name, value)
-    user.save(update_fields=list(values))
+def user_profile_update(*, user: User, full_name: str) -> User:
+    """Save the customer's name (addresses live in the address book)."""
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
     return user
+
+
+# The address book. Every change locks the customer's user row first, then reads or writes
+# their addresses under it (docs/architecture.md, "Lock order"): two tabs making different
+# addresses the default, or deleting the default while adding one, queue on that row, so
+# a customer with addresses always has exactly one default.
+
+
+def _book_lock(*, user: User) -> list[SavedAddress]:
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+    return list(SavedAddress.objects.filter(user=user).order_by("-is_default", "-created_at", "-id"))
+
+
+def _book_values(values: Mapping[str, str]) -> dict[str, str]:
+    return {name: values[name] for name in BOOK_FIELDS}
+
+
+def _book_add(*, user: User, values: Mapping[str, str], make_default: bool) -> SavedAddress:
+    book = _book_lock(user=user)
+    if len(book) >= ADDRESS_BOOK_LIMIT:
+        raise AddressBookFull()
+    make_default = make_default or not book
+    if make_default and book and book[0].is_default:
+        SavedAddress.objects.filter(pk=book[0].pk).update(is_default=False)
+    return SavedAddress.objects.create(user=user, is_default=make_default, **_book_values(values))
+
+
+@transaction.atomic(durable=True)
+def saved_address_create(
+    *, user: User, values: Mapping[str, str], make_default: bool = False
+) -> SavedAddress:
+    """Add an address to the customer's book; the first one, or with ``make_default``, becomes the default.
+
+    ``values`` holds every name in orders.address_book.BOOK_FIELDS, as SavedAddressForm cleans
+    them. Locks the user row. Raises AddressBookFull when the book holds ADDRESS_BOOK_LIMIT
+    addresses; nothing changes then.
+    """
+    return _book_add(user=user, values=values, make_default=make_default)
+
+
+@transaction.atomic
+def saved_address_create_for_order(*, user: User, values: Mapping[str, str]) -> bool:
+    """Add the address an order ships to, inside the order's transaction; False when the book is full.
+
+    Runs in ``order_place``'s transaction (so a repeated submit, which rolls back on the
+    order's unique token, saves nothing twice). Locks the user row. A full book is not an
+    error here: the order is placed and the address is not saved.
+    """
+    try:
+        _book_add(user=user, values=values, make_default=False)
+    except AddressBookFull:  # raised before anything is written
+        return False
+    return True
+
+
+@transaction.atomic(durable=True)
+def saved_address_update(*, user: User, address_id: int, values: Mapping[str, str]) -> SavedAddress:
+    """Change one of the customer's addresses. Locks the user row.
+
+    Raises SavedAddressNotFound for an address that is not in this customer's book.
+    """
+    address = next((entry for entry in _book_lock(user=user) if entry.pk == address_id), None)
+    if address is None:
+        raise SavedAddressNotFound()
+    for name, value in _book_values(values).items():
+        setattr(address, name, value)
+    address.save(update_fields=[*BOOK_FIELDS, "updated_at"])
+    return address
+
+
+@transaction.atomic(durable=True)
+def saved_address_default_set(*, user: User, address_id: int) -> SavedAddress:
+    """Make one of the customer's addresses the default (the old default stops being it). Idempotent.
+
+    Locks the user row. Raises SavedAddressNotFound for an address not in this customer's book.
+    """
+    book = _book_lock(user=user)
+    address = next((entry for entry in book if entry.pk == address_id), None)
+    if address is None:
+        raise SavedAddressNotFound()
+    if not address.is_default:
+        # The old default goes first: the partial unique index allows one at any moment.
+        SavedAddress.objects.filter(user=user, is_default=True).update(is_default=False)
+        SavedAddress.objects.filter(pk=address.pk).update(is_default=True)
+        address.is_default = True
+    return address
+
+
+@transaction.atomic(durable=True)
+def saved_address_delete(*, user: User, address_id: int) -> None:
+    """Delete one of the customer's addresses; when it was the default, the newest other one becomes it.
+
+    Locks the user row. Raises SavedAddressNotFound for an address not in this customer's book
+    (deleted already in another tab, or another customer's); nothing changes then.
+    """
+    book = _book_lock(user=user)
+    address = next((entry for entry in book if entry.pk == address_id), None)
+    if address is None:
+        raise SavedAddressNotFound()
+    rest = [entry for entry in book if entry.pk != address_id]
+    address.delete()
+    if address.is_default and rest:
+        SavedAddress.objects.filter(pk=rest[0].pk).update(is_default=True)
 
 
 def _address_owner_notify(*, kind: AccountEmail, email: str, language: str) -> None:

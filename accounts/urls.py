@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts.views import account as views
+from accounts.views import addresses as address_views
 from accounts.views import two_factor as two_factor_views
 
 app_name = "account"
@@ -13,6 +14,11 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("orders/", views.order_list, name="orders"),
     path("details/", views.profile_edit, name="profile"),
+    path("addresses/", address_views.address_list, name="addresses"),
+    path("addresses/new/", address_views.address_add, name="address_add"),
+    path("addresses/<int:address_id>/", address_views.address_edit, name="address_edit"),
+    path("addresses/<int:address_id>/delete/", address_views.address_delete, name="address_delete"),
+    path("addresses/<int:address_id>/default/", address_views.address_default_set, name="address_default"),
     path("email/", views.email_change, name="email_change"),
     path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("verify/", views.verification_resend, name="verification_resend"),

@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from cart.pricing import CartPricing
+from orders.address_book import BOOK_FIELDS, CheckoutBook
 from orders.credit_codes import credit_code_normalise, credit_code_validate
 from orders.models import FapiaoRequest, ShippingMethod
 from orders.payment_methods import payment_provider_get, payment_provider_list
@@ -38,11 +39,14 @@ PERSONAL_FIELDS = (
     "address_line1",
     "address_line2",
     "note",
+    "saved_address",
     "fapiao_wanted",
     "fapiao_title",
     "fapiao_tax_number",
     "fapiao_email",
 )
+# The choice of "A new address" among a customer's saved ones.
+NEW_ADDRESS = "new"
 # The longest value kept of a field without a maximum length of its own (a choice) in a draft.
 DRAFT_VALUE_MAX_LENGTH = 100
 
@@ -239,10 +243,33 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
     )
     # Without it ticked the fapiao fields are ignored (they are always there without JavaScript).
     fapiao_wanted = forms.BooleanField(label=_("Request a fapiao (invoice)"), required=False)
+    # A signed-in customer's saved addresses, or "A new address" (NEW_ADDRESS), whose fields are
+    # then the ones used; without JavaScript they are always on the page and ignored otherwise.
+    saved_address = forms.ChoiceField(
+        label=_("Ship to"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={
+            "invalid_choice": _("That address is no longer in your address book; please choose another."),
+        },
+    )
+    address_save = forms.BooleanField(label=_("Save to my address book"), required=False, initial=True)
 
-    def __init__(self, *args, pricing: CartPricing, **kwargs) -> None:
+    def __init__(self, *args, pricing: CartPricing, book: CheckoutBook | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pricing = pricing
+        # A guest has no book: neither field is on the page (nor in the cached guest form).
+        self.book = book
+        self.saved_addresses = {str(entry.id): entry for entry in book.entries} if book is not None else {}
+        if self.saved_addresses:
+            self.fields["saved_address"].choices = [
+                *((key, entry.recipient_name) for key, entry in self.saved_addresses.items()),
+                (NEW_ADDRESS, _("A new address")),
+            ]
+        else:
+            del self.fields["saved_address"]
+        if book is None or book.full:
+            del self.fields["address_save"]
         self.fields["fapiao_email"].help_text = _("Leave empty to receive it at the email address above.")
         shipping = self.fields["shipping_method"]
         shipping.queryset = shipping_method_list()
@@ -315,8 +342,41 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         except ValueError:
             return str(uuid.uuid4())
 
+    @property
+    def saved_address_entries(self) -> list:
+        """The saved addresses to choose from, the default first, each with whether it is chosen."""
+        chosen = self["saved_address"].value() if self.saved_addresses else None
+        return [(entry, str(entry.id) == chosen) for entry in self.saved_addresses.values()]
+
+    @property
+    def new_address_chosen(self) -> bool:
+        """Whether the page is to ship to the typed address (always, without saved addresses)."""
+        return not self.saved_addresses or self["saved_address"].value() == NEW_ADDRESS
+
+    def _saved_address_apply(self, cleaned: dict) -> None:
+        """Ship to the chosen saved address: its recipient, phone and parts replace what was typed."""
+        if not self.saved_addresses or "saved_address" in self.errors:
+            return
+        choice = cleaned.get("saved_address")
+        if not choice or choice == NEW_ADDRESS:
+            # No choice posted: the page had no saved addresses yet (the first of them may have
+            # been saved by this very checkout, submitted twice), so it was the typed address.
+            return
+        entry = self.saved_addresses[choice]
+        # The new-address fields are on the page without JavaScript; whatever they hold is ignored.
+        for name in ("full_name", *BOOK_FIELDS):
+            self.errors.pop(name, None)
+        if not entry.recipient_name:
+            self.add_error(
+                "saved_address",
+                _("This address has no recipient name: edit it in your address book, or choose another."),
+            )
+        cleaned.update(full_name=entry.recipient_name, phone=entry.phone, **entry.values)
+        cleaned["address_save"] = False
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        self._saved_address_apply(cleaned)
         country = cleaned.get("country")
         provider = payment_provider_get(cleaned.get("payment_method", ""))
         if provider is not None and country and not provider.is_available(country=country):
@@ -362,4 +422,5 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
             client_ip_hash=client_ip_hash,
             coupon_code=coupon_code or self.pricing.coupon_code,
             fapiao=self.fapiao_data(default_email=data["email"]) if data.get("fapiao_wanted") else None,
+            address_save=bool(data.get("address_save")),
         )

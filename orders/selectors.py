@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
 
+from orders.address_book import CheckoutBook
 from orders.models import (
     Carrier,
     FapiaoRequest,
@@ -143,24 +144,27 @@ def payment_panel_get(*, request: HttpRequest, order: Order) -> PaymentPanel | N
 CHECKOUT_PREFILL_FIELDS = ("full_name", "phone", *ADDRESS_FIELDS)
 
 
-def checkout_initial_get(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
-    """Saved details to pre-fill checkout for a signed-in customer.
+def checkout_initial_get(
+    *, user: AbstractBaseUser | AnonymousUser, book: CheckoutBook | None = None
+) -> dict[str, str]:
+    """Saved details to pre-fill checkout for a signed-in customer (nothing, and no query, for a guest).
 
-    The account's saved address when it has one (same-named attributes on the
-    user: ``phone``, ``address_line1``, ...), else the customer's last order.
+    With addresses in the customer's ``book`` (address_book_for_checkout), the default one is
+    chosen and the new-address fields start empty; without, they hold the address of the
+    customer's last order.
     """
     if not user.is_authenticated:
         return {}
     initial: dict[str, str] = {"email": user.email}
-    if getattr(user, "address_line1", ""):
-        source = user
+    if book is not None and book.entries:
+        initial["saved_address"] = str(book.entries[0].id)
     else:
-        source = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
-    for name in CHECKOUT_PREFILL_FIELDS:
-        value = getattr(source, name, "") if source is not None else ""
-        if isinstance(value, str) and value:
-            initial[name] = value
-    if getattr(user, "full_name", ""):
+        last = Order.objects.filter(user=user).order_by("-created_at", "-id").first()
+        for name in CHECKOUT_PREFILL_FIELDS:
+            value = getattr(last, name, "") if last is not None else ""
+            if isinstance(value, str) and value:
+                initial[name] = value
+    if "full_name" not in initial and getattr(user, "full_name", ""):
         initial["full_name"] = user.full_name
     return initial
 

@@ -20,6 +20,7 @@ from cart.pricing import CartPricing, cart_pricing_get
 from cart.selectors import Cart, cart_get
 from cart.services import cart_clear, coupon_try_counted
 from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
+from orders.address_book import address_book_for_checkout
 from orders.exceptions import (
     CartEmpty,
     FapiaoClosed,
@@ -134,7 +135,11 @@ def _checkout_coupon_refused(request: HttpRequest, cart: Cart, error: CouponErro
     submit (same token, details kept) will charge.
     """
     cart_coupon_remove(session=request.session)
-    form = CheckoutForm(request.POST, pricing=_checkout_pricing(request, cart))
+    form = CheckoutForm(
+        request.POST,
+        pricing=_checkout_pricing(request, cart),
+        book=address_book_for_checkout(user=request.user),
+    )
     form.is_valid()
     form.add_error(None, error.message)
     form.add_error(None, _("Your order was not placed; please check the total and place it again."))
@@ -165,7 +170,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             # page's default button submits, so the shopper may have meant Apply. Apply it and
             # show the new total, rather than place the order without it.
             return checkout_coupon_apply(request)
-        form = CheckoutForm(request.POST, pricing=pricing)
+        form = CheckoutForm(request.POST, pricing=pricing, book=address_book_for_checkout(user=request.user))
         if form.is_valid():
             # "Place order" pressed with a code typed: the order is placed with it.
             return _checkout_place(request, form, cart, typed_code=typed_code)
@@ -175,12 +180,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if cart.is_empty or cart.has_problems:
         messages.error(request, _("Your cart is empty.") if cart.is_empty else _("Please review your cart."))
         return redirect("cart:detail")
+    book = address_book_for_checkout(user=request.user)
     initial = {
-        **checkout_initial_get(user=request.user),
+        **checkout_initial_get(user=request.user, book=book),
         **checkout_draft_pop(session=request.session),
         "checkout_token": checkout_token_issue(session=request.session),
     }
-    form = CheckoutForm(initial=initial, pricing=pricing)
+    form = CheckoutForm(initial=initial, pricing=pricing, book=book)
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
 
 

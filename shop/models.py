@@ -38,8 +38,9 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
     """A customer or a member of staff; the email address is the login.
 
-    The phone and postal address (``PostalAddress``) are the default shipping address offered
-    at checkout.
+    The phone and postal address columns (``PostalAddress``) are no longer read: a customer's
+    addresses are in their address book (accounts.models.SavedAddress), where migration
+    accounts/0003 moved them. A later release drops the columns.
     """
 
     # unique=True satisfies auth.E003 (the USERNAME_FIELD must be unique);
@@ -88,10 +89,6 @@ class User(AbstractBaseUser, PermissionsMixin, PostalAddress):
     @property
     def email_is_verified(self) -> bool:
         return self.email_verified_at is not None
-
-    @property
-    def has_default_address(self) -> bool:
-        return bool(self.address_line1 and self.city)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

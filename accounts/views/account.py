@@ -31,7 +31,7 @@ from accounts.forms import (
 )
 from accounts.lockout import known_device_remember
 from accounts.privacy import account_delete, privacy_export
-from accounts.selectors import email_change_request_get
+from accounts.selectors import email_change_request_get, saved_address_list
 from accounts.services import (
     user_email_change_confirm,
     user_email_change_request,
@@ -42,7 +42,6 @@ from accounts.services import (
 )
 from accounts.tokens import email_verification_token_read
 from orders.selectors import order_list_for_customer
-from shop.addresses import ADDRESS_STEP
 from shop.audit import audit_record
 from shop.models import AuditEvent
 from shop.ratelimit import account_rate_limit_hit, client_ip
@@ -191,7 +190,10 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account_home(request: HttpRequest) -> HttpResponse:
     """Who you are, your default address and your latest orders."""
     orders = list(order_list_for_customer(user=request.user)[:RECENT_ORDERS])
-    return render(request, "account/account_home.html", {"orders": orders})
+    default_address = next(iter(saved_address_list(user=request.user)), None)
+    return render(
+        request, "account/account_home.html", {"orders": orders, "default_address": default_address}
+    )
 
 
 @login_required
@@ -206,14 +208,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    """Edit name, phone and the default shipping address."""
-    if request.method == "POST" and ADDRESS_STEP in request.POST:
-        # A next-level button without JavaScript: the form again as typed, with the new choices.
-        form = ProfileForm(initial=ProfileForm.typed_values(request.POST))
-        return render(request, "account/profile_form.html", {"form": form})
+    """Edit your name."""
     form = ProfileForm.for_user(request.user, data=_posted(request))
     if request.method == "POST" and form.is_valid():
-        user_profile_update(user=request.user, **form.cleaned_data)
+        user_profile_update(user=request.user, full_name=form.cleaned_data["full_name"])
         messages.success(request, _("Your details have been saved."))
         return redirect("account:home")
     return render(request, "account/profile_form.html", {"form": form})

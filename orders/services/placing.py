@@ -20,6 +20,7 @@ from cart.selectors import Cart
 from catalog.exceptions import InsufficientStock
 from catalog.models import Variant
 from catalog.stock import stock_take
+from orders.address_book import BOOK_FIELDS, address_book_get
 from orders.exceptions import TooManyOrders
 from orders.models import (
     Order,
@@ -75,6 +76,8 @@ class CheckoutData:
     coupon_code: str = ""
     # The fapiao asked for with the order; None: none (and no query spent on it).
     fapiao: FapiaoData | None = None
+    # Add the address to the signed-in customer's address book with the order (orders.address_book).
+    address_save: bool = False
 
     def as_order_fields(self) -> dict:
         # The coupon is recorded as the order's discounts and the fapiao as its own row,
@@ -82,7 +85,7 @@ class CheckoutData:
         values = {
             field.name: getattr(self, field.name)
             for field in fields(self)
-            if field.name not in ("coupon_code", "fapiao")
+            if field.name not in ("coupon_code", "fapiao", "address_save")
         }
         values["shipping_method_name"] = self.shipping_method.name
         values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
@@ -170,7 +173,9 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     the live automatic promotions and the coupon (promotions.pricing) and snapshots
     every discount and each line's share of it; takes one use of the coupon with a
     conditional update, exact under concurrency. Stores ``checkout.fapiao``, if any, as the
-    order's fapiao request with its event. Enqueues the confirmation email and
+    order's fapiao request with its event. With ``checkout.address_save``, adds the address to
+    the customer's address book (locking their user row; skipped when the book is full).
+    Enqueues the confirmation email and
     the staff notice in the same transaction. The returned order's
     ``placed_now`` is True only for the call that created it (so only that
     request empties the cart). Must not run inside a transaction.
@@ -295,6 +300,11 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
     )
     if checkout.fapiao is not None:
         fapiao_request_record(order=order, fapiao=checkout.fapiao, actor=order.user)
+    if checkout.address_save and order.user is not None and (book := address_book_get()) is not None:
+        # In this transaction, after the order row: a repeated submit rolls back on the unique
+        # token before it gets here, so the address is saved once. A full book is left as it is.
+        address = {name: getattr(order, name) for name in BOOK_FIELDS if name != "recipient_name"}
+        book.save(order.user, {**address, "recipient_name": order.full_name})
     order_emails_enqueue(
         order=order, kinds=[OutboundEmail.Kind.CONFIRMATION, OutboundEmail.Kind.STAFF_NEW_ORDER]
     )

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.exceptions import AccountHasOpenOrders
+from accounts.models import SavedAddress
 from accounts.privacy import account_delete
+from accounts.services import saved_address_create
 from catalog.models import BackInStockRequest
 from orders.models import Order, OutboundEmail
 from promotions.models import CouponCustomerUse
@@ -83,20 +85,44 @@ def test_the_download_is_a_json_attachment_of_the_account(client):
     assert data["account"]["email"] == "ann@example.com"
     assert data["account"]["full_name"] == "Ann Lee"
     assert data["account"]["phone"] == "13800138000"
-    assert data["addresses"] == [
-        {
+    assert data["addresses"] == []
+
+
+def test_the_download_has_the_address_book_and_erasure_deletes_it(client):
+    user = _customer()
+    saved_address_create(
+        user=user,
+        values={
+            "recipient_name": "Ann Lee",
+            "phone": "+8613800138000",
             "country": "CN",
-            "province": "",
-            "city": "Hangzhou",
-            "district": "",
-            "province_code": "",
-            "city_code": "",
-            "district_code": "",
-            "postal_code": "",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "province_code": "33",
+            "city_code": "3301",
+            "district_code": "330106",
+            "postal_code": "310000",
             "address_line1": "18 West Lake Road",
             "address_line2": "",
-        }
-    ]
+        },
+    )
+    client.force_login(user)
+
+    data = _download(client)
+    account_delete(user=user)
+
+    [address] = data["addresses"]
+    assert {
+        name: address[name] for name in ("recipient_name", "phone", "city", "address_line1", "is_default")
+    } == {
+        "recipient_name": "Ann Lee",
+        "phone": "+8613800138000",
+        "city": "杭州市",
+        "address_line1": "18 West Lake Road",
+        "is_default": True,
+    }
+    assert not SavedAddress.objects.filter(user_id=user.pk).exists()
 
 
 def test_the_download_has_the_customers_orders_with_lines_and_no_one_elses(client):
@@ -363,11 +389,11 @@ def test_each_app_contributes_its_part_of_the_download(client):
         "exported_at",
         "shop",
         "account",
-        "addresses",
         "back_in_stock_requests",
         "coupon_uses",
         "orders",
         "support_tickets",
+        "addresses",
     ]
     assert data["orders"] == data["support_tickets"] == data["back_in_stock_requests"] == []
 

@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import SavedAddress
+from orders.address_book import address_book_for_checkout
 from orders.models import Order, ShippingMethod
 from orders.selectors import (
     checkout_initial_get,
@@ -137,19 +139,28 @@ def test_order_list_for_customer_includes_guest_orders_once_the_email_is_verifie
     assert list(order_list_for_customer(user=user)) == [guest, own]
 
 
-def test_checkout_prefill_prefers_the_saved_address_then_the_last_order():
-    saved = UserFactory(full_name="Ann Lee", phone="13800000000", city="Suzhou", address_line1="1 Canal St")
+def test_checkout_prefill_prefers_the_default_saved_address_then_the_last_order():
+    saved = UserFactory(full_name="Ann Lee")
+    # The address book is the accounts app's; checkout reads it through orders.address_book.
+    SavedAddress.objects.create(user=saved, phone="13900000000", city="Ningbo", address_line1="2 Other Road")
+    default = SavedAddress.objects.create(
+        user=saved,
+        is_default=True,
+        recipient_name="Ann Lee",
+        phone="13800000000",
+        city="Suzhou",
+        address_line1="1 Canal St",
+    )
     OrderFactory(user=saved, city="Hangzhou", address_line1="18 West Lake Road")
     no_address = UserFactory(full_name="")
     OrderFactory(user=no_address, full_name="Bo Chen", city="Hangzhou", address_line1="18 West Lake Road")
 
-    from_account = checkout_initial_get(user=saved)
-    from_order = checkout_initial_get(user=no_address)
+    book = address_book_for_checkout(user=saved)
+    from_account = checkout_initial_get(user=saved, book=book)
+    from_order = checkout_initial_get(user=no_address, book=address_book_for_checkout(user=no_address))
 
-    assert (from_account["city"], from_account["address_line1"], from_account["phone"]) == (
-        "Suzhou",
-        "1 Canal St",
-        "13800000000",
-    )
+    assert [entry.values["city"] for entry in book.entries] == ["Suzhou", "Ningbo"]
+    assert from_account == {"email": saved.email, "saved_address": str(default.pk), "full_name": "Ann Lee"}
     assert (from_order["full_name"], from_order["city"]) == ("Bo Chen", "Hangzhou")
     assert checkout_initial_get(user=AnonymousUser()) == {}
+    assert address_book_for_checkout(user=AnonymousUser()) is None
