@@ -167,8 +167,8 @@ def test_placing_an_order_with_a_fapiao_costs_only_its_row_and_event(client, dja
     token = _checkout_page(client).context["form"].token_for_render
     fields = {"fapiao_wanted": "on", "fapiao_title": "李安"}
 
-    # The 16 of an order without a fapiao (test_checkout_views), plus the request and its event.
-    with django_assert_num_queries(18):
+    # The 17 of an order without a fapiao (test_checkout_views), plus the request and its event.
+    with django_assert_num_queries(19):
         client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields))
 
     assert FapiaoRequest.objects.get().title == "李安"
