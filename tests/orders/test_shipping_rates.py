@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from orders.models import ShippingRate, ShippingZone
+from orders.demo_shipping import demo_shipping_seed
+from orders.models import ShippingMethod, ShippingRate, ShippingZone
 from orders.selectors import shipping_method_list, shipping_rate_table_get
 from orders.shipping_rates import (
     Destination,
@@ -253,3 +254,27 @@ def test_staff_set_a_weight_rate_on_the_method_page_and_an_incomplete_one_is_ref
     rate = method.rates.get()
     assert rate.kind == ShippingRate.Kind.WEIGHT
     assert rate.additional_unit_price == Decimal("5.00")
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_prices_guangdong_as_mainland_and_keeps_express_out_of_remote_provinces():
+    created = demo_shipping_seed()
+    again = demo_shipping_seed()
+    table = shipping_rate_table_get()
+    standard, express = (ShippingMethod.objects.get(code=code) for code in ("standard", "express"))
+
+    def price(method, destination: Destination) -> Decimal | None:
+        return table.price_for(
+            method_id=method.pk,
+            flat=method.price,
+            destination=destination,
+            weight_grams=1500,
+            goods_total=Decimal("50.00"),
+        )
+
+    assert (created, again) == (4, 0)
+    guangdong = Destination(country="CN", province_code="44")
+    tibet = Destination(country="CN", province_code="54")
+    assert (price(standard, guangdong), price(express, guangdong)) == (Decimal("17.00"), Decimal("35.00"))
+    assert (price(standard, tibet), price(express, tibet)) == (Decimal("43.00"), None)
+    assert price(standard, Destination(country="CN", province_code="33")) == Decimal("8.00")
