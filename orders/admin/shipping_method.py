@@ -44,16 +44,25 @@ class ShippingZoneAdmin(admin.ModelAdmin):
     """An address belongs to the first zone, by position, that holds its province or its country."""
 
     form = ShippingZoneAdminForm
-    list_display = ["name", "position", "places"]
+    list_display = ["name", "position"]  # and the places: get_list_display
     list_editable = ["position"]
     ordering = ["position", "id"]
 
-    @admin.display(description=_("places"))
-    def places(self, zone: ShippingZone) -> str:
-        if zone.provinces:
-            names = dict(_province_choices())
-            return "、".join(names.get(code, code) for code in zone.provinces)
-        return ", ".join(str(Country(code).label) for code in zone.countries if code in Country.values)
+    def changelist_view(self, request, extra_context=None):
+        # The province names, read once for the page's rows (on the request: the admin is shared).
+        request.province_names = dict(_province_choices())
+        return super().changelist_view(request, extra_context)
+
+    def get_list_display(self, request):
+        names = getattr(request, "province_names", {})
+
+        @admin.display(description=_("places"))
+        def places(zone: ShippingZone) -> str:
+            if zone.provinces:
+                return "、".join(names.get(code, code) for code in zone.provinces)
+            return ", ".join(str(Country(code).label) for code in zone.countries if code in Country.values)
+
+        return ["name", "position", places]
 
 
 class ShippingRateInline(admin.StackedInline):

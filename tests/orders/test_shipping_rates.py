@@ -278,3 +278,23 @@ def test_the_demo_seed_prices_guangdong_as_mainland_and_keeps_express_out_of_rem
     assert (price(standard, guangdong), price(express, guangdong)) == (Decimal("17.00"), Decimal("35.00"))
     assert (price(standard, tibet), price(express, tibet)) == (Decimal("43.00"), None)
     assert price(standard, Destination(country="CN", province_code="33")) == Decimal("8.00")
+
+
+@pytest.mark.django_db
+def test_the_zone_list_names_each_zones_places_reading_the_provinces_once(
+    client, staff, django_assert_max_num_queries
+):
+    staff.is_superuser = True
+    staff.save()
+    ShippingZoneFactory(name="江浙沪", position=1, provinces=["31", "32"])
+    ShippingZoneFactory(name="Remote", position=2, provinces=["65"])
+    ShippingZoneFactory(name="Asia", position=3, provinces=[], countries=["JP"])
+    client.get(reverse("admin:orders_shippingzone_changelist"))
+
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("admin:orders_shippingzone_changelist"))
+
+    page = response.content.decode()
+    assert "上海市、江苏省" in page
+    assert "新疆维吾尔自治区" in page
+    assert "Japan" in page
