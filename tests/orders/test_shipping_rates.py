@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -298,3 +299,12 @@ def test_the_zone_list_names_each_zones_places_reading_the_provinces_once(
     assert "上海市、江苏省" in page
     assert "新疆维吾尔自治区" in page
     assert "Japan" in page
+
+
+@pytest.mark.django_db
+def test_order_managers_may_edit_zones_and_rates():
+    group = Group.objects.get(name="Order managers")
+
+    codenames = set(group.permissions.values_list("codename", flat=True))
+
+    assert {"change_shippingzone", "add_shippingrate", "delete_shippingrate"} <= codenames
