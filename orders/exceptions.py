@@ -1,5 +1,6 @@
 """Domain errors of checkout and the order workflow."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, VariantUnavailable
@@ -12,6 +13,7 @@ __all__ = [
     "InvalidTransition",
     "OutOfStock",
     "PerOrderMaxExceeded",
+    "ShippingUnavailable",
     "TooManyOrders",
     "VariantUnavailable",
 ]
@@ -35,6 +37,27 @@ class TooManyOrders(ShopError):
         "You have placed as many orders as we accept in one hour. Your cart is kept: "
         "please try again later, or contact us if you need to order more."
     )
+
+
+class ShippingUnavailable(ShopError):
+    """The chosen shipping method does not deliver to the order's address (by the rates as they are now)."""
+
+    def __init__(self, *, method_name: str) -> None:
+        self.method_name = method_name
+        super().__init__(method_name)
+
+    @property
+    def message(self) -> str:
+        return _(
+            "%(method)s does not deliver to this address. Your order was not placed: please choose "
+            "another shipping method."
+        ) % {"method": gettext(self.method_name)}
+
+
+# Shown at checkout when the address is known and no shipping method delivers there.
+NOTHING_SHIPS_MESSAGE = _(
+    "Sorry, we do not deliver to this address yet. Please enter another address, or contact us."
+)
 
 
 class FapiaoClosed(ShopError):

@@ -16,10 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from cart.pricing import CartPricing
 from orders.address_book import BOOK_FIELDS, CheckoutBook
 from orders.credit_codes import credit_code_normalise, credit_code_validate
+from orders.exceptions import NOTHING_SHIPS_MESSAGE
 from orders.models import FapiaoRequest, ShippingMethod
 from orders.payment_methods import payment_provider_get, payment_provider_list
-from orders.selectors import shipping_method_list
+from orders.selectors import shipping_method_list, shipping_rate_table_get
 from orders.services import CheckoutData, FapiaoData
+from orders.shipping_rates import Destination, ShippingRateTable
 from shop.addresses import ADDRESS_FIELDS, AddressForm, Country
 from shop.identity import email_local_part_ascii_validator
 from shop.money import format_money
@@ -57,14 +59,14 @@ class _ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for method in self.field.methods:
+        for method in self.field.offered:
             yield self.choice(method)
 
     def __len__(self) -> int:
-        return len(self.field.methods) + (self.field.empty_label is not None)
+        return len(self.field.offered) + (self.field.empty_label is not None)
 
     def __bool__(self) -> bool:
-        return self.field.empty_label is not None or bool(self.field.methods)
+        return self.field.empty_label is not None or bool(self.field.offered)
 
 
 @dataclass(frozen=True)
@@ -72,32 +74,102 @@ class ShippingTotal:
     """What the order costs with one shipping method: the goods after discounts, and the shipping."""
 
     method: ShippingMethod
-    price: Decimal  # after a free-shipping coupon
+    price: Decimal | None  # after a free-shipping coupon; None until the destination is known
     goods_total: Decimal
 
     @property
-    def total(self) -> Decimal:
-        return self.goods_total + self.price
+    def total(self) -> Decimal | None:
+        return None if self.price is None else self.goods_total + self.price
 
 
 class ShippingMethodChoiceField(forms.ModelChoiceField):
-    """The active shipping methods, read in one query per form, labelled with their price."""
+    """The active shipping methods that deliver to the destination, labelled with their price.
+
+    The methods are read in one query per form; the zones and rates in one more, and only
+    when some method is priced by zone and the choices are shown. A posted method is
+    accepted here if it is active: placing the order decides, with the rates as they are
+    then, whether it delivers to the address (and refuses the order if not).
+    """
 
     iterator = _ListedChoiceIterator
 
-    def __init__(self, *args, goods_total: Decimal, free_shipping: bool = False, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        goods_total: Decimal,
+        free_shipping: bool = False,
+        weight_grams: int = 0,
+        destination: Destination | None = None,
+        **kwargs,
+    ) -> None:
         self.goods_total = goods_total
         self.free_shipping = free_shipping
+        self.weight_grams = weight_grams
+        self.destination = destination or Destination(country="")
+        self._rate_table: ShippingRateTable | None = None
         super().__init__(*args, **kwargs)
 
-    def price_of(self, method: ShippingMethod) -> Decimal:
-        """What shipping with ``method`` costs for these goods: free over its threshold or with the coupon."""
-        return Decimal("0.00") if self.free_shipping else method.price_for(self.goods_total)
+    def __deepcopy__(self, memo):
+        copy = super().__deepcopy__(memo)
+        copy._rate_table = None
+        return copy
+
+    @property
+    def has_rates(self) -> bool:
+        """Whether some method is priced by zone (so the destination decides what is offered)."""
+        return any(getattr(method, "has_rates", False) for method in self.methods)
+
+    @property
+    def rate_table(self) -> ShippingRateTable:
+        """The zones and rates, read once per form, and only when some method has rates."""
+        if self._rate_table is None:
+            self._rate_table = shipping_rate_table_get() if self.has_rates else ShippingRateTable()
+        return self._rate_table
+
+    def _delivery_price(self, method: ShippingMethod) -> Decimal | None:
+        return self.rate_table.price_for(
+            method_id=method.pk,
+            flat=method.price_for(self.goods_total),
+            destination=self.destination,
+            weight_grams=self.weight_grams,
+            goods_total=self.goods_total,
+        )
+
+    def price_of(self, method: ShippingMethod) -> Decimal | None:
+        """What shipping with ``method`` costs for this cart and destination, after a free-shipping coupon.
+
+        None when the method is priced by zone and the destination is not known yet.
+        """
+        if getattr(method, "has_rates", False) and not self.destination.is_known:
+            return None
+        price = self._delivery_price(method)
+        if price is None:
+            return None
+        return Decimal("0.00") if self.free_shipping else price
 
     @property
     def methods(self) -> list[ShippingMethod]:
         """The queryset's methods, read once (rendering and validation share them)."""
         return list(self.queryset)  # evaluated once: the queryset caches its rows
+
+    @property
+    def offered(self) -> list[ShippingMethod]:
+        """The methods shown: those that deliver to the destination, or all while it is not known."""
+        if not self.has_rates:
+            return self.methods
+        if not self.destination.is_known:
+            return self.methods
+        return [method for method in self.methods if self._delivery_price(method) is not None]
+
+    @property
+    def awaits_destination(self) -> bool:
+        """Whether some method's price waits for the province (or country) to be chosen."""
+        return self.has_rates and not self.destination.is_known
+
+    @property
+    def delivers_nowhere(self) -> bool:
+        """Whether the destination is known and no method delivers there."""
+        return bool(self.methods) and self.destination.is_known and not self.offered
 
     def to_python(self, value) -> ShippingMethod | None:
         if value in self.empty_values:
@@ -111,6 +183,8 @@ class ShippingMethodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, method: ShippingMethod) -> str:
         price = self.price_of(method)
         label = gettext(method.name)
+        if price is None:
+            return gettext("%(method)s: price shown once you choose your province") % {"method": label}
         if price == 0:
             return gettext("%(method)s: free") % {"method": label}
         return gettext("%(method)s: %(price)s") % {"method": label, "price": format_money(price)}
@@ -255,7 +329,9 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
     )
     address_save = forms.BooleanField(label=_("Save to my address book"), required=False, initial=True)
 
-    def __init__(self, *args, pricing: CartPricing, book: CheckoutBook | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, pricing: CartPricing, book: CheckoutBook | None = None, weight_grams: int = 0, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.pricing = pricing
         # A guest has no book: neither field is on the page (nor in the cached guest form).
@@ -275,6 +351,8 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         shipping.queryset = shipping_method_list()
         shipping.goods_total = pricing.goods_total
         shipping.free_shipping = pricing.free_shipping
+        shipping.weight_grams = weight_grams
+        shipping.destination = self.destination
         providers = [
             provider
             for provider in payment_provider_list()
@@ -284,7 +362,11 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         if not self.is_bound:
             self.initial.setdefault("checkout_token", uuid.uuid4())
             self.initial.setdefault("country", Country.CN)
-            self.initial.setdefault("shipping_method", next(iter(shipping.methods), None))
+            chosen = self.initial.get("shipping_method")
+            offered = shipping.offered
+            if str(getattr(chosen, "pk", chosen)) not in {str(method.pk) for method in offered}:
+                # None chosen yet, or one that does not deliver to this address: the first that does.
+                self.initial["shipping_method"] = next(iter(offered), None)
             if providers:
                 self.initial.setdefault("payment_method", providers[0].code)
 
@@ -302,12 +384,20 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         return values
 
     @property
+    def destination(self) -> Destination:
+        """Where the parcel goes as far as shipping rates tell (the typed or initial country and province)."""
+        country = self._value("country")
+        return Destination(
+            country=country, province_code=self._value("province_code") if country == "CN" else ""
+        )
+
+    @property
     def shipping_totals(self) -> list[ShippingTotal]:
         """The order's total with each shipping method on offer, so the shopper sees it before paying."""
         shipping = self.fields["shipping_method"]
         return [
             ShippingTotal(method=method, price=shipping.price_of(method), goods_total=shipping.goods_total)
-            for method in shipping.methods
+            for method in shipping.offered
         ]
 
     @property
@@ -391,6 +481,11 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
             for name in FapiaoFieldsForm.base_fields:
                 self.errors.pop(name, None)
                 cleaned.pop(name, None)
+        shipping = self.fields["shipping_method"]
+        if cleaned.get("shipping_method") is None and shipping.delivers_nowhere:
+            # No choice was offered: say why, rather than ask for one.
+            self.errors.pop("shipping_method", None)
+            self.add_error("shipping_method", NOTHING_SHIPS_MESSAGE)
         if self.pricing.coupon_dropped:
             # The page showed the code's discount: the order waits until its new total was shown.
             self.add_error(None, self.pricing.coupon_dropped)

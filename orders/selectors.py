@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -22,6 +22,8 @@ from orders.models import (
     Shipment,
     ShipmentLine,
     ShippingMethod,
+    ShippingRate,
+    ShippingZone,
 )
 from orders.payment_methods import (
     PaymentPanel,
@@ -29,12 +31,52 @@ from orders.payment_methods import (
     online_payment_checks,
     payment_codes_shipping_unpaid,
 )
+from orders.shipping_rates import RateRule, ShippingRateTable, ZoneRates
 from shop.addresses import ADDRESS_FIELDS
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
-    """Active shipping methods, in display order."""
-    return ShippingMethod.objects.filter(is_active=True).order_by("position", "id")
+    """Active shipping methods, in display order, each with ``has_rates`` (priced by zone), in one query."""
+    return (
+        ShippingMethod.objects.filter(is_active=True)
+        .annotate(has_rates=Exists(ShippingRate.objects.filter(method=OuterRef("pk"))))
+        .order_by("position", "id")
+    )
+
+
+_RATE_FIELDS = (
+    "kind",
+    "price",
+    "first_weight_grams",
+    "additional_unit_grams",
+    "additional_unit_price",
+    "free_above",
+    "surcharge",
+)
+
+
+def shipping_rate_table_get() -> ShippingRateTable:
+    """Every shipping zone in order with every method's rate in it, in one query.
+
+    Zones without a rate are read too: an address they hold is theirs, so no rated method
+    delivers to it.
+    """
+    rows = ShippingZone.objects.order_by("position", "id").values_list(
+        "id", "name", "provinces", "countries", "rates__method_id", *(f"rates__{n}" for n in _RATE_FIELDS)
+    )
+    zones: dict[int, ZoneRates] = {}
+    rated: set[int] = set()
+    for zone_id, name, provinces, countries, method_id, *rate in rows:
+        zone = zones.get(zone_id)
+        if zone is None:
+            zone = zones[zone_id] = ZoneRates(
+                zone_id=zone_id, name=name, provinces=frozenset(provinces), countries=frozenset(countries)
+            )
+        if method_id is not None:
+            rated.add(method_id)
+            if rate[0] != ShippingRate.Kind.NOT_DELIVERED:
+                zone.rates[method_id] = RateRule(**dict(zip(_RATE_FIELDS, rate, strict=True)))
+    return ShippingRateTable(zones=tuple(zones.values()), rated_method_ids=frozenset(rated))
 
 
 @dataclass(frozen=True)
@@ -55,7 +97,8 @@ def shipping_estimate_get(*, subtotal: Decimal, free_shipping: bool = False) -> 
     ``subtotal`` is what the goods come to after their discounts (free-shipping thresholds
     look at that); ``free_shipping`` (a free-shipping coupon) waives the price of any method.
     """
-    methods = list(shipping_method_list())
+    # A method priced by zone has no price before the address is known: the cart leaves it out.
+    methods = [method for method in shipping_method_list() if not method.has_rates]
     method = min(methods, key=lambda candidate: candidate.price_for(subtotal), default=None)
     if method is None:
         return None

@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from orders.exceptions import (
     InvalidTransition,
     OutOfStock,
     PerOrderMaxExceeded,
+    ShippingUnavailable,
     TooManyOrders,
 )
 from orders.forms import CheckoutForm, FapiaoForm
@@ -53,6 +55,7 @@ from orders.services import (
     order_place,
     order_receipt_confirm,
 )
+from orders.shipping_rates import parcel_weight_grams
 from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
@@ -97,6 +100,12 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typ
         form.add_error(None, _("Your order was not placed; please check the total and place it again."))
         status = 429 if isinstance(error, CouponTriesExceeded) else 409
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=status)
+    except ShippingUnavailable as error:
+        # The rates changed since the page was shown: the page shows the methods that deliver now.
+        form = CheckoutForm(request.POST, pricing=form.pricing, weight_grams=_cart_weight(cart))
+        form.is_valid()
+        form.add_error("shipping_method", error.message)
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except TooManyOrders as error:
         # The cart and the details typed are kept, for when the limit lifts.
         form.add_error(None, error.message)
@@ -139,11 +148,19 @@ def _checkout_coupon_refused(request: HttpRequest, cart: Cart, error: CouponErro
         request.POST,
         pricing=_checkout_pricing(request, cart),
         book=address_book_for_checkout(user=request.user),
+        weight_grams=_cart_weight(cart),
     )
     form.is_valid()
     form.add_error(None, error.message)
     form.add_error(None, _("Your order was not placed; please check the total and place it again."))
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
+
+
+def _cart_weight(cart: Cart) -> int:
+    """The cart's parcel weight in grams, as shipping rates weigh it (the lines that can be bought)."""
+    return parcel_weight_grams(
+        items=[(line.variant.weight_grams, line.quantity) for line in cart.lines if line.purchasable]
+    )
 
 
 def _checkout_pricing(request: HttpRequest, cart: Cart) -> CartPricing:
@@ -170,7 +187,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
             # page's default button submits, so the shopper may have meant Apply. Apply it and
             # show the new total, rather than place the order without it.
             return checkout_coupon_apply(request)
-        form = CheckoutForm(request.POST, pricing=pricing, book=address_book_for_checkout(user=request.user))
+        form = CheckoutForm(
+            request.POST,
+            pricing=pricing,
+            book=address_book_for_checkout(user=request.user),
+            weight_grams=_cart_weight(cart),
+        )
         if form.is_valid():
             # "Place order" pressed with a code typed: the order is placed with it.
             return _checkout_place(request, form, cart, typed_code=typed_code)
@@ -186,8 +208,30 @@ def checkout(request: HttpRequest) -> HttpResponse:
         **checkout_draft_pop(session=request.session),
         "checkout_token": checkout_token_issue(session=request.session),
     }
-    form = CheckoutForm(initial=initial, pricing=pricing, book=book)
+    form = CheckoutForm(initial=initial, pricing=pricing, book=book, weight_grams=_cart_weight(cart))
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
+
+
+@never_cache
+@require_GET
+def checkout_shipping(request: HttpRequest) -> HttpResponse:
+    """The shipping choices and totals for this cart to the country and province in the query, as HTML.
+
+    Fetched by the checkout page's script when the address's country or province changes;
+    the page without JavaScript gets the same from the address step. Nothing is written.
+    """
+    cart = cart_get(session=request.session, with_thumbnails=False)
+    initial = {name: request.GET.get(name, "")[:8] for name in ("country", "province_code")}
+    form = CheckoutForm(
+        initial=initial, pricing=_checkout_pricing(request, cart), weight_grams=_cart_weight(cart)
+    )
+    context = {"form": form, "cart": cart}
+    return JsonResponse(
+        {
+            "shipping": render_to_string("orders/_checkout_shipping.html", context, request=request),
+            "totals": render_to_string("orders/_checkout_totals.html", context, request=request),
+        }
+    )
 
 
 @never_cache

@@ -67,6 +67,8 @@ from orders.models import (  # noqa: E402
     Order,
     OrderLine,
     ShippingMethod,
+    ShippingRate,
+    ShippingZone,
     access_token_generate,
     order_number_generate,
 )
@@ -81,6 +83,29 @@ class ShippingMethodFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Method {n}")
     code = factory.Sequence(lambda n: f"method-{n}")
     price = Decimal("12.00")
+
+
+class ShippingZoneFactory(factory.django.DjangoModelFactory):
+    """A zone of Guangdong (44) unless told otherwise."""
+
+    class Meta:
+        model = ShippingZone
+
+    name = factory.Sequence(lambda n: f"Zone {n}")
+    provinces = factory.LazyFunction(lambda: ["44"])
+    countries = factory.LazyFunction(list)
+
+
+class ShippingRateFactory(factory.django.DjangoModelFactory):
+    """A flat ¥10.00 rate."""
+
+    class Meta:
+        model = ShippingRate
+
+    method = factory.SubFactory(ShippingMethodFactory)
+    zone = factory.SubFactory(ShippingZoneFactory)
+    kind = ShippingRate.Kind.FLAT
+    price = Decimal("10.00")
 
 
 class CarrierFactory(factory.django.DjangoModelFactory):

@@ -267,7 +267,7 @@ class VariantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Variant
-        fields = ["sku", "options", "price", "stock", "is_active", "position"]
+        fields = ["sku", "options", "price", "stock", "weight_grams", "is_active", "position"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from catalog.models import ProductImage, RecommendationOverride, Variant
 class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantAdminForm
-    fields = ["sku", "options", "price", "sale", "stock", "is_active", "position"]
+    fields = ["sku", "options", "price", "sale", "stock", "weight_grams", "is_active", "position"]
     extra = 0
     min_num = 1
 

@@ -49,6 +49,11 @@ class VariantSpec:
     stock: int
     position: int
 
+    @property
+    def weight_grams(self) -> int:
+        """A packed weight from 150 g to 2,050 g, from the SKU alone (the random draws stay as they were)."""
+        return 150 + sum(self.sku.encode()) % 20 * 100
+
 
 @dataclass(frozen=True)
 class ProductSpec:

@@ -155,6 +155,7 @@ def _variants_insert(new_specs: list[ProductSpec], new_ids: dict[str, int]) -> i
             options=variant.options,
             price=variant.price,
             stock=variant.stock,
+            weight_grams=variant.weight_grams,
             position=variant.position,
         )
         for product_id, variant in wanted

@@ -93,6 +93,13 @@ class Variant(models.Model):
     sale_starts_at = models.DateTimeField(_("sale starts"), null=True, blank=True)
     sale_ends_at = models.DateTimeField(_("sale ends"), null=True, blank=True)
     stock = models.PositiveIntegerField(_("stock"), default=0)
+    # Packed, as shipping rates weigh it; empty counts as SHIPPING_DEFAULT_WEIGHT_GRAMS.
+    weight_grams = models.PositiveIntegerField(
+        _("weight (g)"),
+        null=True,
+        blank=True,
+        help_text=_("Packed weight in grams, for shipping rates. Leave empty for the shop's default."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

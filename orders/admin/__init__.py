@@ -8,8 +8,8 @@ below registers their model admins.
 - ``actions``: the order list's actions, each order going through its service
 - ``filters``: the order list's filters
 - ``inlines``: the order's line snapshots and event history
-- ``shipping_method``, ``carrier``, ``outbound_email``: the shipping methods, the carriers and their
-  tracking addresses, and the sent emails
+- ``shipping_method``, ``carrier``, ``outbound_email``: the shipping methods with their rates by
+  zone and the zones, the carriers and their tracking addresses, and the sent emails
 - ``fapiao``: the queue of requested fapiao, issued with their number and/or PDF
 - ``bestsellers``: staff's bestsellers report (over catalogue products, from paid orders)
 - ``views``, ``forms``: the order page's buttons (ship, transitions, packing slip, invoice, CSV)
@@ -20,7 +20,7 @@ from orders.admin.carrier import CarrierAdmin
 from orders.admin.fapiao import FapiaoRequestAdmin
 from orders.admin.order import OrderAdmin
 from orders.admin.outbound_email import OutboundEmailAdmin
-from orders.admin.shipping_method import ShippingMethodAdmin
+from orders.admin.shipping_method import ShippingMethodAdmin, ShippingZoneAdmin
 
 __all__ = [
     "BestsellerAdmin",
@@ -29,4 +29,5 @@ __all__ = [
     "OrderAdmin",
     "OutboundEmailAdmin",
     "ShippingMethodAdmin",
+    "ShippingZoneAdmin",
 ]

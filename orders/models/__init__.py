@@ -1,7 +1,8 @@
 """The models of orders, one module per responsibility; import them from here.
 
-- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs, and ``Carrier``,
-  the couriers and their tracking pages.
+- ``shipping``: ``ShippingMethod``, the ways to ship and what each costs, ``ShippingZone``
+  and ``ShippingRate`` (a method's price per zone, by weight), and ``Carrier``, the couriers
+  and their tracking pages.
 - ``orders``: ``Order`` and ``OrderLine`` (what was bought, frozen at checkout), and
   the order number and guest access token generators.
 - ``discounts``: ``OrderDiscount`` (a promotion or a coupon, as it was at checkout) and
@@ -26,7 +27,7 @@ from orders.models.orders import (
 )
 from orders.models.records import OrderEvent, OutboundEmail
 from orders.models.shipments import Shipment, ShipmentLine
-from orders.models.shipping import Carrier, ShippingMethod
+from orders.models.shipping import Carrier, ShippingMethod, ShippingRate, ShippingZone
 
 __all__ = [
     "ORDER_NUMBER_ALPHABET",
@@ -43,6 +44,8 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "ShippingMethod",
+    "ShippingRate",
+    "ShippingZone",
     "access_token_generate",
     "order_number_generate",
 ]

@@ -21,7 +21,7 @@ from catalog.exceptions import InsufficientStock
 from catalog.models import Variant
 from catalog.stock import stock_take
 from orders.address_book import BOOK_FIELDS, address_book_get
-from orders.exceptions import TooManyOrders
+from orders.exceptions import ShippingUnavailable, TooManyOrders
 from orders.models import (
     Order,
     OrderDiscount,
@@ -33,8 +33,10 @@ from orders.models import (
     access_token_generate,
     order_number_generate,
 )
+from orders.selectors import shipping_rate_table_get
 from orders.services.fapiao import FapiaoData, fapiao_request_record
 from orders.services.records import order_emails_enqueue, order_event_log
+from orders.shipping_rates import Destination, parcel_weight_grams
 from promotions.exceptions import CouponError, CouponFirstOrderOnly
 from promotions.models import Coupon
 from promotions.pricing import Pricing, PricingLine, pricing_compute
@@ -168,7 +170,9 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
     ORDER_LIMIT_PER_IP_PER_HOUR / ORDER_LIMIT_PER_EMAIL_PER_HOUR orders in the
     last hour) or a promotions CouponError for ``checkout.coupon_code`` (unknown,
     expired, used up, already used by this customer, for a first order only, not
-    for these products, minimum spend not reached); on any of them, nothing is
+    for these products, minimum spend not reached) or ShippingUnavailable (the method is
+    priced by zone and does not deliver to the address; its price is computed here from the
+    locked variants' weights and snapshotted); on any of them, nothing is
     written, and the shopper may place the order again without the code. Applies
     the live automatic promotions and the coupon (promotions.pricing) and snapshots
     every discount and each line's share of it; takes one use of the coupon with a
@@ -192,6 +196,7 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             PerOrderMaxExceeded,
             TooManyOrders,
             CouponError,
+            ShippingUnavailable,
             IntegrityError,
         ) as error:
             # Everything was rolled back. The token's order may exist: a repeated
@@ -261,7 +266,9 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         line.discount_total = pricing.line_discount(line.variant_id)
     discount_total = pricing.discount_total
     # Shipping thresholds ("free above") look at the goods after discounts.
-    shipping_total = checkout.shipping_method.price_for(pricing.goods_total)
+    shipping_total = _shipping_price(
+        checkout=checkout, variants=variants, quantities=quantities, goods_total=pricing.goods_total
+    )  # raises ShippingUnavailable: rolls back everything
     shipping_discount = pricing.shipping_discount(shipping_total)
 
     # The order row, totals included, comes after the stock: a concurrent submit
@@ -314,6 +321,43 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         # customer): CouponUsedUp or CouponAlreadyUsedByCustomer rolls back everything.
         coupon_use_take(coupon=coupon, email_canonical=canonical, moment=moment)
     return order
+
+
+def _shipping_price(
+    *,
+    checkout: CheckoutData,
+    variants: Mapping[int, Variant],
+    quantities: Mapping[int, int],
+    goods_total: Decimal,
+) -> Decimal:
+    """What the chosen method costs for the locked variants' weights to the checkout's address.
+
+    A method without rates costs its flat price (no query). One priced by zone reads the zones
+    and rates now, in the order's transaction, so a rate staff changed since the page was shown
+    counts as it is; raises ShippingUnavailable when the method no longer delivers there.
+    """
+    method = checkout.shipping_method
+    flat = method.price_for(goods_total)
+    # Read with the checkout's methods (orders.selectors.shipping_method_list); unknown: look.
+    if getattr(method, "has_rates", None) is False:
+        return flat
+    destination = Destination(
+        country=checkout.country, province_code=checkout.province_code if checkout.country == "CN" else ""
+    )
+    price = shipping_rate_table_get().price_for(
+        method_id=method.pk,
+        flat=flat,
+        destination=destination,
+        weight_grams=parcel_weight_grams(
+            items=[
+                (variants[variant_id].weight_grams, quantity) for variant_id, quantity in quantities.items()
+            ]
+        ),
+        goods_total=goods_total,
+    )
+    if price is None:
+        raise ShippingUnavailable(method_name=method.name)
+    return price
 
 
 def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> Coupon | None:

@@ -344,6 +344,8 @@ ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", defau
 # Units of one product (its variants together) an order may hold, unless the product sets its
 # own maximum in the admin; 0 = no cap.
 ORDER_MAX_PER_PRODUCT = env.int("ORDER_MAX_PER_PRODUCT", default=10)
+# What a variant without a weight of its own counts as for shipping rates by weight, in grams.
+SHIPPING_DEFAULT_WEIGHT_GRAMS = env.int("SHIPPING_DEFAULT_WEIGHT_GRAMS", default=500)
 # Coupon codes one client IP may try and get refused within the window (codes that apply are
 # not counted); past it the cart answers 429 without looking the code up. 0 = no limit.
 COUPON_TRY_LIMIT_PER_IP = env.int("COUPON_TRY_LIMIT_PER_IP", default=10)

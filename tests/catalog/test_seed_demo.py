@@ -251,3 +251,13 @@ def test_a_bad_product_count_is_refused_with_a_clear_message(value):
         call_command("seed_demo", "--products", value)
 
     assert not Product.objects.exists()
+
+
+def test_every_demo_variant_has_a_packed_weight_for_shipping_rates():
+    seed(30)
+
+    weights = list(Variant.objects.values_list("weight_grams", flat=True))
+    assert None not in weights
+    assert min(weights) >= 150
+    assert max(weights) <= 2050
+    assert len(set(weights)) > 3

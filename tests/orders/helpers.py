@@ -6,6 +6,7 @@ from decimal import Decimal
 from cart.selectors import Cart, cart_get
 from catalog.models import Variant
 from orders.models import Order
+from orders.selectors import shipping_method_list
 from orders.services import CheckoutData, order_place
 from tests.factories import ShippingMethodFactory
 from tests.helpers import LocalSmtpServer, free_port, run_tasks, use_smtp  # noqa: F401 (the area's tests import them from here)
@@ -41,6 +42,8 @@ def checkout_data(**overrides) -> CheckoutData:
     values.update(overrides)
     if "shipping_method" not in values:
         values["shipping_method"] = standard_shipping()
+    # As the checkout form reads it: with whether it is priced by zone.
+    values["shipping_method"] = shipping_method_list().get(pk=values["shipping_method"].pk)
     return CheckoutData(**values)
 
 

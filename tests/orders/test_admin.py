@@ -23,6 +23,9 @@ def test_staff_manage_shipping_methods_in_the_admin(client):
             "free_above": "",
             "is_active": "on",
             "position": 3,
+            # The method's rates by zone (none: its price applies everywhere).
+            "rates-TOTAL_FORMS": "0",
+            "rates-INITIAL_FORMS": "0",
         },
     )
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from orders.demo_orders import DEFAULT_ORDERS, MAX_ORDERS, demo_orders_seed
+from orders.demo_shipping import demo_shipping_seed
 from orders.recommendations import recommendations_compute
 
 
@@ -24,8 +25,9 @@ def _order_count(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Add deterministic paid demo orders over the catalogue (run seed_demo first), then compute "
-        "the recommendations. Idempotent; takes no stock and sends no email."
+        "Add demo shipping zones and rates (when the shop has none) and deterministic paid demo "
+        "orders over the catalogue (run seed_demo first), then compute the recommendations. "
+        "Idempotent; takes no stock and sends no email."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +39,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, orders: int, **options) -> None:
+        if zones := demo_shipping_seed():
+            self.stdout.write(_("Demo shipping: %(zones)s zones with their rates.") % {"zones": zones})
         seeded = demo_orders_seed(orders=orders)
         computed = recommendations_compute()
         self.stdout.write(
