@@ -266,6 +266,10 @@ class FapiaoForm(FapiaoFieldsForm):
         return cleaned
 
 
+# Kept out of the checkout's draft: they describe the page that was shown, not what was typed.
+DRAFT_SKIPPED = ("checkout_token", "goods_total_seen", "destination_seen")
+
+
 class CheckoutForm(AddressForm, FapiaoFieldsForm):
     """Who orders, where it goes, how it ships and how it is paid."""
 
@@ -315,6 +319,10 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
     goods_total_seen = forms.DecimalField(
         widget=forms.HiddenInput, required=False, max_digits=12, decimal_places=2
     )
+    # Where the page's shipping prices were for ("CN:44"; rendered from the page's own
+    # destination, and kept up to date by the page's script): a shipping price depends on the
+    # address, so an order whose address moved to another zone waits until its price was shown.
+    destination_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     # Without it ticked the fapiao fields are ignored (they are always there without JavaScript).
     fapiao_wanted = forms.BooleanField(label=_("Request a fapiao (invoice)"), required=False)
     # A signed-in customer's saved addresses, or "A new address" (NEW_ADDRESS), whose fields are
@@ -379,17 +387,28 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         values = {}
         for name, field in cls.base_fields.items():
             value = data.get(name)
-            if name not in ("checkout_token", "goods_total_seen") and isinstance(value, str) and value:
+            if name not in DRAFT_SKIPPED and isinstance(value, str) and value:
                 values[name] = value[: getattr(field, "max_length", None) or DRAFT_VALUE_MAX_LENGTH]
         return values
 
     @property
     def destination(self) -> Destination:
-        """Where the parcel goes as far as shipping rates tell (the typed or initial country and province)."""
-        country = self._value("country")
-        return Destination(
-            country=country, province_code=self._value("province_code") if country == "CN" else ""
-        )
+        """Where the parcel goes as far as shipping rates tell.
+
+        The chosen saved address's country and province; else the typed (or initial) ones.
+        """
+        entry = self.saved_addresses.get(str(self["saved_address"].value())) if self.saved_addresses else None
+        if entry is not None:
+            country, province = entry.country, entry.values.get("province_code", "")
+        else:
+            country, province = self._value("country"), self._value("province_code")
+        return Destination(country=country, province_code=province if country == "CN" else "")
+
+    @property
+    def destination_key(self) -> str:
+        """The destination as the page posts it back (``destination_seen``) and its script names it."""
+        destination = self.destination
+        return f"{destination.country}:{destination.province_code}"
 
     @property
     def shipping_totals(self) -> list[ShippingTotal]:
@@ -489,6 +508,19 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         if self.pricing.coupon_dropped:
             # The page showed the code's discount: the order waits until its new total was shown.
             self.add_error(None, self.pricing.coupon_dropped)
+        seen_destination = cleaned.get("destination_seen")
+        if (
+            seen_destination
+            and seen_destination != self.destination_key
+            and self.fields["shipping_method"].has_rates
+        ):
+            self.add_error(
+                None,
+                _(
+                    "The shipping price depends on the address, which changed since the prices were "
+                    "shown. Please check the shipping for this address and place your order again."
+                ),
+            )
         seen = cleaned.get("goods_total_seen")
         if seen is not None and seen != self.pricing.goods_total and not self.pricing.coupon_dropped:
             self.add_error(

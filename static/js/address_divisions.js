@@ -65,6 +65,12 @@
     }
 
     showSteps(false);
+    // A choice made before this script ran (on a slow page) still gets the next level's choices.
+    if (province.value && city.length <= 1) {
+      fill(city, province.value);
+    } else if (city.value && district.length <= 1) {
+      fill(district, city.value);
+    }
     country.addEventListener("change", showCountry);
     province.addEventListener("change", function () {
       fill(city, province.value);

@@ -33,17 +33,31 @@
     return loaded[key];
   }
 
-  function update() {
-    var box = form.querySelector("#checkout-shipping");
+  // Where the parcel goes: the chosen saved address, else the country and province chosen.
+  function destination() {
+    var saved = form.querySelector("input[name=saved_address]:checked");
+    if (saved && saved.value !== "new") {
+      return [saved.getAttribute("data-country") || "", saved.getAttribute("data-province") || ""];
+    }
     var country = form.querySelector("select[name=country]");
     var province = form.querySelector("select[name=province_code]");
+    if (!country) { return null; }
+    return [country.value, country.value === "CN" && province ? province.value : ""];
+  }
+
+  function update() {
+    var box = form.querySelector("#checkout-shipping");
     var url = box && box.getAttribute("data-shipping-url");
-    if (!url || !country || !window.fetch) { return; }
-    var wanted = country.value + " " + (country.value === "CN" && province ? province.value : "");
+    var place = destination();
+    if (!url || !place || !window.fetch) { return; }
+    var wanted = place[0] + ":" + (place[0] === "CN" ? place[1] : "");
     form.setAttribute("data-shipping-for", wanted);
-    choices(url, country.value, country.value === "CN" && province ? province.value : "").then(function (data) {
+    choices(url, place[0], place[0] === "CN" ? place[1] : "").then(function (data) {
       // A newer choice of country or province replaced this one while it loaded.
       if (form.getAttribute("data-shipping-for") !== wanted) { return; }
+      // The prices shown are now this destination's: the order may be placed with them.
+      var seen = form.querySelector("input[name=destination_seen]");
+      if (seen) { seen.value = wanted; }
       var before = form.querySelector("input[name=shipping_method]:checked");
       var current = form.querySelector("#checkout-shipping");
       current.insertAdjacentHTML("beforebegin", data.shipping);
@@ -65,7 +79,8 @@
 
   form.addEventListener("change", function (event) {
     if (event.target.name === "shipping_method") { show(); }
-    if (event.target.name === "country" || event.target.name === "province_code") { update(); }
+    var name = event.target.name;
+    if (name === "country" || name === "province_code" || name === "saved_address") { update(); }
   });
   show();
 })();

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from shop.models import User
+from tests.e2e.helpers import divisions_choose
 from tests.factories import (
     CategoryFactory,
     CouponFactory,
@@ -44,12 +45,12 @@ LONG_PROMOTION_NAME = "Mid-Autumn Festival Spend-and-Save Celebration 中秋佳�
 LONGEST_CODE = "MIDAUTUMN-2026-LONGJING-GIFT-TIN-SPECIAL"  # 40 characters, the most a code has
 
 # A guest with a long Chinese name and a two-line mainland address.
+# Chosen, not typed: the province, city and district lists of a mainland address.
+GUEST_DIVISIONS = ("浙江省", "杭州市", "西湖区")
 GUEST = {
     "email": "ouyang.mingyue.shopping@example.com.cn",
     "full_name": "欧阳明月 (Ouyang Mingyue)",
     "phone": "+86 138 0013 8000",
-    "province": "浙江省",
-    "city": "杭州市",
     "postal_code": "310012",
     "address_line1": "西湖区文三路 100 号华星科技大厦 12 楼 1203 室",
     "address_line2": "请放在前台，周末请联系物业中心代收",  # noqa: RUF001
@@ -162,6 +163,10 @@ def shop(settings) -> Shop:
             email=customer.email,
             full_name="慕容雪晴 (Murong Xueqing)",
             **{key: value for key, value in GUEST.items() if key not in ("email", "full_name")},
+            **dict(zip(("province", "city", "district"), GUEST_DIVISIONS, strict=True)),
+            province_code="33",
+            city_code="3301",
+            district_code="330106",
             subtotal=Decimal("4276.00"),
             shipping_total=Decimal("0.00"),
             grand_total=Decimal("4276.00"),
@@ -194,6 +199,7 @@ def _fill_cart(page) -> None:
 def _place_guest_order(page, payment_method: str) -> None:
     _fill_cart(page)
     page.goto("/checkout/")
+    divisions_choose(page, *GUEST_DIVISIONS)
     for name, value in GUEST.items():
         page.locator(f"#id_{name}").fill(value)
     page.locator(f"input[name=payment_method][value={payment_method}]").check()
@@ -249,7 +255,8 @@ def checkout_with_discounts(page, shop: Shop) -> None:
 def checkout_partly_filled(page, shop: Shop) -> None:
     _fill_cart(page)
     page.goto("/checkout/")
-    for name in ("email", "full_name", "province", "address_line1"):
+    page.locator("#id_province_code").select_option(label=GUEST_DIVISIONS[0])
+    for name in ("email", "full_name", "address_line1"):
         page.locator(f"#id_{name}").fill(GUEST[name])
 
 
