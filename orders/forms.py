@@ -387,7 +387,12 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         values = {}
         for name, field in cls.base_fields.items():
             value = data.get(name)
-            if name not in DRAFT_SKIPPED and isinstance(value, str) and value:
+            if name in DRAFT_SKIPPED:
+                continue
+            if isinstance(field, forms.BooleanField):
+                # An unticked box is not posted: kept as unticked, not as the box's default.
+                values[name] = "on" if value else ""
+            elif isinstance(value, str) and value:
                 values[name] = value[: getattr(field, "max_length", None) or DRAFT_VALUE_MAX_LENGTH]
         return values
 
@@ -475,6 +480,16 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         # The new-address fields are on the page without JavaScript; whatever they hold is ignored.
         for name in ("full_name", *BOOK_FIELDS):
             self.errors.pop(name, None)
+        if entry.country == Country.CN and not entry.values.get("district_code"):
+            # Saved before addresses in China were chosen by district (a profile's old address):
+            # couriers need the district, and the shipping price its province.
+            self.add_error(
+                "saved_address",
+                _(
+                    "This address has no district yet: edit it in your address book and choose its "
+                    "province, city and district, or choose another address."
+                ),
+            )
         if not entry.recipient_name:
             self.add_error(
                 "saved_address",

@@ -16,7 +16,12 @@ from shop.models import User
 from shop.privacy import ANONYMISED_NAME, ErasureBlocked, PrivacyPart, privacy_fields
 
 OPEN_ORDER_STATUSES = frozenset(
-    {Order.Status.PENDING_PAYMENT, Order.Status.AWAITING_SHIPMENT, Order.Status.SHIPPED}
+    {
+        Order.Status.PENDING_PAYMENT,
+        Order.Status.AWAITING_SHIPMENT,
+        Order.Status.PARTLY_SHIPPED,
+        Order.Status.SHIPPED,
+    }
 )
 ORDER_FIELDS = (
     "number",
@@ -90,11 +95,8 @@ def order_privacy_erase(user: User) -> None:
         client_ip_hash="",
         full_name=ANONYMISED_NAME,
         phone="",
-        province="",
-        city="",
-        postal_code="",
-        address_line1="",
-        address_line2="",
+        # Every part of the postal address but the country, district and division codes included.
+        **{name: "" for name in ADDRESS_FIELDS if name != "country"},
         note="",
         updated_at=timezone.now(),
     )

@@ -102,7 +102,12 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typ
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=status)
     except ShippingUnavailable as error:
         # The rates changed since the page was shown: the page shows the methods that deliver now.
-        form = CheckoutForm(request.POST, pricing=form.pricing, weight_grams=_cart_weight(cart))
+        form = CheckoutForm(
+            request.POST,
+            pricing=form.pricing,
+            book=address_book_for_checkout(user=request.user),
+            weight_grams=_cart_weight(cart),
+        )
         form.is_valid()
         form.add_error("shipping_method", error.message)
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 from orders.payment_methods import payment_provider_list
-from orders.selectors import order_status_filter
+from orders.selectors import order_status_filter, order_to_ship_filter
 
 
 class OrderStatusFilter(admin.SimpleListFilter):
@@ -34,7 +34,7 @@ class ToShipFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "1":
-            return queryset.filter(order_status_filter(status=Order.Status.AWAITING_SHIPMENT))
+            return queryset.filter(order_to_ship_filter())
         return queryset
 
 

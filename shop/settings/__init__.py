@@ -356,9 +356,9 @@ COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)
 # Shipped orders whose shopper has not confirmed receipt are completed by
 # `manage.py complete_shipped_orders` this many days after their last parcel (at least 1).
 ORDER_AUTO_COMPLETE_DAYS = max(1, env.int("ORDER_AUTO_COMPLETE_DAYS", default=10))
-# Staff address for new-order notices.
 # The largest issued fapiao PDF staff may upload (its type is checked by its first bytes too).
 FAPIAO_PDF_MAX_BYTES = env.int("FAPIAO_PDF_MAX_BYTES", default=5 * 1024 * 1024)
+# Staff address for new-order notices.
 ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
 # Seconds an SMTP conversation may take before the attempt counts as failed.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)

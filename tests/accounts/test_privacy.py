@@ -335,6 +335,35 @@ def test_an_open_order_keeps_the_account_until_it_is_finished(client):
     assert open_order.full_name == "Ann Lee"
 
 
+def test_a_partly_shipped_order_keeps_the_account_until_it_is_finished():
+    user = _customer()
+    OrderFactory(user=user, email=user.email, payment_status="paid", fulfilment_status="partly_shipped")
+
+    with pytest.raises(AccountHasOpenOrders):
+        account_delete(user=user)
+
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_deleting_the_account_blanks_the_orders_district_and_division_codes_too():
+    user = _customer()
+    order = OrderFactory(
+        user=user,
+        email=user.email,
+        district="西湖区",
+        province_code="33",
+        city_code="3301",
+        district_code="330106",
+        **DELIVERED,
+    )
+
+    account_delete(user=user)
+
+    order.refresh_from_db()
+    assert (order.district, order.province_code, order.city_code, order.district_code) == ("", "", "", "")
+    assert order.country == "CN"
+
+
 def test_account_delete_service_refuses_open_orders_and_changes_nothing():
     user = _customer()
     finished = OrderFactory(user=user, email=user.email, **DELIVERED)

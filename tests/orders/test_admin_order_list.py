@@ -129,6 +129,15 @@ def test_to_ship_lists_paid_and_cash_on_delivery_orders_not_yet_shipped(staff_cl
     assert listed_numbers(response) == {paid.number, cod.number}
 
 
+def test_to_ship_lists_partly_shipped_orders_as_the_dashboard_counts_them(staff_client):
+    partly = order_in(Order.Status.PARTLY_SHIPPED)
+    order_in(Order.Status.SHIPPED)
+
+    response = staff_client.get(CHANGELIST, {"to_ship": "1"})
+
+    assert listed_numbers(response) == {partly.number}
+
+
 def test_filters_by_payment_method_cancelled_and_payment_status(staff_client):
     cod = OrderFactory(payment_method="cod")
     cancelled = order_in(Order.Status.CANCELLED)

@@ -1,5 +1,6 @@
 """Checkout with a customer's address book: choose a saved address, or type a new one and save it."""
 
+import re
 import uuid
 
 import pytest
@@ -232,3 +233,26 @@ def test_a_saved_address_is_shown_escaped_on_the_checkout_page_and_in_the_book(c
         assert "<script>alert(1)</script>" not in page
         assert "<img src=x" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_saved_address_without_its_district_must_be_completed_before_ordering(client, customer):
+    # Moved from a profile written before addresses in China were chosen by district.
+    old = _save(customer, district="", province_code="", city_code="", district_code="")
+
+    response, _data = _place(client, saved_address=str(old.pk), **EMPTY_NEW_ADDRESS)
+
+    assert response.status_code == 400
+    assert "This address has no district yet" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_an_unticked_save_box_stays_unticked_after_the_page_steps_to_the_next_division(client, customer):
+    _save(customer)
+    post = checkout_post(shipping=standard_shipping(), token=uuid.uuid4(), saved_address="new")
+    post.update(province_code="44", city_code="", district_code="", address_step="province_code")
+
+    client.post(reverse("orders:checkout_address_step"), post)  # "address_save" not ticked: not posted
+    page = client.get(reverse("orders:checkout")).content.decode()
+
+    (box,) = re.findall(r'<input[^>]*name="address_save"[^>]*>', page)
+    assert "checked" not in box
