@@ -11,6 +11,7 @@ from django.utils import translation
 
 from orders.models import Order, OutboundEmail
 from orders.selectors import fapiao_request_get, order_shipment_list, payment_instructions_get
+from shop.identity import email_canonical
 from shop.mail import email_build
 
 EMAIL_TEMPLATES = {
@@ -50,14 +51,25 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
             context["shipments"] = order_shipment_list(order=order)
         if kind == OutboundEmail.Kind.STAFF_NEW_ORDER:
             context["admin_url"] = _admin_url(order)
+        attached = None
         if kind == OutboundEmail.Kind.FAPIAO_ISSUED:
             context["fapiao"] = fapiao = fapiao_request_get(order=order)
-            # Linked, not attached: the PDF is served only to the holder of the order's link.
-            download = reverse("orders:fapiao_download", args=[order.number])
-            context["fapiao_url"] = (
-                f"{settings.SITE_URL}{download}?token={order.access_token}" if fapiao and fapiao.pdf else ""
-            )
-    return email_build(
+            if email_canonical(to_email) == order.email_canonical:
+                # The customer: linked, not attached; the PDF is served only to the holder of
+                # the order's link, which this email is anyway.
+                download = reverse("orders:fapiao_download", args=[order.number])
+                context["fapiao_url"] = (
+                    f"{settings.SITE_URL}{download}?token={order.access_token}"
+                    if fapiao and fapiao.pdf
+                    else ""
+                )
+            else:
+                # Someone else (a company's accountant): the order's link would open the whole
+                # order, its address and its payment; they get the PDF itself and no link.
+                context["order_url"] = ""
+                attached = fapiao.pdf if fapiao and fapiao.pdf else None
+                context["fapiao_attached"] = attached is not None
+    message = email_build(
         templates=prefix,
         context=context,
         language=language,
@@ -65,3 +77,7 @@ def order_email_build(*, order: Order, kind: str, to_email: str, language: str) 
         reply_to=[settings.SUPPORT_EMAIL],
         headers={"Content-Language": language},
     )
+    if attached is not None:
+        with attached.open("rb") as pdf:
+            message.attach(f"fapiao-{order.number}.pdf", pdf.read(), "application/pdf")
+    return message

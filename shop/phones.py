@@ -26,8 +26,10 @@ def phone_parse(*, phone: str, country: str) -> str:
     """The phone in E.164 (``+8613800138000``), or ValidationError with a message for the shopper.
 
     ``country`` (an address's ISO code) is the region a number without ``+`` belongs to. A
-    mainland Chinese number (+86) must be a valid 11-digit mobile; any other, valid by its own
-    country's rules. Spaces, dashes and brackets may be typed. A blank phone stays blank.
+    mainland Chinese number (+86) must be a valid 11-digit mobile, and so must the phone of an
+    address in mainland China (its couriers text and call a Chinese mobile); any other number,
+    valid by its own country's rules. Spaces, dashes and brackets may be typed. A blank phone
+    stays blank.
     """
     text = phone.strip()
     if not text:
@@ -36,7 +38,7 @@ def phone_parse(*, phone: str, country: str) -> str:
         number = phonenumbers.parse(text, country or None)
     except NumberParseException as error:
         raise ValidationError(INVALID_MESSAGE, code="invalid") from error
-    if number.country_code == CHINA_COUNTRY_CODE:
+    if number.country_code == CHINA_COUNTRY_CODE or country == "CN":
         if not (
             phonenumbers.is_valid_number(number)
             and len(str(number.national_number)) == CHINA_MOBILE_DIGITS

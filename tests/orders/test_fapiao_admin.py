@@ -48,7 +48,8 @@ def test_the_queue_filters_requested_and_finds_by_order_title_and_tax_number(cli
 def test_a_manager_uploads_the_pdf_and_the_customer_is_emailed_in_their_language(client, settings):
     settings.SITE_URL = "https://shop.example"
     manager = _manager(client)
-    fapiao = FapiaoRequestFactory(order=OrderFactory(language="zh-hans"), email="tax@example.com")
+    order = OrderFactory(language="zh-hans", email="ann@example.com")
+    fapiao = FapiaoRequestFactory(order=order, email="Ann@Example.com")
 
     response = client.post(
         _change_url(fapiao), {"number": "2444 2000 0000 1234 5678", "pdf": SimpleUploadedFile("f.pdf", PDF)}
@@ -61,13 +62,34 @@ def test_a_manager_uploads_the_pdf_and_the_customer_is_emailed_in_their_language
     assert fapiao.pdf.read() == PDF
     assert fapiao.order.events.get().kind == OrderEvent.Kind.FAPIAO_ISSUED
     email = OutboundEmail.objects.get(kind=OutboundEmail.Kind.FAPIAO_ISSUED)
-    assert (email.to_email, email.language) == ("tax@example.com", "zh-hans")
+    assert (email.to_email, email.language) == ("Ann@Example.com", "zh-hans")
     send_order_emails.call(order_id=fapiao.order_id, email_ids=[email.pk])
     [message] = mail.outbox
     assert message.subject == f"您的订单 {fapiao.order.number} 的发票"
     download = reverse("orders:fapiao_download", args=[fapiao.order.number])
     assert f"https://shop.example{download}?token={fapiao.order.access_token}" in message.body
     assert "24442000000012345678" in message.body
+
+
+def test_a_fapiao_emailed_to_someone_else_comes_attached_without_the_orders_link(client, settings):
+    settings.SITE_URL = "https://shop.example"
+    _manager(client)
+    fapiao = FapiaoRequestFactory(order=OrderFactory(email="ann@example.com"), email="accounts@example.com")
+
+    client.post(
+        _change_url(fapiao), {"number": "24442000000012345678", "pdf": SimpleUploadedFile("f.pdf", PDF)}
+    )
+
+    email = OutboundEmail.objects.get(kind=OutboundEmail.Kind.FAPIAO_ISSUED)
+    send_order_emails.call(order_id=fapiao.order_id, email_ids=[email.pk])
+    [message] = mail.outbox
+    assert message.to == ["accounts@example.com"]
+    assert message.attachments == [(f"fapiao-{fapiao.order.number}.pdf", PDF, "application/pdf")]
+    assert "The fapiao is attached to this email (PDF)." in message.body
+    html = message.alternatives[0].content
+    for text in (message.body, html):
+        assert fapiao.order.access_token not in text
+        assert f"/orders/{fapiao.order.number}/" not in text
 
 
 def test_marking_issued_with_a_number_only_is_enough(client):

@@ -60,11 +60,18 @@ def test_a_chinese_number_that_is_not_an_11_digit_mobile_is_refused(typed):
         ("07400 123456", "GB", "+447400123456"),
         ("6123 4567", "SG", "+6561234567"),
         ("9123 4567", "HK", "+85291234567"),
-        ("+1 650 253 0000", "CN", "+16502530000"),  # a number with its own country code keeps it
+        ("+1 650 253 0000", "GB", "+16502530000"),  # a number with its own country code keeps it
     ],
 )
 def test_other_countries_numbers_are_checked_by_their_own_rules(typed, country, stored):
     assert phone_parse(phone=typed, country=country) == stored
+
+
+def test_an_address_in_mainland_china_needs_a_chinese_mobile_even_typed_with_another_code():
+    with pytest.raises(ValidationError) as refused:
+        phone_parse(phone="+1 650 253 0000", country="CN")
+
+    assert refused.value.messages == [CHINA_MOBILE]
 
 
 @pytest.mark.parametrize(
