@@ -71,13 +71,20 @@ def shipment_create(
     once every unit is in a parcel, partly shipped until then; each parcel records a
     "shipped" event and sends the shopper the shipped email. Raises InvalidTransition
     (nothing written) for a cancelled, refunded, fully shipped or unpaid order (unless
-    it ships unpaid), a missing tracking number, a line of another order, more units
-    than are left, or an empty parcel. Must not run inside a transaction.
+    it ships unpaid), a missing tracking number or one this order's parcels already have (a
+    form submitted twice), a line of another order, more units than are left, or an empty
+    parcel. Must not run inside a transaction.
     """
     tracking_number = "".join(tracking_number.split())[:100]
     if not tracking_number:
         raise InvalidTransition(_("Enter the tracking number."))
     order = order_lock(order)
+    if order.shipments.filter(tracking_number=tracking_number).exists():
+        # Under the lock: a form submitted twice (a double click) records its parcel once.
+        raise InvalidTransition(
+            _("A parcel with the tracking number %(number)s was already recorded for this order.")
+            % {"number": tracking_number}
+        )
     _parcel_check(order)
     left = order_line_quantities_left(order=order)
     contents = _parcel_contents(left, quantities)

@@ -12,6 +12,7 @@ from orders.models import Order, OrderEvent, OutboundEmail, Shipment, ShipmentLi
 from orders.selectors import OrderAction, order_action_list
 from orders.services import order_cancel, order_ship, shipment_create
 from tests.factories import CarrierFactory, OrderFactory, OrderLineFactory, ProductFactory, VariantFactory
+from tests.helpers import run_together
 from tests.orders.admin_helpers import ship_url
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,29 @@ def test_two_staff_shipping_the_same_units_at_once_ship_them_once():
     assert sorted(outcomes) == ["refused", "shipped"]
     assert shipped_units(order) == {teapot.pk: 2}
     assert order.fulfilment_status == Order.FulfilmentStatus.PARTLY_SHIPPED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partial_parcel_submitted_twice_at_once_is_recorded_once():
+    order, (teapot,) = paid_order_with(3)
+    carrier = CarrierFactory()
+
+    def ship() -> str:
+        try:
+            shipment_create(order=order, carrier=carrier, tracking_number="SF 1", quantities={teapot.pk: 1})
+        except InvalidTransition as error:
+            return str(error)
+        return "shipped"
+
+    outcomes = run_together(ship, ship)
+
+    order.refresh_from_db()
+    assert sorted(outcomes) == [
+        "A parcel with the tracking number SF1 was already recorded for this order.",
+        "shipped",
+    ]
+    assert shipped_units(order) == {teapot.pk: 1}
+    assert order.shipments.count() == 1
 
 
 def test_the_admin_ship_form_offers_each_line_with_what_is_left(client, staff):
