@@ -1,10 +1,13 @@
 """Domain errors of checkout and the order workflow."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cart.exceptions import CartEmpty, OutOfStock, PerOrderMaxExceeded, VariantUnavailable
 from shop.exceptions import ShopError
+from shop.money import format_money
 
 __all__ = [
     "CartEmpty",
@@ -13,6 +16,7 @@ __all__ = [
     "InvalidTransition",
     "OutOfStock",
     "PerOrderMaxExceeded",
+    "ShippingPriceChanged",
     "ShippingUnavailable",
     "TooManyOrders",
     "VariantUnavailable",
@@ -37,6 +41,22 @@ class TooManyOrders(ShopError):
         "You have placed as many orders as we accept in one hour. Your cart is kept: "
         "please try again later, or contact us if you need to order more."
     )
+
+
+class ShippingPriceChanged(ShopError):
+    """Shipping would cost other than the checkout page showed (nothing was placed)."""
+
+    def __init__(self, *, seen: Decimal, now: Decimal) -> None:
+        self.seen = seen
+        self.now = now
+        super().__init__(f"{seen} -> {now}")
+
+    @property
+    def message(self) -> str:
+        return _(
+            "Shipping for this order now comes to %(now)s (the page showed %(seen)s). Your order was "
+            "not placed: please check the total and place it again."
+        ) % {"now": format_money(self.now), "seen": format_money(self.seen)}
 
 
 class ShippingUnavailable(ShopError):

@@ -565,4 +565,5 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
             coupon_code=coupon_code or self.pricing.coupon_code,
             fapiao=self.fapiao_data(default_email=data["email"]) if data.get("fapiao_wanted") else None,
             address_save=bool(data.get("address_save")),
+            shipping_total_seen=self.fields["shipping_method"].price_of(data["shipping_method"]),
         )

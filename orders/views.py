@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cart.coupon import cart_coupon_get, cart_coupon_remove
+from cart.coupon import cart_coupon_get, cart_coupon_remove, cart_coupon_set
 from cart.exceptions import CouponTriesExceeded
 from cart.messages import out_of_stock_message, per_order_max_message
 from cart.pricing import CartPricing, cart_pricing_get
@@ -28,6 +28,7 @@ from orders.exceptions import (
     InvalidTransition,
     OutOfStock,
     PerOrderMaxExceeded,
+    ShippingPriceChanged,
     ShippingUnavailable,
     TooManyOrders,
 )
@@ -56,6 +57,7 @@ from orders.services import (
     order_receipt_confirm,
 )
 from orders.shipping_rates import parcel_weight_grams
+from promotions.codes import coupon_code_canonical
 from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
@@ -100,6 +102,23 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typ
         form.add_error(None, _("Your order was not placed; please check the total and place it again."))
         status = 429 if isinstance(error, CouponTriesExceeded) else 409
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=status)
+    except ShippingPriceChanged as error:
+        if typed_code:
+            # The code typed with the order changed the shipping price: apply it and show the
+            # page with it, as pressing Enter would, so the next press places what is shown.
+            checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
+            cart_coupon_set(session=request.session, code=coupon_code_canonical(typed_code))
+            messages.error(request, error.message)
+            return redirect("orders:checkout")
+        form = CheckoutForm(
+            request.POST,
+            pricing=_checkout_pricing(request, cart),
+            book=address_book_for_checkout(user=request.user),
+            weight_grams=_cart_weight(cart),
+        )
+        form.is_valid()
+        form.add_error(None, error.message)
+        return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except ShippingUnavailable as error:
         # The rates changed since the page was shown: the page shows the methods that deliver now.
         form = CheckoutForm(

@@ -21,7 +21,7 @@ from catalog.exceptions import InsufficientStock
 from catalog.models import Variant
 from catalog.stock import stock_take
 from orders.address_book import BOOK_FIELDS, address_book_get
-from orders.exceptions import ShippingUnavailable, TooManyOrders
+from orders.exceptions import ShippingPriceChanged, ShippingUnavailable, TooManyOrders
 from orders.models import (
     Order,
     OrderDiscount,
@@ -80,6 +80,9 @@ class CheckoutData:
     fapiao: FapiaoData | None = None
     # Add the address to the signed-in customer's address book with the order (orders.address_book).
     address_save: bool = False
+    # What the page showed shipping would cost with the chosen method (after a free-shipping
+    # coupon); None: not known, nothing compared.
+    shipping_total_seen: Decimal | None = None
 
     def as_order_fields(self) -> dict:
         # The coupon is recorded as the order's discounts and the fapiao as its own row,
@@ -87,7 +90,7 @@ class CheckoutData:
         values = {
             field.name: getattr(self, field.name)
             for field in fields(self)
-            if field.name not in ("coupon_code", "fapiao", "address_save")
+            if field.name not in ("coupon_code", "fapiao", "address_save", "shipping_total_seen")
         }
         values["shipping_method_name"] = self.shipping_method.name
         values["user"] = self.user if self.user is not None and self.user.is_authenticated else None
@@ -197,6 +200,7 @@ def order_place(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID) -> Orde
             TooManyOrders,
             CouponError,
             ShippingUnavailable,
+            ShippingPriceChanged,
             IntegrityError,
         ) as error:
             # Everything was rolled back. The token's order may exist: a repeated
@@ -270,6 +274,11 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         checkout=checkout, variants=variants, quantities=quantities, goods_total=pricing.goods_total
     )  # raises ShippingUnavailable: rolls back everything
     shipping_discount = pricing.shipping_discount(shipping_total)
+    seen = checkout.shipping_total_seen
+    if seen is not None and shipping_total - shipping_discount != seen:
+        # A code typed with the order took the goods under a free-shipping threshold, or a rate
+        # changed since the page was shown: the shopper sees the new price first.
+        raise ShippingPriceChanged(seen=seen, now=shipping_total - shipping_discount)  # rolls back
 
     # The order row, totals included, comes after the stock: a concurrent submit
     # of the same token waits here for the first to commit, then fails on the

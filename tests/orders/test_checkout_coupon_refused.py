@@ -1,5 +1,6 @@
 """The checkout page places the order with the cart's coupon; a refused coupon never loses the order."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -7,11 +8,13 @@ from django.urls import reverse
 
 from cart.coupon import cart_coupon_get, cart_coupon_set
 from cart.services import COUPON_TRY_SCOPE
+from orders.exceptions import ShippingPriceChanged
 from orders.models import Order
+from orders.services import order_place
 from promotions.models import CouponCustomerUse
 from shop.models import RateLimitHit
 from tests.factories import CouponFactory, VariantFactory
-from tests.orders.helpers import checkout_post, standard_shipping
+from tests.orders.helpers import cart_with, checkout_data, checkout_post, standard_shipping
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +198,49 @@ def test_codes_typed_with_the_order_count_against_the_clients_refused_tries(clie
     assert (wrong.status_code, right_but_too_late.status_code) == (409, 429)
     assert "You have tried too many codes." in right_but_too_late.content.decode()
     assert not Order.objects.exists()
+
+
+def test_a_code_typed_with_the_order_that_ends_free_shipping_is_applied_and_shown_first(client):
+    shipping = standard_shipping()  # ¥12.00, free from ¥199.00
+    variant = VariantFactory(price=D("100.00"), stock=5)
+    CouponFactory(code="SAVE10", kind="percentage", value=D("10"))
+    token = _cart_without_coupon(client, variant)  # ¥200.00 of goods: shipping shown free
+    data = {
+        **checkout_post(shipping=shipping, token=token, full_name="Mei Chen"),
+        "code": "save10",
+        "place": "1",
+    }
+
+    response = client.post(reverse("orders:checkout"), data, follow=True)
+
+    page = response.content.decode()
+    assert response.redirect_chain == [(reverse("orders:checkout"), 302)]
+    assert not Order.objects.exists()
+    assert "Shipping for this order now comes to ¥12.00 (the page showed ¥0.00)." in page
+    assert cart_coupon_get(session=client.session) == "SAVE10"
+    assert 'value="Mei Chen"' in page
+    assert not RateLimitHit.objects.exists()  # the code applied: not a refused try
+
+    placed = client.post(reverse("orders:checkout"), {**data, "code": ""})
+
+    order = Order.objects.get()
+    assert placed.status_code == 302
+    assert (order.discount_total, order.shipping_total, order.grand_total) == (
+        D("20.00"),
+        D("12.00"),
+        D("192.00"),
+    )
+
+
+def test_placing_refuses_a_shipping_price_other_than_the_one_shown_and_writes_nothing():
+    standard_shipping()
+    variant = VariantFactory(price=D("50.00"), stock=5)
+    checkout = checkout_data(shipping_total_seen=D("0.00"))  # the page said free; it costs ¥12.00
+
+    with pytest.raises(ShippingPriceChanged) as changed:
+        order_place(cart=cart_with((variant, 1)), checkout=checkout, token=uuid.uuid4())
+
+    assert (changed.value.seen, changed.value.now) == (D("0.00"), D("12.00"))
+    assert not Order.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 5
