@@ -19,7 +19,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_guest_in_guangdong_sees_the_zone_price_for_the_cart_and_the_order_charges_it(page):
+def test_a_guest_in_guangdong_sees_the_zone_price_for_the_cart_and_pays_it_with_alipay(page, alipay):
     express = ShippingMethodFactory(code="express", name="Express", price=Decimal("25.00"), position=1)
     ShippingRateFactory(
         method=express,
@@ -59,12 +59,18 @@ def test_a_guest_in_guangdong_sees_the_zone_price_for_the_cart_and_the_order_cha
     page.locator("#id_full_name").fill("王美")
     page.locator("#id_phone").fill("138 0013 8000")
     page.locator("#id_address_line1").fill("天河路 385 号")
-    page.get_by_label("Cash on delivery").check()
+    page.get_by_label("Alipay").check()
     assert page.url == url_before
     page.get_by_role("button", name="Place order").click()
+
+    # The gateway is asked for the goods and the zone's shipping: ¥40.00 + ¥17.00.
+    expect(page.locator("#amount")).to_have_text("¥57.00")
+    page.get_by_role("button", name="Pay").click()
+    expect(page.locator(".order-status")).to_have_text("Awaiting shipment")
 
     expect(page.get_by_text("广东省 广州市 天河区 天河路 385 号")).to_be_visible()
     order = Order.objects.get()
     assert order.shipping_total == Decimal("17.00")
     assert order.grand_total == Decimal("57.00")
     assert order.shipping_method == express
+    assert order.payments.get().amount == Decimal("57.00")
