@@ -110,24 +110,12 @@ def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typ
             cart_coupon_set(session=request.session, code=coupon_code_canonical(typed_code))
             messages.error(request, error.message)
             return redirect("orders:checkout")
-        form = CheckoutForm(
-            request.POST,
-            pricing=_checkout_pricing(request, cart),
-            book=address_book_for_checkout(user=request.user),
-            weight_grams=_cart_weight(cart),
-        )
-        form.is_valid()
+        form = _checkout_form_again(request, cart)
         form.add_error(None, error.message)
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except ShippingUnavailable as error:
         # The rates changed since the page was shown: the page shows the methods that deliver now.
-        form = CheckoutForm(
-            request.POST,
-            pricing=form.pricing,
-            book=address_book_for_checkout(user=request.user),
-            weight_grams=_cart_weight(cart),
-        )
-        form.is_valid()
+        form = _checkout_form_again(request, cart)
         form.add_error("shipping_method", error.message)
         return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
     except TooManyOrders as error:
@@ -168,6 +156,18 @@ def _checkout_coupon_refused(request: HttpRequest, cart: Cart, error: CouponErro
     submit (same token, details kept) will charge.
     """
     cart_coupon_remove(session=request.session)
+    form = _checkout_form_again(request, cart)
+    form.add_error(None, error.message)
+    form.add_error(None, _("Your order was not placed; please check the total and place it again."))
+    return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
+
+
+def _checkout_form_again(request: HttpRequest, cart: Cart) -> CheckoutForm:
+    """The submitted checkout form, checked again with the cart priced as it is now.
+
+    For the page after placing refused the order: what was typed stays, and the prices,
+    shipping choices and saved addresses are the ones the next submit will meet.
+    """
     form = CheckoutForm(
         request.POST,
         pricing=_checkout_pricing(request, cart),
@@ -175,9 +175,7 @@ def _checkout_coupon_refused(request: HttpRequest, cart: Cart, error: CouponErro
         weight_grams=_cart_weight(cart),
     )
     form.is_valid()
-    form.add_error(None, error.message)
-    form.add_error(None, _("Your order was not placed; please check the total and place it again."))
-    return render(request, "orders/checkout_form.html", {"form": form, "cart": cart}, status=409)
+    return form
 
 
 def _cart_weight(cart: Cart) -> int:
