@@ -12,7 +12,9 @@ below registers their model admins.
   zone and the zones, the carriers and their tracking addresses, and the sent emails
 - ``fapiao``: the queue of requested fapiao, issued with their number and/or PDF
 - ``bestsellers``: staff's bestsellers report (over catalogue products, from paid orders)
-- ``views``, ``forms``: the order page's buttons (ship, transitions, packing slip, invoice, CSV)
+- ``views``, ``forms``: the order page's buttons (ship, transitions, packing slip, invoice) and the
+  discounts report
+- ``export``: the order list's CSV export
 """
 
 from orders.admin.bestsellers import BestsellerAdmin

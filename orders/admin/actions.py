@@ -17,8 +17,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin.export import order_csv_response
 from orders.admin.forms import OrderShipFormSet, OrderTransitionForm
-from orders.admin.views import TRANSITIONS, order_csv_response
+from orders.admin.views import TRANSITIONS
 from orders.exceptions import InvalidTransition
 from orders.models import Carrier, Order
 from orders.selectors import OrderAction, order_action_list

@@ -26,6 +26,7 @@ from orders.admin.actions import (
     refund_selected,
     ship_selected,
 )
+from orders.admin.export import order_export_view
 from orders.admin.filters import CancelledFilter, OrderStatusFilter, PaymentMethodFilter, ToShipFilter
 from orders.admin.forms import OrderShipForm
 from orders.admin.inlines import (
@@ -39,7 +40,6 @@ from orders.admin.views import (
     REFUND_PERMISSION,
     TRANSITIONS,
     order_discount_report_view,
-    order_export_view,
     order_invoice_view,
     order_packing_slip_view,
     order_ship_view,
@@ -255,7 +255,7 @@ class OrderAdmin(admin.ModelAdmin):
     def grand_total_display(self, order: Order) -> str:
         return format_money(order.grand_total)
 
-    # Custom views (orders/admin/views.py)
+    # Custom views (orders/admin/views.py, orders/admin/export.py)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

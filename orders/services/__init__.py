@@ -13,10 +13,10 @@ Locking, in one place:
   PostgreSQL, so a task exists exactly when the change it reports does.
 
 The write paths live in ``checkout_session`` (checkout tokens, kept input), ``placing``
-(``order_place``), ``shipping`` (parcels), ``receiving`` (receipt, the completion job),
-``transitions`` (confirmed, paid, shipped, delivered, refunded), ``cancelling`` (cancel,
-the unpaid-order job), ``fapiao`` (fapiao requests and their issue) and ``records`` (events,
-log lines, emails); import them from here.
+(``order_place``; ``shipping_price`` prices the shipping it charges), ``shipping`` (parcels),
+``receiving`` (receipt, the completion job), ``transitions`` (confirmed, paid, shipped,
+delivered, refunded), ``cancelling`` (cancel, the unpaid-order job), ``fapiao`` (fapiao
+requests and their issue) and ``records`` (events, log lines, emails); import them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired

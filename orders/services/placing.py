@@ -33,10 +33,9 @@ from orders.models import (
     access_token_generate,
     order_number_generate,
 )
-from orders.selectors import shipping_rate_table_get
 from orders.services.fapiao import FapiaoData, fapiao_request_record
 from orders.services.records import order_emails_enqueue, order_event_log
-from orders.shipping_rates import Destination, parcel_weight_grams
+from orders.services.shipping_price import _shipping_price
 from promotions.exceptions import CouponError, CouponFirstOrderOnly
 from promotions.models import Coupon
 from promotions.pricing import Pricing, PricingLine, pricing_compute
@@ -330,43 +329,6 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
         # customer): CouponUsedUp or CouponAlreadyUsedByCustomer rolls back everything.
         coupon_use_take(coupon=coupon, email_canonical=canonical, moment=moment)
     return order
-
-
-def _shipping_price(
-    *,
-    checkout: CheckoutData,
-    variants: Mapping[int, Variant],
-    quantities: Mapping[int, int],
-    goods_total: Decimal,
-) -> Decimal:
-    """What the chosen method costs for the locked variants' weights to the checkout's address.
-
-    A method without rates costs its flat price (no query). One priced by zone reads the zones
-    and rates now, in the order's transaction, so a rate staff changed since the page was shown
-    counts as it is; raises ShippingUnavailable when the method no longer delivers there.
-    """
-    method = checkout.shipping_method
-    flat = method.price_for(goods_total)
-    # Read with the checkout's methods (orders.selectors.shipping_method_list); unknown: look.
-    if getattr(method, "has_rates", None) is False:
-        return flat
-    destination = Destination(
-        country=checkout.country, province_code=checkout.province_code if checkout.country == "CN" else ""
-    )
-    price = shipping_rate_table_get().price_for(
-        method_id=method.pk,
-        flat=flat,
-        destination=destination,
-        weight_grams=parcel_weight_grams(
-            items=[
-                (variants[variant_id].weight_grams, quantity) for variant_id, quantity in quantities.items()
-            ]
-        ),
-        goods_total=goods_total,
-    )
-    if price is None:
-        raise ShippingUnavailable(method_name=method.name)
-    return price
 
 
 def _coupon_usable(*, checkout: CheckoutData, email_canonical: str, moment) -> Coupon | None:

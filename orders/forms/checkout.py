@@ -1,27 +1,25 @@
-"""Checkout input: every field validated here, nothing written."""
+"""The checkout form: who orders, where it goes, how it ships and how it is paid."""
 
 import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.forms.models import ModelChoiceIterator
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cart.pricing import CartPricing
 from orders.address_book import BOOK_FIELDS, CheckoutBook
-from orders.credit_codes import credit_code_normalise, credit_code_validate
 from orders.exceptions import NOTHING_SHIPS_MESSAGE
-from orders.models import FapiaoRequest, ShippingMethod
+from orders.forms.fapiao import FapiaoFieldsForm
+from orders.forms.shipping import ShippingMethodChoiceField, ShippingTotal
+from orders.models import ShippingMethod
 from orders.payment_methods import payment_provider_get, payment_provider_list
-from orders.selectors import shipping_method_list, shipping_rate_table_get
-from orders.services import CheckoutData, FapiaoData
-from orders.shipping_rates import Destination, ShippingRateTable
+from orders.selectors import shipping_method_list
+from orders.services import CheckoutData
+from orders.shipping_rates import Destination
 from shop.addresses import ADDRESS_FIELDS, AddressForm, Country
 from shop.identity import email_local_part_ascii_validator
 from shop.money import format_money
@@ -43,220 +41,6 @@ PERSONAL_FIELDS = (
 NEW_ADDRESS = "new"
 # The longest value kept of a field without a maximum length of its own (a choice) in a draft.
 DRAFT_VALUE_MAX_LENGTH = 100
-
-
-class _ListedChoiceIterator(ModelChoiceIterator):
-    # Django's iterator runs a fresh query (through a server-side cursor) each
-    # time the choices are rendered; the field's methods were read once already.
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for method in self.field.offered:
-            yield self.choice(method)
-
-    def __len__(self) -> int:
-        return len(self.field.offered) + (self.field.empty_label is not None)
-
-    def __bool__(self) -> bool:
-        return self.field.empty_label is not None or bool(self.field.offered)
-
-
-@dataclass(frozen=True)
-class ShippingTotal:
-    """What the order costs with one shipping method: the goods after discounts, and the shipping."""
-
-    method: ShippingMethod
-    price: Decimal | None  # after a free-shipping coupon; None until the destination is known
-    goods_total: Decimal
-
-    @property
-    def total(self) -> Decimal | None:
-        return None if self.price is None else self.goods_total + self.price
-
-
-class ShippingMethodChoiceField(forms.ModelChoiceField):
-    """The active shipping methods that deliver to the destination, labelled with their price.
-
-    The methods are read in one query per form; the zones and rates in one more, and only
-    when some method is priced by zone and the choices are shown. A posted method is
-    accepted here if it is active: placing the order decides, with the rates as they are
-    then, whether it delivers to the address (and refuses the order if not).
-    """
-
-    iterator = _ListedChoiceIterator
-
-    def __init__(
-        self,
-        *args,
-        goods_total: Decimal,
-        free_shipping: bool = False,
-        weight_grams: int = 0,
-        destination: Destination | None = None,
-        **kwargs,
-    ) -> None:
-        self.goods_total = goods_total
-        self.free_shipping = free_shipping
-        self.weight_grams = weight_grams
-        self.destination = destination or Destination(country="")
-        self._rate_table: ShippingRateTable | None = None
-        super().__init__(*args, **kwargs)
-
-    def __deepcopy__(self, memo):
-        copy = super().__deepcopy__(memo)
-        copy._rate_table = None
-        return copy
-
-    @property
-    def has_rates(self) -> bool:
-        """Whether some method is priced by zone (so the destination decides what is offered)."""
-        return any(getattr(method, "has_rates", False) for method in self.methods)
-
-    @property
-    def rate_table(self) -> ShippingRateTable:
-        """The zones and rates, read once per form, and only when some method has rates."""
-        if self._rate_table is None:
-            self._rate_table = shipping_rate_table_get() if self.has_rates else ShippingRateTable()
-        return self._rate_table
-
-    def _delivery_price(self, method: ShippingMethod) -> Decimal | None:
-        return self.rate_table.price_for(
-            method_id=method.pk,
-            flat=method.price_for(self.goods_total),
-            destination=self.destination,
-            weight_grams=self.weight_grams,
-            goods_total=self.goods_total,
-        )
-
-    def price_of(self, method: ShippingMethod) -> Decimal | None:
-        """What shipping with ``method`` costs for this cart and destination, after a free-shipping coupon.
-
-        None when the method is priced by zone and the destination is not known yet.
-        """
-        if getattr(method, "has_rates", False) and not self.destination.is_known:
-            return None
-        price = self._delivery_price(method)
-        if price is None:
-            return None
-        return Decimal("0.00") if self.free_shipping else price
-
-    @property
-    def methods(self) -> list[ShippingMethod]:
-        """The queryset's methods, read once (rendering and validation share them)."""
-        return list(self.queryset)  # evaluated once: the queryset caches its rows
-
-    @property
-    def offered(self) -> list[ShippingMethod]:
-        """The methods shown: those that deliver to the destination, or all while it is not known."""
-        if not self.has_rates:
-            return self.methods
-        if not self.destination.is_known:
-            return self.methods
-        return [method for method in self.methods if self._delivery_price(method) is not None]
-
-    @property
-    def awaits_destination(self) -> bool:
-        """Whether some method's price waits for the province (or country) to be chosen."""
-        return self.has_rates and not self.destination.is_known
-
-    @property
-    def delivers_nowhere(self) -> bool:
-        """Whether the destination is known and no method delivers there."""
-        return bool(self.methods) and self.destination.is_known and not self.offered
-
-    def to_python(self, value) -> ShippingMethod | None:
-        if value in self.empty_values:
-            return None
-        chosen = str(value.pk if isinstance(value, ShippingMethod) else value)
-        for method in self.methods:
-            if str(method.pk) == chosen:
-                return method
-        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-
-    def label_from_instance(self, method: ShippingMethod) -> str:
-        price = self.price_of(method)
-        label = gettext(method.name)
-        if price is None:
-            return gettext("%(method)s: price shown once you choose your province") % {"method": label}
-        if price == 0:
-            return gettext("%(method)s: free") % {"method": label}
-        return gettext("%(method)s: %(price)s") % {"method": label, "price": format_money(price)}
-
-
-class FapiaoFieldsForm(forms.Form):
-    """Who a fapiao is made out to and where it is emailed.
-
-    The checkout's optional section and the order page's form. Every field is optional
-    here; ``fapiao_errors_add`` holds a requested fapiao to the rules.
-    """
-
-    fapiao_kind = forms.ChoiceField(
-        label=_("Fapiao for"),
-        choices=FapiaoRequest.Kind.choices,
-        initial=FapiaoRequest.Kind.PERSONAL,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    fapiao_title = forms.CharField(
-        label=_("Name or company title (抬头)"),
-        max_length=150,
-        required=False,
-        help_text=_("Your full name, or the company's name exactly as registered."),
-    )
-    fapiao_tax_number = forms.CharField(
-        label=_("Taxpayer identification number (税号)"),
-        max_length=30,
-        required=False,
-        help_text=_("Companies only: the 18-character unified social credit code."),
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
-    )
-    fapiao_email = forms.EmailField(
-        label=_("Email for the electronic fapiao"),
-        max_length=254,
-        required=False,
-        validators=[email_local_part_ascii_validator],
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    def fapiao_errors_add(self, cleaned: dict, *, email_required: bool) -> None:
-        """Hold the requested fapiao to the rules: a title, and a valid tax number for a company."""
-        kind = cleaned.get("fapiao_kind") or FapiaoRequest.Kind.PERSONAL
-        cleaned["fapiao_kind"] = kind
-        if not cleaned.get("fapiao_title", "").strip() and "fapiao_title" not in self.errors:
-            self.add_error("fapiao_title", _("Enter the name or company title the fapiao is made out to."))
-        tax_number = credit_code_normalise(cleaned.get("fapiao_tax_number", ""))
-        if kind == FapiaoRequest.Kind.COMPANY:
-            if not tax_number:
-                self.add_error(
-                    "fapiao_tax_number", _("A company fapiao needs the taxpayer identification number.")
-                )
-            else:
-                try:
-                    credit_code_validate(tax_number)
-                except ValidationError as error:
-                    self.add_error("fapiao_tax_number", error)
-        cleaned["fapiao_tax_number"] = tax_number if kind == FapiaoRequest.Kind.COMPANY else ""
-        if email_required and not cleaned.get("fapiao_email") and "fapiao_email" not in self.errors:
-            self.add_error("fapiao_email", _("Enter the email address the fapiao is sent to."))
-
-    def fapiao_data(self, *, default_email: str = "") -> FapiaoData:
-        """The validated request; the fapiao email falls back to ``default_email`` (the order's)."""
-        data = self.cleaned_data
-        return FapiaoData(
-            kind=data["fapiao_kind"],
-            title=data["fapiao_title"].strip(),
-            tax_number=data["fapiao_tax_number"],
-            email=data.get("fapiao_email") or default_email,
-        )
-
-
-class FapiaoForm(FapiaoFieldsForm):
-    """The order page's request for a fapiao (or a change to it): every rule of the checkout's section."""
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        self.fapiao_errors_add(cleaned, email_required=True)
-        return cleaned
-
 
 # Kept out of the checkout's draft: they describe the page that was shown, not what was typed.
 DRAFT_SKIPPED = ("checkout_token", "goods_total_seen", "destination_seen")

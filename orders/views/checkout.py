@@ -1,11 +1,9 @@
-from collections.abc import Callable
-from contextlib import nullcontext
-from functools import wraps
-from urllib.parse import urlencode
+"""The checkout page: the form, placing the order, and the steps that keep what was typed."""
 
-from django.conf import settings
+from contextlib import nullcontext
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,62 +22,33 @@ from cart.views import cart_coupon_apply_view, cart_coupon_remove_view
 from orders.address_book import address_book_for_checkout
 from orders.exceptions import (
     CartEmpty,
-    FapiaoClosed,
-    InvalidTransition,
     OutOfStock,
     PerOrderMaxExceeded,
     ShippingPriceChanged,
     ShippingUnavailable,
     TooManyOrders,
 )
-from orders.forms import CheckoutForm, FapiaoForm
-from orders.models import FapiaoRequest, Order
-from orders.payment_methods import payment_form_action_origins
-from orders.selectors import (
-    checkout_initial_get,
-    customer_first_order,
-    fapiao_request_get,
-    order_get_visible,
-    order_shipment_list,
-    payment_instructions_get,
-    payment_panel_get,
-)
+from orders.forms import CheckoutForm
+from orders.selectors import checkout_initial_get, customer_first_order
 from orders.services import (
     checkout_draft_pop,
     checkout_draft_save,
     checkout_token_forget,
     checkout_token_issue,
     checkout_token_issued_here,
-    fapiao_request_open,
-    fapiao_request_save,
     order_client_ip_hash,
     order_place,
-    order_receipt_confirm,
 )
 from orders.shipping_rates import parcel_weight_grams
+from orders.views.payment_forms import allows_payment_forms
 from promotions.codes import coupon_code_canonical
 from promotions.exceptions import CouponError
 from shop.i18n import language_is_offered, language_remember
 from shop.ratelimit import client_ip
-from shop.uploads import private_file_response
 
 # The name of the checkout page's "Place order" button, posted only when it is pressed
 # (Enter in a field presses the page's hidden default button instead).
 PLACE_BUTTON = "place"
-
-
-def allows_payment_forms(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """View decorator: the page's forms may lead to a payment method's pages (checkout, the order page)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        # The CSP form-action also applies to the redirects that follow a form's submission.
-        if origins := payment_form_action_origins():
-            response._csp_update = {"form-action": origins}
-        return response
-
-    return wrapped
 
 
 def _checkout_place(request: HttpRequest, form: CheckoutForm, cart: Cart, *, typed_code: str) -> HttpResponse:
@@ -298,110 +267,3 @@ def checkout_coupon_remove(request: HttpRequest) -> HttpResponse:
     """The checkout page's Remove of the applied code: keeps what was typed, then removes it."""
     checkout_draft_save(session=request.session, values=CheckoutForm.draft_values(request.POST))
     return cart_coupon_remove_view(request)
-
-
-def _access_query(request: HttpRequest) -> str:
-    """The page's guest token as a query string for its forms, links and redirects ("" when signed in)."""
-    token = request.GET.get("token", "")
-    return "?" + urlencode({"token": token}) if token else ""
-
-
-def _fapiao_form_initial(order: Order, fapiao: FapiaoRequest | None) -> dict:
-    """The order page's fapiao form: the request as it is, else the order's name and email."""
-    if fapiao is None:
-        return {"fapiao_title": order.full_name, "fapiao_email": order.email}
-    return {
-        "fapiao_kind": fapiao.kind,
-        "fapiao_title": fapiao.title,
-        "fapiao_tax_number": fapiao.tax_number,
-        "fapiao_email": fapiao.email,
-    }
-
-
-def _order_page(
-    request: HttpRequest, order: Order, *, fapiao_form: FapiaoForm | None = None, status: int = 200
-) -> HttpResponse:
-    panel = payment_panel_get(request=request, order=order)
-    fapiao = fapiao_request_get(order=order)
-    # The order as this request read it: before anything ships (most order pages), no query.
-    unshipped = order.fulfilment_status == Order.FulfilmentStatus.UNFULFILLED
-    shipments = [] if unshipped else order_shipment_list(order=order)
-    if fapiao_form is None and fapiao_request_open(order) and (fapiao is None or not fapiao.is_issued):
-        fapiao_form = FapiaoForm(initial=_fapiao_form_initial(order, fapiao))
-    context = {
-        # The panel's template reads the page's context and its own; the page's names win.
-        **(panel.context if panel is not None else {}),
-        "order": order,
-        "payment": payment_instructions_get(order=order),
-        "payment_panel": panel,
-        "shipments": shipments,
-        "support_email": settings.SUPPORT_EMAIL,
-        "fapiao": fapiao,
-        "fapiao_form": fapiao_form,
-        # The page's own query string carries a guest's token to its forms and links.
-        "access_query": _access_query(request),
-    }
-    return render(request, "orders/order_detail.html", context, status=status)
-
-
-@never_cache
-@require_GET
-@allows_payment_forms
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = order_get_visible(request=request, number=number)
-    return _order_page(request, order)
-
-
-@never_cache
-@require_POST
-@allows_payment_forms
-def order_fapiao_request(request: HttpRequest, number: str) -> HttpResponse:
-    """The order page's fapiao form: request one, or change the request until it is issued."""
-    order = order_get_visible(request=request, number=number)
-    form = FapiaoForm(request.POST)
-    if not form.is_valid():
-        return _order_page(request, order, fapiao_form=form, status=400)
-    try:
-        fapiao_request_save(order=order, fapiao=form.fapiao_data(), actor=request.user)
-    except FapiaoClosed as error:
-        # Issued or finished meanwhile: the page as it is now, saying why nothing changed.
-        messages.error(request, error.message)
-        return _order_page(request, order_get_visible(request=request, number=number), status=409)
-    messages.success(
-        request,
-        _("Your fapiao request is saved. We will email it to %(email)s.")
-        % {"email": form.cleaned_data["fapiao_email"]},
-    )
-    return redirect(order.get_absolute_url() + _access_query(request))
-
-
-@never_cache
-@require_GET
-def order_fapiao_download(request: HttpRequest, number: str) -> HttpResponse:
-    """The issued fapiao's PDF, for the order's owner or link holder only, as a sandboxed download."""
-    order = order_get_visible(request=request, number=number)
-    fapiao = fapiao_request_get(order=order)
-    if fapiao is None or not fapiao.is_issued or not fapiao.pdf:
-        raise Http404()
-    try:
-        handle = fapiao.pdf.open("rb")
-    except OSError as error:
-        raise Http404() from error
-    return private_file_response(
-        handle, filename=f"fapiao-{order.number}.pdf", content_type="application/pdf"
-    )
-
-
-@never_cache
-@require_POST
-@allows_payment_forms
-def order_receipt_confirm_view(request: HttpRequest, number: str) -> HttpResponse:
-    """POST: the owner or the link's holder confirms the parcels arrived; a second click is thanked too."""
-    order = order_get_visible(request=request, number=number)
-    try:
-        order = order_receipt_confirm(order=order, actor=request.user)
-    except InvalidTransition as error:
-        messages.error(request, str(error))
-        return _order_page(request, order, status=409)
-    messages.success(request, _("Thank you for confirming that your order arrived."))
-    return redirect(order.get_access_url())
