@@ -209,7 +209,7 @@ def tracking_url_template_validate(value: str) -> None:
     if "{number}" not in value:
         raise ValidationError(
             _("The tracking address must contain {number} where the tracking number goes."),
-            code="no_placeholder",
+            code="no_number",
         )
     # Any other brace would make the address depend on more than the number.
     if value.replace("{number}", "").count("{") or value.replace("{number}", "").count("}"):

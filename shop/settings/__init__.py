@@ -2,12 +2,12 @@
 
 The defaults are production's: DEBUG is off unless the environment turns it on
 (`make run` does, and `.env.example` lists the development values), and with
-DEBUG off the shop refuses to start without a SECRET_KEY of its own. The online
-payment gateways' settings are in ``shop/settings/payments.py``, loaded at the end.
+DEBUG off the shop refuses to start without a SECRET_KEY of its own. Each area's own
+settings are in a module of this package, loaded at the end: ``orders.py``, ``support.py``,
+``accounts.py`` and ``payments.py`` (the online payment gateways).
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -242,6 +242,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
 # Tries before an email is given up and shown to staff as failed (2, 4, 8... minutes apart).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# Seconds an SMTP conversation may take before the attempt counts as failed.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Background work: the queue lives in PostgreSQL, so a task commits with the change that caused it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -333,71 +335,12 @@ LOGGING = {
     "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
-# Orders (cart/ and orders/ apps)
-# Unpaid orders (not cash on delivery) are cancelled by `manage.py cancel_unpaid_orders` after this.
-ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=24 * 60))
-# Orders placed per hour from one client IP / for one email address (its canonical form);
-# 0 turns a limit off. They keep one client from buying up the stock and from mailing
-# order confirmations to any address.
-ORDER_LIMIT_PER_IP_PER_HOUR = env.int("ORDER_LIMIT_PER_IP_PER_HOUR", default=10)
-ORDER_LIMIT_PER_EMAIL_PER_HOUR = env.int("ORDER_LIMIT_PER_EMAIL_PER_HOUR", default=5)
-# Units of one product (its variants together) an order may hold, unless the product sets its
-# own maximum in the admin; 0 = no cap.
-ORDER_MAX_PER_PRODUCT = env.int("ORDER_MAX_PER_PRODUCT", default=10)
-# What a variant without a weight of its own counts as for shipping rates by weight, in grams.
-SHIPPING_DEFAULT_WEIGHT_GRAMS = env.int("SHIPPING_DEFAULT_WEIGHT_GRAMS", default=500)
-# Coupon codes one client IP may try and get refused within the window (codes that apply are
-# not counted); past it the cart answers 429 without looking the code up. 0 = no limit.
-COUPON_TRY_LIMIT_PER_IP = env.int("COUPON_TRY_LIMIT_PER_IP", default=10)
-COUPON_TRY_WINDOW = timedelta(minutes=env.int("COUPON_TRY_WINDOW_MINUTES", default=10))
-# Cash-on-delivery orders staff have not confirmed (one click in the order admin) within this
-# many hours are cancelled by `manage.py cancel_unpaid_orders`; 0 = never.
-COD_CONFIRM_HOURS = env.int("COD_CONFIRM_HOURS", default=24)
-# Shipped orders whose shopper has not confirmed receipt are completed by
-# `manage.py complete_shipped_orders` this many days after their last parcel (at least 1).
-ORDER_AUTO_COMPLETE_DAYS = max(1, env.int("ORDER_AUTO_COMPLETE_DAYS", default=10))
-# The largest issued fapiao PDF staff may upload (its type is checked by its first bytes too).
-FAPIAO_PDF_MAX_BYTES = env.int("FAPIAO_PDF_MAX_BYTES", default=5 * 1024 * 1024)
-# Staff address for new-order notices.
-ORDERS_NOTIFY_EMAIL = env.str("ORDERS_NOTIFY_EMAIL", default=SUPPORT_EMAIL or DEFAULT_FROM_EMAIL)
-# Seconds an SMTP conversation may take before the attempt counts as failed.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-# Bank details shown to shoppers who pay by bank transfer; bank transfer is
-# offered only when an account number is set (development shows demo details).
-SHOP_BANK_ACCOUNT_NAME = env.str("SHOP_BANK_ACCOUNT_NAME", default=SHOP_NAME)
-SHOP_BANK_NAME = env.str("SHOP_BANK_NAME", default="Demo Bank" if DEBUG else "")
-SHOP_BANK_ACCOUNT_NUMBER = env.str("SHOP_BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000" if DEBUG else "")
-SHOP_BANK_SWIFT = env.str("SHOP_BANK_SWIFT", default="")
-# Countries (ISO codes) where cash on delivery is offered.
-SHOP_COD_COUNTRIES = env.list("SHOP_COD_COUNTRIES", default=["CN"])
-
-# Support (support/ app): tickets by email and the contact form.
-# Mailbox fetched by `manage.py fetch_support_mail`: imaps://user:pass@host:993/INBOX or
-# imap+starttls://user:pass@host:143/INBOX. TLS is required; plaintext IMAP is refused.
-SUPPORT_IMAP_URL = env.str("SUPPORT_IMAP_URL", default="")
-# A CA bundle to trust for the IMAP server (a private CA); empty means the system's.
-SUPPORT_IMAP_CA_FILE = env.str("SUPPORT_IMAP_CA_FILE", default="")
-SUPPORT_IMAP_TIMEOUT = env.int("SUPPORT_IMAP_TIMEOUT", default=30)
-# Replies route back through support+<token>@<this domain>; empty means SUPPORT_EMAIL's domain.
-SUPPORT_REPLY_DOMAIN = env.str("SUPPORT_REPLY_DOMAIN", default="")
-# The From of support mail, and where new tickets and replies are announced when nobody is assigned.
-SUPPORT_FROM_EMAIL = env.str("SUPPORT_FROM_EMAIL", default=SUPPORT_EMAIL)
-SUPPORT_NOTIFY_EMAIL = env.str("SUPPORT_NOTIFY_EMAIL", default=SUPPORT_EMAIL)
-# Attachments (contact form and inbound mail): per-file size, count per message, allowed extensions.
-SUPPORT_ATTACHMENT_MAX_BYTES = env.int("SUPPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-SUPPORT_ATTACHMENT_MAX_COUNT = env.int("SUPPORT_ATTACHMENT_MAX_COUNT", default=10)
-SUPPORT_ATTACHMENT_EXTENSIONS = env.list(
-    "SUPPORT_ATTACHMENT_EXTENSIONS",
-    default=["jpg", "jpeg", "png", "gif", "webp", "pdf", "txt", "csv", "doc", "docx", "xls", "xlsx", "eml"],
-)
-# Contact form rate limits: tickets per address and per IP within the window.
-SUPPORT_RATE_LIMIT_PER_EMAIL = env.int("SUPPORT_RATE_LIMIT_PER_EMAIL", default=5)
-SUPPORT_RATE_LIMIT_PER_IP = env.int("SUPPORT_RATE_LIMIT_PER_IP", default=10)
-SUPPORT_RATE_LIMIT_WINDOW = timedelta(minutes=env.int("SUPPORT_RATE_LIMIT_WINDOW_MINUTES", default=60))
-
-# Accounts and staff security: the admin's address, sign-in throttling, two-factor, the audit
-# trail and the account pages' rate limits.
+# Each area's own settings, read last: they build on the settings above (SITE_URL, SHOP_NAME, the
+# email addresses). accounts: the admin's address, sign-in throttling, two-factor, the audit trail
+# and the account pages' rate limits; orders: carts, orders, shipping, bank transfer and cash on
+# delivery; payments: the online gateways (Stripe, Alipay, WeChat Pay); support: tickets by email
+# and the contact form.
 from shop.settings.accounts import *  # noqa: E402, F403
-
-# Online payments (Stripe, Alipay, WeChat Pay): read last, they build on SITE_URL above.
+from shop.settings.orders import *  # noqa: E402, F403
 from shop.settings.payments import *  # noqa: E402, F403
+from shop.settings.support import *  # noqa: E402, F403

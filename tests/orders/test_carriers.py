@@ -47,7 +47,7 @@ def test_the_tracking_address_carries_the_number_quoted():
         ("https://not a host/{number}", "Enter a valid URL."),
     ],
 )
-def test_a_tracking_address_must_be_https_with_the_number_placeholder(template, message):
+def test_a_tracking_address_must_be_https_with_a_slot_for_the_number(template, message):
     carrier = Carrier(name="Post", code="post", tracking_url_template=template)
 
     with pytest.raises(ValidationError) as raised:

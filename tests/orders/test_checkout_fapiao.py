@@ -17,6 +17,13 @@ def _checkout_page(client):
     return client.get(reverse("orders:checkout"))
 
 
+def _posted(client, **fields) -> dict:
+    """What a shopper submits after opening checkout with one item in the cart, with these fields."""
+    shipping = standard_shipping()
+    token = _checkout_page(client).context["form"].token_for_render
+    return checkout_post(shipping=shipping, token=token, **fields)
+
+
 def test_the_checkout_page_offers_the_fapiao_section_unticked(client):
     standard_shipping()
 
@@ -29,8 +36,6 @@ def test_the_checkout_page_offers_the_fapiao_section_unticked(client):
 
 
 def test_a_company_fapiao_is_placed_with_the_order_and_its_event(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {
         "fapiao_wanted": "on",
         "fapiao_kind": "company",
@@ -39,9 +44,7 @@ def test_a_company_fapiao_is_placed_with_the_order_and_its_event(client):
         "fapiao_email": "",
     }
 
-    response = client.post(
-        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields)
-    )
+    response = client.post(reverse("orders:checkout"), _posted(client, **fields))
 
     order = Order.objects.get()
     assert response["Location"] == order.get_access_url()
@@ -60,8 +63,6 @@ def test_a_company_fapiao_is_placed_with_the_order_and_its_event(client):
 
 
 def test_a_personal_fapiao_keeps_no_tax_number_and_its_own_email(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {
         "fapiao_wanted": "on",
         "fapiao_kind": "personal",
@@ -70,7 +71,7 @@ def test_a_personal_fapiao_keeps_no_tax_number_and_its_own_email(client):
         "fapiao_email": "invoices@example.com",
     }
 
-    client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields))
+    client.post(reverse("orders:checkout"), _posted(client, **fields))
 
     fapiao = FapiaoRequest.objects.get()
     assert (fapiao.kind, fapiao.title, fapiao.tax_number, fapiao.email) == (
@@ -82,8 +83,6 @@ def test_a_personal_fapiao_keeps_no_tax_number_and_its_own_email(client):
 
 
 def test_a_wrong_check_character_is_a_400_with_the_reason_and_nothing_is_placed(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {
         "fapiao_wanted": "on",
         "fapiao_kind": "company",
@@ -91,9 +90,7 @@ def test_a_wrong_check_character_is_a_400_with_the_reason_and_nothing_is_placed(
         "fapiao_tax_number": "91440300708461136U",
     }
 
-    response = client.post(
-        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields)
-    )
+    response = client.post(reverse("orders:checkout"), _posted(client, **fields))
 
     assert response.status_code == 400
     assert response.context["form"].errors["fapiao_tax_number"] == [
@@ -103,13 +100,9 @@ def test_a_wrong_check_character_is_a_400_with_the_reason_and_nothing_is_placed(
 
 
 def test_a_requested_fapiao_needs_a_title_and_a_company_its_tax_number(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {"fapiao_wanted": "on", "fapiao_kind": "company", "fapiao_title": " "}
 
-    response = client.post(
-        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields)
-    )
+    response = client.post(reverse("orders:checkout"), _posted(client, **fields))
 
     assert response.status_code == 400
     errors = response.context["form"].errors
@@ -118,8 +111,6 @@ def test_a_requested_fapiao_needs_a_title_and_a_company_its_tax_number(client):
 
 
 def test_fapiao_fields_are_ignored_unless_ticked(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {
         "fapiao_kind": "company",
         "fapiao_title": "腾讯",
@@ -127,9 +118,7 @@ def test_fapiao_fields_are_ignored_unless_ticked(client):
         "fapiao_email": "nope",
     }
 
-    response = client.post(
-        reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields)
-    )
+    response = client.post(reverse("orders:checkout"), _posted(client, **fields))
 
     assert response.status_code == 302
     assert Order.objects.count() == 1
@@ -137,8 +126,6 @@ def test_fapiao_fields_are_ignored_unless_ticked(client):
 
 
 def test_the_fapiao_section_is_kept_in_the_draft_when_the_language_changes(client):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
     fields = {
         "fapiao_wanted": "on",
         "fapiao_kind": "company",
@@ -148,7 +135,7 @@ def test_the_fapiao_section_is_kept_in_the_draft_when_the_language_changes(clien
 
     client.post(
         reverse("orders:checkout_language"),
-        checkout_post(shipping=shipping, token=token, language="zh-hans", **fields),
+        _posted(client, language="zh-hans", **fields),
     )
     response = client.get(reverse("orders:checkout"))
 
@@ -163,12 +150,10 @@ def test_the_fapiao_section_is_kept_in_the_draft_when_the_language_changes(clien
 
 
 def test_placing_an_order_with_a_fapiao_costs_only_its_row_and_event(client, django_assert_num_queries):
-    shipping = standard_shipping()
-    token = _checkout_page(client).context["form"].token_for_render
-    fields = {"fapiao_wanted": "on", "fapiao_title": "李安"}
+    data = _posted(client, fapiao_wanted="on", fapiao_title="李安")
 
     # The 17 of an order without a fapiao (test_checkout_views), plus the request and its event.
     with django_assert_num_queries(19):
-        client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token, **fields))
+        client.post(reverse("orders:checkout"), data)
 
     assert FapiaoRequest.objects.get().title == "李安"
