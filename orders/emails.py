@@ -4,6 +4,9 @@ Templates: ``templates/orders/emails/<name>.subject.txt|.txt|.html``.
 Building never sends; ``orders.tasks.send_order_emails`` does.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +28,17 @@ EMAIL_TEMPLATES = {
 }
 
 
+# Builders of the email kinds a higher app writes (after-sales updates): they receive the order,
+# the recipient, the language and the email's ``detail``, and return the message.
+OrderEmailBuilder = Callable[..., EmailMultiAlternatives]
+_builders: dict[str, OrderEmailBuilder] = {}
+
+
+def order_email_builder_register(*, kind: str, builder: OrderEmailBuilder) -> None:
+    """Build emails of ``kind`` with ``builder(order=, to_email=, language=, detail=)``; call from ready()."""
+    _builders[kind] = builder
+
+
 def _admin_url(order: Order) -> str:
     # The orders admin may not be registered; the staff notice then links nowhere.
     try:
@@ -33,8 +47,12 @@ def _admin_url(order: Order) -> str:
         return ""
 
 
-def order_email_build(*, order: Order, kind: str, to_email: str, language: str) -> EmailMultiAlternatives:
+def order_email_build(
+    *, order: Order, kind: str, to_email: str, language: str, detail: Mapping[str, Any] | None = None
+) -> EmailMultiAlternatives:
     """The email of this kind about this order, rendered in ``language``."""
+    if kind in _builders:
+        return _builders[kind](order=order, to_email=to_email, language=language, detail=detail or {})
     prefix = EMAIL_TEMPLATES[kind]
     with translation.override(language):
         context = {

@@ -26,7 +26,11 @@ def _email_send(*, email: OutboundEmail, order: Order, attempt: int) -> tuple[st
     """Send one email; its outcome and, unless it was sent, the error."""
     try:
         message = order_email_build(
-            order=order, kind=email.kind, to_email=email.to_email, language=email.language
+            order=order,
+            kind=email.kind,
+            to_email=email.to_email,
+            language=email.language,
+            detail=email.detail,
         )
         message.send()
     except Exception as error:

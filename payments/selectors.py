@@ -26,6 +26,15 @@ def order_paid_through_gateway(order: Order) -> bool:
     return Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED, surplus=False).exists()
 
 
+def order_payment_paid_get(*, order: Order) -> Payment | None:
+    """The gateway payment that paid the order (not a surplus one), or None when none did."""
+    return (
+        Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED, surplus=False)
+        .order_by("id")
+        .first()
+    )
+
+
 def order_payment_list(*, order: Order) -> QuerySet[Payment]:
     """The order's online payment attempts, oldest first, with their refunds."""
     return order.payments.order_by("created_at", "id").prefetch_related("refunds")

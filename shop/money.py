@@ -27,3 +27,8 @@ def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     currency = currency or settings.SHOP_CURRENCY
     symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
     return f"{symbol}{number_format(quantize(Decimal(amount)), decimal_pos=2, force_grouping=True)}"
+
+
+def proportion(amount: Decimal, part: int, whole: int) -> Decimal:
+    """``part`` of ``whole`` shares of ``amount``, rounded once (a unit's share of a line, say)."""
+    return quantize(amount * part / whole)

@@ -1,8 +1,8 @@
 """The models of the catalogue, one module per responsibility; import them from here.
 
 - ``categories``: ``Category``, the category tree.
-- ``products``: ``Product`` and ``Variant`` (SKU, options, price, sale, stock) and
-  ``LOW_STOCK_THRESHOLD``.
+- ``products``: ``Product`` and ``Variant`` (SKU, options, price, sale, stock),
+  ``ReturnExemption`` and ``LOW_STOCK_THRESHOLD``.
 - ``images``: ``ProductImage`` and ``product_image_path``, where its files go (the
   migrations name it here).
 - ``revisions``: ``CatalogRevision`` and ``CatalogScheduledChange``, what cached
@@ -15,7 +15,7 @@
 from catalog.models.back_in_stock import BackInStockRequest, BackInStockVariant
 from catalog.models.categories import Category
 from catalog.models.images import ProductImage, product_image_path
-from catalog.models.products import LOW_STOCK_THRESHOLD, Product, Variant
+from catalog.models.products import LOW_STOCK_THRESHOLD, Product, ReturnExemption, Variant
 from catalog.models.recommendations import (
     BestsellerProduct,
     ProductPopularity,
@@ -37,6 +37,7 @@ __all__ = [
     "ProductPopularity",
     "ProductRecommendation",
     "RecommendationOverride",
+    "ReturnExemption",
     "Variant",
     "product_image_path",
 ]

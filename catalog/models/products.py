@@ -18,6 +18,17 @@ from catalog.models.categories import Category
 LOW_STOCK_THRESHOLD = 5
 
 
+class ReturnExemption(models.TextChoices):
+    """Why a product has no seven-day no-reason return (Consumer Rights Protection Law, article 25)."""
+
+    NONE = "", _("None: the seven-day no-reason return applies")
+    CUSTOM = "custom", _("Made to the customer's order")
+    PERISHABLE = "perishable", _("Fresh, live or perishable goods")
+    DIGITAL = "digital", _("Digital goods once downloaded, or audio, video and software once unsealed")
+    PERIODICAL = "periodical", _("Newspapers and periodicals")
+    OTHER = "other", _("Not suited to return by its nature (the buyer confirms it when buying)")
+
+
 class Product(models.Model):
     """What a shopper sees on a product page; what is sold is one of its variants."""
 
@@ -40,6 +51,15 @@ class Product(models.Model):
             "How many units of this product, all variants together, one order may hold. "
             "Leave blank for the shop's default."
         ),
+    )
+    # Shown on the product page and copied onto each order line: what was promised at purchase holds.
+    return_exemption = models.CharField(
+        _("no-reason return exemption"),
+        max_length=16,
+        choices=ReturnExemption.choices,
+        default=ReturnExemption.NONE,
+        blank=True,
+        help_text=_("Only for goods the law exempts from the seven-day no-reason return."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from catalog.models import ReturnExemption
 from orders.models.shipping import ShippingMethod
 from orders.payment_methods import PaymentProvider, payment_provider_get
 from shop.addresses import PostalAddress
@@ -293,6 +294,14 @@ class OrderLine(models.Model):
     # This line's shares of the order's discounts; what was paid for it is line_total - discount_total.
     discount_total = models.DecimalField(
         _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    # The product's exemption from the seven-day no-reason return when it was bought.
+    return_exemption = models.CharField(
+        _("no-reason return exemption"),
+        max_length=16,
+        choices=ReturnExemption.choices,
+        default=ReturnExemption.NONE,
+        blank=True,
     )
 
     class Meta:

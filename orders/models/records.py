@@ -23,6 +23,7 @@ class OrderEvent(models.Model):
         REFUNDED = "refunded", pgettext_lazy("order event", "Refunded")
         FAPIAO_REQUESTED = "fapiao_requested", pgettext_lazy("order event", "Fapiao requested")
         FAPIAO_ISSUED = "fapiao_issued", pgettext_lazy("order event", "Fapiao issued")
+        AFTER_SALES = "after_sales", pgettext_lazy("order event", "After-sales")
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -59,6 +60,8 @@ class OutboundEmail(models.Model):
         REFUNDED = "refunded", pgettext_lazy("order email", "Refunded")
         STAFF_NEW_ORDER = "staff_new_order", pgettext_lazy("order email", "New order (staff)")
         FAPIAO_ISSUED = "fapiao_issued", pgettext_lazy("order email", "Fapiao issued")
+        # Written by a higher app (after-sales), built by the builder it registers for the kind.
+        AFTER_SALES = "after_sales", pgettext_lazy("order email", "After-sales update")
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("email status", "Queued")
@@ -78,6 +81,8 @@ class OutboundEmail(models.Model):
     to_email = models.EmailField(_("recipient"), max_length=254)
     language = models.CharField(_("language"), max_length=16)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
+    # What an email of a registered kind is about beyond its order (ids and a step), for its builder.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

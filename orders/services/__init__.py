@@ -16,7 +16,9 @@ The write paths live in ``checkout_session`` (checkout tokens, kept input), ``pl
 (``order_place``; ``shipping_price`` prices the shipping it charges), ``shipping`` (parcels),
 ``receiving`` (receipt, the completion job), ``transitions`` (confirmed, paid, shipped,
 delivered, refunded), ``cancelling`` (cancel, the unpaid-order job), ``fapiao`` (fapiao
-requests and their issue) and ``records`` (events, log lines, emails); import them from here.
+requests and their issue) and ``records`` (events, log lines, emails; the apps above use
+``order_lock``, ``order_event_record`` and ``order_email_enqueue`` to record their own steps
+in an order's history); import them from here.
 """
 
 from orders.services.cancelling import order_cancel, order_cancel_expired
@@ -30,6 +32,7 @@ from orders.services.checkout_session import (
 from orders.services.fapiao import FapiaoData, fapiao_issue, fapiao_request_open, fapiao_request_save
 from orders.services.placing import CheckoutData, order_client_ip_hash, order_place
 from orders.services.receiving import order_complete_shipped, order_receipt_confirm
+from orders.services.records import order_email_enqueue, order_event_record, order_lock
 from orders.services.shipping import shipment_create
 from orders.services.transitions import (
     order_confirm,
@@ -56,6 +59,9 @@ __all__ = [
     "order_client_ip_hash",
     "order_complete_shipped",
     "order_confirm",
+    "order_email_enqueue",
+    "order_event_record",
+    "order_lock",
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",

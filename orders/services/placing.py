@@ -244,6 +244,7 @@ def _order_place_once(*, cart: Cart, checkout: CheckoutData, token: uuid.UUID, n
                 regular_unit_price=variant.regular_price if variant.is_on_sale_at(moment) else None,
                 quantity=quantities[variant_id],
                 line_total=line_total(unit_price, quantities[variant_id]),
+                return_exemption=variant.product.return_exemption,
             )
         )
     subtotal = sum((line.line_total for line in lines), Decimal("0.00"))

@@ -6,8 +6,9 @@ only after commit, so it never reports a change that was rolled back.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -20,10 +21,13 @@ from orders.tasks import send_order_emails
 logger = logging.getLogger("orders.services")
 
 
-def order_emails_enqueue(*, order: Order, kinds: Sequence[str], to_email: str = "") -> None:
+def order_emails_enqueue(
+    *, order: Order, kinds: Sequence[str], to_email: str = "", detail: Mapping[str, Any] | None = None
+) -> None:
     """Record the emails (one insert) and queue their sending (one task), in the caller's transaction.
 
     ``to_email``: the customer's emails go there instead of the order's address (a fapiao's own).
+    ``detail``: what the email is about beyond the order, for the builder of its kind.
     """
     emails = []
     for kind in kinds:
@@ -31,14 +35,24 @@ def order_emails_enqueue(*, order: Order, kinds: Sequence[str], to_email: str = 
             to_email_of_kind, language = settings.ORDERS_NOTIFY_EMAIL, settings.LANGUAGE_CODE
         else:
             to_email_of_kind, language = to_email or order.email, order.language
-        emails.append(OutboundEmail(order=order, kind=kind, to_email=to_email_of_kind, language=language))
+        emails.append(
+            OutboundEmail(
+                order=order,
+                kind=kind,
+                to_email=to_email_of_kind,
+                language=language,
+                detail=dict(detail or {}),
+            )
+        )
     created = OutboundEmail.objects.bulk_create(emails)
     send_order_emails.enqueue(order_id=order.pk, email_ids=[email.pk for email in created])
 
 
-def order_email_enqueue(*, order: Order, kind: str, to_email: str = "") -> None:
+def order_email_enqueue(
+    *, order: Order, kind: str, to_email: str = "", detail: Mapping[str, Any] | None = None
+) -> None:
     """Record the email and queue its sending, in the caller's transaction (to ``to_email`` if given)."""
-    order_emails_enqueue(order=order, kinds=[kind], to_email=to_email)
+    order_emails_enqueue(order=order, kinds=[kind], to_email=to_email, detail=detail)
 
 
 def order_lock(order: Order) -> Order:

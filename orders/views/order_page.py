@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.exceptions import FapiaoClosed, InvalidTransition
 from orders.forms import FapiaoForm
 from orders.models import FapiaoRequest, Order
+from orders.page_sections import order_page_sections
 from orders.selectors import (
     fapiao_request_get,
     order_get_visible,
@@ -63,6 +64,7 @@ def _order_page(
         "support_email": settings.SUPPORT_EMAIL,
         "fapiao": fapiao,
         "fapiao_form": fapiao_form,
+        "page_sections": order_page_sections(request=request, order=order),
         # The page's own query string carries a guest's token to its forms and links.
         "access_query": _access_query(request),
     }

@@ -21,7 +21,10 @@ from payments.services.checkout import payment_start
 from payments.services.notifications import EventVerdict, payment_event_apply, payment_notification_receive
 from payments.services.records import payload_redact
 from payments.services.refunds import (
+    offline_refund_record,
     payment_refund,
+    payment_refund_prepare,
+    payment_refund_send,
     payment_refunds_for_cancelled_order,
     payment_surplus_refund,
 )
@@ -31,10 +34,13 @@ __all__ = [
     "EventVerdict",
     "PaymentUnavailable",
     "RefundNotAllowed",
+    "offline_refund_record",
     "payload_redact",
     "payment_event_apply",
     "payment_notification_receive",
     "payment_refund",
+    "payment_refund_prepare",
+    "payment_refund_send",
     "payment_refunds_for_cancelled_order",
     "payment_start",
     "payment_surplus_refund",

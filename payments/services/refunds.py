@@ -15,8 +15,9 @@ from orders.services import order_partial_refund_record, order_refund
 from payments.exceptions import RefundNotAllowed
 from payments.models import Payment, PaymentEvent, Refund
 from payments.providers.base import GatewayError, RefundOutcome
-from payments.selectors import gateway_get
+from payments.selectors import gateway_get, order_paid_through_gateway
 from payments.services.records import event_store
+from payments.signals import refund_settled
 from shop.audit import audit_record
 from shop.models import AuditEvent
 from shop.money import format_money, quantize
@@ -40,6 +41,7 @@ def refund_settle(*, refund: Refund, outcome: RefundOutcome) -> bool:
     refund.completed_at = timezone.now()
     refund.save(update_fields=["status", "gateway_reference", "error", "completed_at", "updated_at"])
     if outcome.status != Refund.Status.SUCCEEDED:
+        refund_settled.send(sender=Refund, refund=refund)
         if refund.payment.surplus:
             # Money the shop must not keep: staff have to return it by hand now.
             logger.error(
@@ -56,6 +58,7 @@ def refund_settle(*, refund: Refund, outcome: RefundOutcome) -> bool:
     payment.refresh_from_db(fields=["amount_refunded"])
     if not payment.surplus:
         _order_refund_follow(payment=payment, refund=refund)
+    refund_settled.send(sender=Refund, refund=refund)
     return True
 
 
@@ -83,6 +86,20 @@ def _order_refund_follow(*, payment: Payment, refund: Refund) -> None:
 def _refund_create(
     *, payment: Payment, amount: Decimal, actor: AbstractBaseUser | None, reason: str
 ) -> Refund:
+    return payment_refund_prepare(payment=payment, amount=amount, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def payment_refund_prepare(
+    *, payment: Payment, amount: Decimal, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Refund:
+    """Store a pending refund of ``amount`` of a successful payment, to send with ``payment_refund_send``.
+
+    Runs inside the caller's transaction: locks the payment row (the first lock of
+    every refund, see docs/architecture.md, "Lock order") and checks, under it, that
+    the amount is within what was paid minus what is refunded or being refunded.
+    Raises RefundNotAllowed.
+    """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != Payment.Status.SUCCEEDED:
         raise RefundNotAllowed(_("Only a successful payment can be refunded."))
@@ -136,6 +153,23 @@ def payment_refund(
     if provider is None:
         raise RefundNotAllowed(_("This payment's gateway is not configured."))
     refund = _refund_create(payment=payment, amount=amount, actor=actor, reason=reason)
+    return payment_refund_send(refund=refund)
+
+
+def payment_refund_send(*, refund: Refund) -> Refund:
+    """Ask the gateway to send a stored pending refund, and record its answer (outside any transaction).
+
+    When the gateway cannot be reached the refund stays pending and sync_payments
+    asks again. Returns the refund as it is now.
+    """
+    payment = refund.payment
+    provider = gateway_get(payment.provider)
+    if provider is None:
+        outcome = RefundOutcome(
+            status=Refund.Status.PENDING, message=_("This payment's gateway is not configured.")
+        )
+        refund_record(refund=refund, outcome=outcome)
+        return Refund.objects.get(pk=refund.pk)
     try:
         outcome = provider.refund_create(payment=payment, refund=refund)
     except GatewayError as error:
@@ -162,6 +196,51 @@ def refund_record(*, refund: Refund, outcome: RefundOutcome) -> None:
         payment=refund.payment,
         refund=refund,
         payload={"status": outcome.status, "amount": str(refund.amount), **dict(outcome.payload)},
+    )
+
+
+@transaction.atomic
+def offline_refund_record(
+    *,
+    order: Order,
+    amount: Decimal,
+    reference: str,
+    completes_order: bool,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+) -> None:
+    """Record money staff sent back outside any gateway (a bank transfer, cash), with their reference.
+
+    Runs inside the caller's transaction; locks the order row. The order becomes
+    refunded when ``completes_order`` (this refund and the earlier ones make its whole
+    total), else it stays paid with the refund in its history. Raises RefundNotAllowed
+    for an order a gateway paid (its money goes back through the gateway), without a
+    reference or for an amount that is not positive; InvalidTransition unless the order is paid.
+    """
+    if order_paid_through_gateway(order):
+        raise RefundNotAllowed(
+            _("This order was paid online: its money goes back through the gateway, not by hand.")
+        )
+    reference = reference.strip()
+    if not reference:
+        raise RefundNotAllowed(_("Enter the reference of the transfer or receipt that sent the money back."))
+    if amount <= 0:
+        raise RefundNotAllowed(_("Enter an amount greater than zero."))
+    full_note = _("%(amount)s refunded by hand (reference %(reference)s).") % {
+        "amount": format_money(amount),
+        "reference": reference,
+    }
+    full_note = f"{full_note} {note}".strip()
+    if completes_order:
+        order_refund(order=order, actor=actor, note=full_note)
+    else:
+        order_partial_refund_record(order=order, amount=amount, actor=actor, note=full_note)
+    actor = actor if actor is not None and actor.is_authenticated else None
+    audit_record(
+        action=AuditEvent.Action.PAYMENT_REFUNDED,
+        actor=actor,
+        target=f"order {order.number}",
+        detail={"amount": str(amount), "reference": reference[:100], "offline": True, "note": note[:200]},
     )
 
 

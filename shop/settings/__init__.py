@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "payments",
     "support",
     "accounts",
+    "aftersales",
     # Django's admin with the shop's site: the technical sections kept apart (shop/admin_site.py).
     "shop.admin_site.ShopAdminConfig",
     "django.contrib.auth",
@@ -341,6 +342,7 @@ LOGGING = {
 # delivery; payments: the online gateways (Stripe, Alipay, WeChat Pay); support: tickets by email
 # and the contact form.
 from shop.settings.accounts import *  # noqa: E402, F403
+from shop.settings.aftersales import *  # noqa: E402, F403
 from shop.settings.orders import *  # noqa: E402, F403
 from shop.settings.payments import *  # noqa: E402, F403
 from shop.settings.support import *  # noqa: E402, F403

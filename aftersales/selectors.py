@@ -1,0 +1,183 @@
+"""Reads of after-sales: what an order's lines may still be asked about, requests, amounts, the report."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.http import Http404, HttpRequest
+
+from aftersales.models import AfterSalesLine, AfterSalesRequest
+from aftersales.rules import NO_REASON_REASONS, window_days, window_end
+from catalog.models import ReturnExemption
+from orders.models import Order, OrderLine, ShipmentLine
+from orders.selectors import order_get_visible
+
+# Requests whose units count as refunded (or being refunded) when the next refund is computed.
+REFUNDED_STATUSES = (AfterSalesRequest.Status.REFUNDING, AfterSalesRequest.Status.REFUNDED)
+SHIPPED_STATES = (
+    Order.FulfilmentStatus.PARTLY_SHIPPED,
+    Order.FulfilmentStatus.SHIPPED,
+    Order.FulfilmentStatus.DELIVERED,
+)
+
+
+@dataclass(frozen=True)
+class LineAvailability:
+    """One order line as after-sales sees it: units shipped, units already asked about, what is left."""
+
+    order_line: OrderLine
+    shipped: int
+    asked: int
+
+    @property
+    def available(self) -> int:
+        return max(0, self.shipped - self.asked)
+
+    @property
+    def no_reason_exempt(self) -> bool:
+        return self.order_line.return_exemption != ReturnExemption.NONE
+
+    @property
+    def exemption_label(self) -> str:
+        return ReturnExemption(self.order_line.return_exemption).label if self.no_reason_exempt else ""
+
+
+def order_after_sales_possible(*, order: Order) -> bool:
+    """Whether the order's state allows after-sales at all (read from the row alone, no query)."""
+    return (
+        not order.is_cancelled
+        and order.payment_status == Order.PaymentStatus.PAID
+        and order.fulfilment_status in SHIPPED_STATES
+    )
+
+
+def order_after_sales_deadline(*, order: Order, no_reason: bool) -> datetime | None:
+    """When the no-reason (or the faulty-goods) window ends for this order; None before receipt."""
+    if order.received_at is None:
+        return None
+    reason = next(iter(NO_REASON_REASONS)) if no_reason else AfterSalesRequest.Reason.FAULTY
+    return window_end(received_at=order.received_at, days=window_days(reason=reason))
+
+
+def order_line_availability(*, order: Order) -> list[LineAvailability]:
+    """Every line of the order with its units shipped and already asked about (three queries)."""
+    lines = list(order.lines.select_related("variant").order_by("id"))
+    shipped = dict(
+        ShipmentLine.objects.filter(order_line__order=order)
+        .values_list("order_line")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line", "units")
+    )
+    asked = dict(
+        AfterSalesLine.objects.filter(request__order=order)
+        .exclude(request__status__in=AfterSalesRequest.INACTIVE_STATUSES)
+        .values_list("order_line")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line", "units")
+    )
+    return [
+        LineAvailability(order_line=line, shipped=shipped.get(line.pk, 0), asked=asked.get(line.pk, 0))
+        for line in lines
+    ]
+
+
+def units_refunded_by_line(
+    *, order: Order, exclude_request: AfterSalesRequest | None = None
+) -> dict[int, int]:
+    """Units of each order line in requests refunded or being refunded (besides ``exclude_request``)."""
+    requests = AfterSalesLine.objects.filter(request__order=order, request__status__in=REFUNDED_STATUSES)
+    if exclude_request is not None:
+        requests = requests.exclude(request=exclude_request)
+    return dict(
+        requests.values_list("order_line").annotate(units=Sum("quantity")).values_list("order_line", "units")
+    )
+
+
+def order_after_sales_refunded(
+    *, order: Order, exclude_request: AfterSalesRequest | None = None
+) -> tuple[Decimal, Decimal]:
+    """What after-sales refunded or is refunding of the order: in all, and of that its shipping."""
+    requests = AfterSalesRequest.objects.filter(order=order, status__in=REFUNDED_STATUSES)
+    if exclude_request is not None:
+        requests = requests.exclude(pk=exclude_request.pk)
+    sums = requests.aggregate(total=Sum("refund_amount"), shipping=Sum("refund_shipping"))
+    return sums["total"] or Decimal("0.00"), sums["shipping"] or Decimal("0.00")
+
+
+def request_list_for_order(*, order: Order) -> list[AfterSalesRequest]:
+    """The order's requests, newest first, with their lines and photos (three queries)."""
+    return list(
+        order.after_sales_requests.prefetch_related("lines__order_line", "lines__exchange_variant", "photos")
+    )
+
+
+def request_get_visible(*, request: HttpRequest, order_number: str, number: str) -> AfterSalesRequest:
+    """A request of an order the caller may see (its owner or the link's holder); Http404 otherwise."""
+    order = order_get_visible(request=request, number=order_number)
+    found = (
+        AfterSalesRequest.objects.filter(order=order, number=number.upper())
+        .prefetch_related("lines__order_line", "photos")
+        .first()
+    )
+    if found is None:
+        raise Http404()
+    found.order = order
+    return found
+
+
+@dataclass(frozen=True)
+class ReturnReportRow:
+    """One product over a period: units sold, units asked to return or refund, and why."""
+
+    product_name: str
+    sold: int
+    returned: int
+    reasons: dict[str, int]
+
+    @property
+    def rate(self) -> Decimal:
+        return (
+            (Decimal(self.returned) * 100 / self.sold).quantize(Decimal("0.1")) if self.sold else Decimal("0")
+        )
+
+
+def return_report(*, start: datetime, end: datetime) -> list[ReturnReportRow]:
+    """Per product (by its name on the order lines): units sold in [start, end) and units of requests
+    made in that period (rejected and withdrawn ones left out), with their reasons; highest rate first.
+    """
+    sold = dict(
+        OrderLine.objects.filter(
+            order__created_at__gte=start, order__created_at__lt=end, order__cancelled_at__isnull=True
+        )
+        .values_list("product_name")
+        .annotate(units=Sum("quantity"))
+        .values_list("product_name", "units")
+    )
+    requested = (
+        AfterSalesLine.objects.filter(request__created_at__gte=start, request__created_at__lt=end)
+        .exclude(request__status__in=AfterSalesRequest.INACTIVE_STATUSES)
+        .values_list("order_line__product_name", "request__reason")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    returned: dict[str, int] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for name, reason, units in requested:
+        returned[name] = returned.get(name, 0) + units
+        reasons.setdefault(name, {})[reason] = units
+    rows = [
+        ReturnReportRow(
+            product_name=name,
+            sold=sold.get(name, 0),
+            returned=returned.get(name, 0),
+            reasons=reasons.get(name, {}),
+        )
+        for name in sorted(set(sold) | set(returned))
+    ]
+    return sorted(rows, key=lambda row: (-row.rate, -row.returned, row.product_name))
+
+
+def request_open_q() -> Q:
+    """Requests still waiting for someone (not in a final state)."""
+    return ~Q(status__in=AfterSalesRequest.FINAL_STATUSES)
