@@ -9,5 +9,8 @@ class AfterSalesConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales import receivers
+        from aftersales.privacy import AFTER_SALES_PRIVACY_PART
+        from shop.privacy import privacy_part_register
 
         receivers.connect()
+        privacy_part_register(AFTER_SALES_PRIVACY_PART)

@@ -54,11 +54,12 @@ INSTALLED_APPS = [
     "catalog",
     "promotions",
     "cart",
+    # Before orders: its privacy part reads the customer's orders before orders anonymises them.
+    "aftersales",
     "orders",
     "payments",
     "support",
     "accounts",
-    "aftersales",
     # Django's admin with the shop's site: the technical sections kept apart (shop/admin_site.py).
     "shop.admin_site.ShopAdminConfig",
     "django.contrib.auth",
