@@ -192,11 +192,13 @@ def test_each_app_contributes_its_part_of_the_download(client):
         "account",
         "back_in_stock_requests",
         "coupon_uses",
+        "aftersales",
         "orders",
         "support_tickets",
         "addresses",
     ]
     assert data["orders"] == data["support_tickets"] == data["back_in_stock_requests"] == []
+    assert data["aftersales"] == []
 
 
 def test_the_download_has_the_coupon_uses_counted_for_the_verified_address_and_erasure_deletes_them(
