@@ -5,6 +5,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -123,17 +124,10 @@ def _status_label(code: str) -> str:
 class AfterSalesRequestAdmin(admin.ModelAdmin):
     """The staff queue of requests; a request page shows all the customer sent and offers the steps."""
 
-    list_display = [
-        "number",
-        "order_link",
-        "customer_email",
-        "kind",
-        "reason",
-        "status_badge",
-        "units",
-        "created_at",
-        "age",
-    ]
+    # Fits 1280 px beside the navigation and the filters: the time rides under the number, the
+    # email under the order (cut with an ellipsis, whole in its title).
+    list_display = ["number_requested", "order_customer", "kind", "reason", "status_badge", "units", "age"]
+    list_display_links = ["number_requested"]
     list_filter = [StatusFilter, "kind", "reason", AgeFilter]
     list_select_related = ["order"]
     search_fields = ["number", "order__number", "order__email"]
@@ -208,6 +202,23 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Columns and read-only fields
+
+    @admin.display(description=_("request number"), ordering="created_at")
+    def number_requested(self, request: AfterSalesRequest) -> str:
+        requested = date_format(timezone.localtime(request.created_at), "SHORT_DATETIME_FORMAT")
+        return format_html('{}<span class="order-placed">{}</span>', request.number, requested)
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_customer(self, request: AfterSalesRequest) -> str:
+        url = reverse("admin:orders_order_change", args=[request.order_id])
+        email = request.order.email
+        return format_html(
+            '<a href="{}">{}</a><span class="order-email" title="{}">{}</span>',
+            url,
+            request.order.number,
+            email,
+            email,
+        )
 
     @admin.display(description=_("order"), ordering="order__number")
     def order_link(self, request: AfterSalesRequest) -> str:
