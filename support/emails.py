@@ -23,6 +23,7 @@ ACKNOWLEDGEMENT = "support/emails/ticket_acknowledgement"
 TICKET_MESSAGE = "support/emails/ticket_message"
 STAFF_NOTIFICATION = "support/emails/staff_notification"
 REPLY_SUBJECT = "support/emails/ticket_reply.subject.txt"
+OPENING_SUBJECT = "support/emails/ticket_opening.subject.txt"
 
 
 def _one_line(text: str) -> str:
@@ -50,6 +51,11 @@ def acknowledgement_render(*, ticket: Ticket) -> tuple[str, str]:
 def reply_subject(*, ticket: Ticket) -> str:
     """``[T-1042] Re: <subject>``, the subject of every staff reply."""
     return _one_line(render_to_string(REPLY_SUBJECT, {"ticket": ticket}))[:255]
+
+
+def opening_subject(*, ticket: Ticket) -> str:
+    """``[T-1042] <subject>``, the subject of the first message of a ticket staff open."""
+    return _one_line(render_to_string(OPENING_SUBJECT, {"ticket": ticket}))[:255]
 
 
 def ticket_message_build(*, message: Message) -> EmailMultiAlternatives:

@@ -40,6 +40,7 @@ class Ticket(models.Model):
     class Source(models.TextChoices):
         WEB = "web", pgettext_lazy("ticket source", "Contact form")
         EMAIL = "email", pgettext_lazy("ticket source", "Email")
+        STAFF = "staff", pgettext_lazy("ticket source", "Opened by staff")
 
     token = models.CharField(
         _("reply token"), max_length=32, unique=True, default=ticket_token_generate, editable=False

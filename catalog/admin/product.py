@@ -56,7 +56,16 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "variants__sku"]
     search_help_text = _("Search by product name or variant SKU.")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ["name", "slug", "category", "description", "is_active", "is_featured", "max_per_order"]
+    fields = [
+        "name",
+        "slug",
+        "category",
+        "description",
+        "is_active",
+        "is_featured",
+        "max_per_order",
+        "return_exemption",
+    ]
     actions = ["activate_products", "deactivate_products"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:

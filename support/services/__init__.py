@@ -9,13 +9,14 @@ sends it.
 from support.services._shared import ip_address_hash
 from support.services.contact import ticket_open_from_form
 from support.services.ingest import IngestResult, ticket_ingest_email
-from support.services.staff import message_release, ticket_reply, ticket_update
+from support.services.staff import message_release, ticket_open_for_customer, ticket_reply, ticket_update
 
 __all__ = [
     "IngestResult",
     "ip_address_hash",
     "message_release",
     "ticket_ingest_email",
+    "ticket_open_for_customer",
     "ticket_open_from_form",
     "ticket_reply",
     "ticket_update",

@@ -9,9 +9,10 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from orders.models import Order
 from shop.identity import email_canonical
 from support.addresses import message_id_make
-from support.emails import reply_subject
+from support.emails import opening_subject, reply_subject
 from support.exceptions import EmptyReply, MessageNotHeld
 from support.models import Message, Ticket, TicketEvent
 from support.selectors import ticket_thread_id_list
@@ -25,6 +26,34 @@ from support.tasks import support_message_send
 
 # References of a reply: the first message and the latest ones, as mail clients keep them.
 MAX_REFERENCES = 20
+
+
+def _outbound_create(*, ticket: Ticket, author: AbstractBaseUser, body: str, subject: str) -> Message:
+    """A staff message to the customer, threaded under the conversation (on the locked ticket)."""
+    thread = ticket_thread_id_list(ticket=ticket)
+    references = thread[:1] + thread[1:][-(MAX_REFERENCES - 1) :]
+    return Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        author=author,
+        # Made and stored before the mail exists, so a reply to it always finds this ticket.
+        message_id=message_id_make(),
+        in_reply_to=thread[-1] if thread else "",
+        references=" ".join(references),
+        from_email=parseaddr(settings.SUPPORT_FROM_EMAIL)[1],
+        to_emails=[ticket.customer_email],
+        cc_emails=list(ticket.cc_emails),
+        subject=subject,
+        body_text=body,
+        body_reply=body,
+        delivery_status=Message.Delivery.QUEUED,
+    )
+
+
+def _outbound_send(*, ticket: Ticket, message: Message, author: AbstractBaseUser) -> None:
+    """The ticket now waits on the customer; the mail goes out once the caller's transaction commits."""
+    status_change(ticket=ticket, status=Ticket.Status.WAITING, actor=author)
+    support_message_send.enqueue(message_id=message.pk)
 
 
 @transaction.atomic(durable=True)
@@ -43,23 +72,8 @@ def _ticket_reply(
             ticket=ticket, direction=Message.Direction.NOTE, author=author, body_text=body, body_reply=body
         )
     else:
-        thread = ticket_thread_id_list(ticket=ticket)
-        references = thread[:1] + thread[1:][-(MAX_REFERENCES - 1) :]
-        message = Message.objects.create(
-            ticket=ticket,
-            direction=Message.Direction.OUTBOUND,
-            author=author,
-            # Made and stored before the mail exists, so a reply to it always finds this ticket.
-            message_id=message_id_make(),
-            in_reply_to=thread[-1] if thread else "",
-            references=" ".join(references),
-            from_email=parseaddr(settings.SUPPORT_FROM_EMAIL)[1],
-            to_emails=[ticket.customer_email],
-            cc_emails=list(ticket.cc_emails),
-            subject=reply_subject(ticket=ticket),
-            body_text=body,
-            body_reply=body,
-            delivery_status=Message.Delivery.QUEUED,
+        message = _outbound_create(
+            ticket=ticket, author=author, body=body, subject=reply_subject(ticket=ticket)
         )
     for upload in attachments:
         attachment_store(
@@ -70,8 +84,7 @@ def _ticket_reply(
             saved=saved,
         )
     if not internal:
-        status_change(ticket=ticket, status=Ticket.Status.WAITING, actor=author)
-        support_message_send.enqueue(message_id=message.pk)
+        _outbound_send(ticket=ticket, message=message, author=author)
     ticket.last_activity_at = timezone.now()
     ticket.save(update_fields=["status", "last_activity_at"])
     return message
@@ -180,3 +193,40 @@ def message_release(*, message: Message, actor: AbstractBaseUser) -> Message:
     ticket.last_activity_at = timezone.now()
     ticket.save(update_fields=["cc_emails", "cc_pending", "status", "last_activity_at"])
     return message
+
+
+@transaction.atomic
+def ticket_open_for_customer(
+    *, order: Order, subject: str, body: str, actor: AbstractBaseUser, language: str = ""
+) -> Ticket:
+    """Open a ticket about ``order`` with a first staff message mailed to the order's customer.
+
+    Runs inside the caller's transaction (a higher app opens it under its own locks) or in
+    its own. The mail carries the ticket's reference in its subject and a Reply-To that
+    routes the customer's answer back to the ticket, as every staff reply does. The ticket
+    belongs to the order's account only when the order's email is the account's. Raises
+    EmptyReply without a message; nothing is stored then.
+    """
+    body = body.strip()
+    if not body:
+        raise EmptyReply("A first message needs text.")
+    account = order.user
+    owner = (
+        account if account is not None and email_canonical(order.email) == account.email_canonical else None
+    )
+    ticket = Ticket.objects.create(
+        subject=subject.strip()[:255],
+        customer_email=order.email,
+        customer_name=order.full_name[:150],
+        customer=owner,
+        order=order,
+        order_reference=order.number,
+        source=Ticket.Source.STAFF,
+        language=language or order.language or settings.LANGUAGE_CODE,
+        assignee=actor if actor.is_staff else None,
+    )
+    event_record(ticket=ticket, kind=TicketEvent.Kind.OPENED, actor=actor, to_value=ticket.status)
+    message = _outbound_create(ticket=ticket, author=actor, body=body, subject=opening_subject(ticket=ticket))
+    _outbound_send(ticket=ticket, message=message, author=actor)
+    ticket.save(update_fields=["status"])
+    return ticket
