@@ -8,6 +8,8 @@ class AfterSalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aftersales import receivers
+        from aftersales import receivers, views
+        from orders.page_sections import order_page_section_register
 
         receivers.connect()
+        order_page_section_register(views.order_page_section)
