@@ -104,6 +104,7 @@ class AfterSalesRequestForm(forms.Form):
                     choices=[(option.pk, _option_label(option, bought=line.variant)) for option in options],
                     initial=line.variant_id,
                     required=False,
+                    help_text=_("Only used for an exchange."),
                     error_messages={"invalid_choice": _("Choose one of the options listed.")},
                 )
 
