@@ -8,8 +8,8 @@ from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest
 
 from aftersales.models import AfterSalesLine, AfterSalesRequest
-from aftersales.rules import NO_REASON_REASONS, window_days, window_end
-from catalog.models import Product, ReturnExemption
+from aftersales.rules import NO_REASON_REASONS, RequestLine, units_refund_amount, window_days, window_end
+from catalog.models import Product, ReturnExemption, Variant
 from orders.models import Order, OrderLine, ShipmentLine
 from orders.selectors import order_get_visible
 
@@ -80,6 +80,70 @@ def order_line_availability(*, order: Order) -> list[LineAvailability]:
         LineAvailability(order_line=line, shipped=shipped.get(line.pk, 0), asked=asked.get(line.pk, 0))
         for line in lines
     ]
+
+
+def exchange_options_by_line(*, lines: list[OrderLine]) -> dict[int, list[Variant]]:
+    """Per order line, the options it may be exchanged for: active variants of its product at its
+    variant's price, the bought one included (one query; none for lines whose variant is gone).
+    """
+    bought = {line.pk: line.variant for line in lines if line.variant is not None}
+    if not bought:
+        return {}
+    candidates = list(
+        Variant.objects.filter(
+            product_id__in={variant.product_id for variant in bought.values()},
+            is_active=True,
+            product__is_active=True,
+        ).order_by("product_id", "id")
+    )
+    return {
+        line_id: [
+            option
+            for option in candidates
+            if option.product_id == variant.product_id and option.price == variant.price
+        ]
+        for line_id, variant in bought.items()
+    }
+
+
+@dataclass(frozen=True)
+class RefundPreviewLine:
+    """One line of a request before it is sent: the order line, the units and what they give back."""
+
+    order_line: OrderLine
+    quantity: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a request would give back for its units (shipping is refunded only when everything comes back)."""
+
+    lines: list[RefundPreviewLine]
+    total: Decimal
+
+
+def refund_preview(*, order: Order, lines: list[RequestLine]) -> RefundPreview:
+    """The refund the asked units would get if refunded now, by the refund's own arithmetic (one query).
+
+    Units of other requests refunded or being refunded count first, so the preview shows what
+    these units add; unknown lines and zero quantities are left out.
+    """
+    order_lines = {line.pk: line for line in order.lines.all()}
+    refunded = units_refunded_by_line(order=order)
+    preview = []
+    for asked in lines:
+        line = order_lines.get(asked.order_line_id)
+        if line is None or asked.quantity <= 0:
+            continue
+        amount = units_refund_amount(
+            paid_total=line.paid_total,
+            quantity=line.quantity,
+            refunded_before=refunded.get(line.pk, 0),
+            units=asked.quantity,
+        )
+        preview.append(RefundPreviewLine(order_line=line, quantity=asked.quantity, amount=amount))
+    return RefundPreview(lines=preview, total=sum((line.amount for line in preview), Decimal("0.00")))
 
 
 def units_refunded_by_line(

@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("cart/", include("cart.urls")),
     path("support/", include("support.urls")),
+    path("orders/<str:number>/after-sales/", include("aftersales.urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),

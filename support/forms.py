@@ -1,12 +1,10 @@
 """Input validation for support: the contact form and the staff reply box. Forms never write."""
 
-import os
 import re
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
@@ -15,74 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 from shop.identity import email_local_part_ascii_validator
-from shop.uploads import upload_signature_ok
+from shop.uploads import MultipleFileField
 from support.models import Ticket
 
 _ORDER_NUMBER = re.compile(r"^[A-Z0-9-]{4,32}$")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one ``<input type="file" multiple>``; checks each against the limits."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None) -> list[UploadedFile]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            files = [single(item, initial) for item in data if item]
-        else:
-            files = [single(data, initial)] if data else []
-        return _attachments_check(files)
-
-
-def _attachments_check(files: list[UploadedFile]) -> list[UploadedFile]:
-    limit = settings.SUPPORT_ATTACHMENT_MAX_COUNT
-    if len(files) > limit:
-        raise forms.ValidationError(
-            _("Attach at most %(count)d files.") % {"count": limit}, code="too_many_files"
-        )
-    allowed = sorted({extension.lower().lstrip(".") for extension in settings.SUPPORT_ATTACHMENT_EXTENSIONS})
-    errors = []
-    for upload in files:
-        extension = os.path.splitext(upload.name)[1].lstrip(".").lower()
-        if extension not in allowed:
-            errors.append(
-                forms.ValidationError(
-                    _("%(name)s: this type of file is not accepted. Accepted types: %(types)s.")
-                    % {"name": upload.name, "types": ", ".join(allowed)},
-                    code="file_type",
-                )
-            )
-        elif upload.size > settings.SUPPORT_ATTACHMENT_MAX_BYTES:
-            errors.append(
-                forms.ValidationError(
-                    _("%(name)s is too large (%(size)s). Files may be up to %(limit)s.")
-                    % {
-                        "name": upload.name,
-                        "size": filesizeformat(upload.size),
-                        "limit": filesizeformat(settings.SUPPORT_ATTACHMENT_MAX_BYTES),
-                    },
-                    code="file_size",
-                )
-            )
-        elif not upload_signature_ok(upload):
-            errors.append(
-                forms.ValidationError(
-                    _("%(name)s does not look like a .%(extension)s file.")
-                    % {"name": upload.name, "extension": extension},
-                    code="file_content",
-                )
-            )
-    if errors:
-        raise forms.ValidationError(errors)
-    return files
 
 
 def _order_label(order: Order) -> str:
@@ -125,7 +59,7 @@ class ContactForm(forms.Form):
         required=False,
         help_text=_("For example MP7KQ2XH9A. It is in your order confirmation email."),
     )
-    attachments = MultipleFileField(label=_("Attachments (optional)"))
+    attachments = MultipleFileField(label=_("Attachments (optional)"), limits_setting="SUPPORT_ATTACHMENT")
     # The honeypot: hidden from people, filled in by bots that fill in everything.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
@@ -189,7 +123,7 @@ class StaffReplyForm(forms.Form):
         required=False,
         help_text=_("Only staff see internal notes; the customer gets no email."),
     )
-    attachments = MultipleFileField(label=_("Attachments"))
+    attachments = MultipleFileField(label=_("Attachments"), limits_setting="SUPPORT_ATTACHMENT")
     status = forms.ChoiceField(label=_("Status"), choices=Ticket.Status.choices)
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=get_user_model().objects.none(), required=False

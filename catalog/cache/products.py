@@ -32,7 +32,7 @@ from catalog.cache.base import (
     request_moment,
     top_category_slug,
 )
-from catalog.models import Product, ProductImage, Variant
+from catalog.models import Product, ProductImage, ReturnExemption, Variant
 from catalog.recently_viewed import recently_viewed_ids, recently_viewed_record
 from catalog.recommendations import product_list_recommended
 from catalog.selectors import (
@@ -217,6 +217,11 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
         "meta_description": meta_summary(product.description)
         or gettext("Buy %(product)s at %(shop)s.") % {"product": product.name, "shop": settings.SHOP_NAME},
         "canonical": absolute_url(url),
+        # Product data, cached with the page: the return window shoppers are promised, or why there is none.
+        "no_reason_days": settings.AFTER_SALES_NO_REASON_DAYS,
+        "return_exemption": str(ReturnExemption(product.return_exemption).label)
+        if product.return_exemption
+        else "",
     }
     data["structured_data"] = _product_structured_data(data)
     data["sold_out_variants"] = [variant for variant in variants if not variant["in_stock"]]

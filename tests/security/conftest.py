@@ -10,8 +10,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import email_change_token_make, email_verification_token_make
+from aftersales.rules import RequestLine
+from aftersales.services import after_sales_approve, after_sales_request_create
+from orders.services import order_mark_paid, order_ship
 from support.models import Attachment
 from tests.factories import (
+    CarrierFactory,
     CategoryFactory,
     CouponFactory,
     OrderFactory,
@@ -38,6 +42,7 @@ class World:
     ticket: object
     message: object
     attachment: object
+    shipped_order: object
 
     def seed_pages(self) -> dict[str, list[str]]:
         """Pages whose forms the walk submits, per role (admin pages are added from the registry)."""
@@ -57,6 +62,8 @@ class World:
             "anonymous": [
                 *storefront,
                 self.order.get_access_url(),
+                self.shipped_order.get_access_url(),
+                f"/orders/{self.shipped_order.number}/after-sales/new/?token={self.shipped_order.access_token}",
                 "/account/login/",
                 "/account/signup/",
                 "/account/password/reset/",
@@ -76,6 +83,8 @@ class World:
                 "/account/privacy/delete/",
                 "/account/two-factor/",
                 self.order.get_absolute_url(),
+                self.shipped_order.get_absolute_url(),
+                f"/orders/{self.shipped_order.number}/after-sales/new/",
             ],
             "staff": [
                 f"/{settings.ADMIN_URL}",
@@ -102,4 +111,24 @@ def world(db) -> World:
     message = TicketMessageFactory(ticket=ticket, body_text="<script>xss_probe()</script> where is it?")
     attachment = Attachment(message=message, filename="note.txt", content_type="text/plain", size=5)
     attachment.file.save("note.txt", ContentFile(b"hello"), save=True)
-    return World(customer, staff, category, product, variant, order, ticket, message, attachment)
+    shipped_order = _shipped_order_with_a_request(customer, staff, variant)
+    return World(
+        customer, staff, category, product, variant, order, ticket, message, attachment, shipped_order
+    )
+
+
+def _shipped_order_with_a_request(customer, staff, variant):
+    """A delivered order with an approved return: its page shows the after-sales forms."""
+    order = OrderFactory(user=customer, email=customer.email)
+    line = OrderLineFactory(order=order, variant=variant, quantity=2)
+    order_mark_paid(order=order)
+    order_ship(order=order, carrier=CarrierFactory(), tracking_number="SF1")
+    order.refresh_from_db()
+    request = after_sales_request_create(
+        order=order,
+        kind="return",
+        reason="changed_mind",
+        lines=[RequestLine(order_line_id=line.pk, quantity=1)],
+    )
+    after_sales_approve(request=request, actor=staff, return_address="1 Shop Road")
+    return order

@@ -35,6 +35,9 @@ FINGERPRINTED_MODELS = (
     "support.Attachment",
     "support.TicketEvent",
     "support.Notification",
+    "aftersales.AfterSalesRequest",
+    "aftersales.AfterSalesLine",
+    "aftersales.AfterSalesPhoto",
     "django_tasks_database.DBTaskResult",
 )
 
