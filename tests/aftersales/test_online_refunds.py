@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from aftersales.exceptions import StepNotAllowed
+from aftersales.exceptions import RefundNotPossible, StepNotAllowed
 from aftersales.services import after_sales_refund
 from orders.models import Order
 from payments.models import Payment, Refund
+from payments.services import payment_refund
 from tests.aftersales.helpers import ask, delivered, fresh, received, staff
 from tests.helpers import run_together
 from tests.payments.conftest import fake_gateway, fakepay_placed, shipping, variant  # noqa: F401 (fixtures)
@@ -132,3 +133,30 @@ def test_two_staff_refunding_at_once_make_one_refund_and_one_gateway_call(paid_o
     assert Refund.objects.count() == 1
     assert BANK.calls.count("refund") == 1
     assert fresh(request).status == "refunded"
+
+
+@pytest.mark.django_db
+def test_a_refund_never_gives_back_more_than_is_left_after_a_refund_made_from_the_payment(paid_online):
+    order, payment = paid_online
+    payment_refund(payment=payment, amount=Decimal("60.00"), reason="Goodwill")
+    request = _received_return(order)
+
+    request = after_sales_refund(request=request, actor=staff())
+
+    payment.refresh_from_db()
+    assert (request.status, request.refund_amount) == ("refunded", Decimal("40.00"))
+    assert payment.amount_refunded == Decimal("100.00")
+    assert Order.objects.get(pk=order.pk).payment_status == "refunded"
+
+
+@pytest.mark.django_db
+def test_nothing_is_refunded_when_the_payment_was_refunded_in_full_already(paid_online):
+    order, payment = paid_online
+    request = _received_return(order)
+    payment_refund(payment=payment, amount=Decimal("100.00"))
+
+    with pytest.raises(RefundNotPossible):
+        after_sales_refund(request=request, actor=staff())
+
+    assert fresh(request).status == "received"
+    assert Refund.objects.count() == 1
