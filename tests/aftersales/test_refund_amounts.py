@@ -1,4 +1,4 @@
-"""What a refund gives back: each unit's share of what its line cost after discounts, shipping once, capped."""
+"""What a refund gives back: each unit's share of its line after discounts, shipping once, capped."""
 
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def order():
-    """3 teapots at ¥50 and 1 tea at ¥20 (¥170), ¥10 off with a coupon shared over both lines, ¥12 shipping."""
+    """3 teapots at ¥50 and 1 tea at ¥20, ¥10 off with a coupon shared over both lines, ¥12 shipping."""
     teapot = VariantFactory(product=ProductFactory(name="Teapot"), price=Decimal("50.00"), stock=10)
     tea = VariantFactory(product=ProductFactory(name="Tea"), price=Decimal("20.00"), stock=10)
     coupon = CouponFactory(code="TEN", kind="fixed", value=Decimal("10.00"))
