@@ -107,7 +107,8 @@ def test_a_refund_the_gateway_refuses_puts_the_request_back_to_received_with_the
     request = fresh(request)
     payment.refresh_from_db()
     assert request.status == "received"
-    assert (request.refund_id, request.refund_amount) == (None, None)
+    assert (request.refund_id, request.refund_reference, request.refund_amount) == (None, "", None)
+    assert not request.lines.exclude(refund_amount=0).exists()
     assert "unknown refund" in request.events.order_by("-id").first().note
     assert payment.amount_refunded == Decimal("0.00")
     assert order.emails.filter(kind="after_sales").count() == emails
