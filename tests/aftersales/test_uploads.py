@@ -26,7 +26,7 @@ def test_photos_are_stored_under_aftersales_photos_with_their_details(settings):
     photos = list(request.photos.order_by("id"))
     assert [photo.filename for photo in photos] == ["crack.png", "box.jpg"]
     assert all(photo.file.name.startswith("aftersales/photos/") for photo in photos)
-    assert [path.name for path in _stored(settings)] == sorted(["photo.png", "photo.jpg"])
+    assert sorted(path.name for path in _stored(settings)) == ["photo.jpg", "photo.png"]
     assert all(photo.size > 0 for photo in photos)
 
 
