@@ -9,7 +9,7 @@ from aftersales.services import after_sales_refund, refund_quote
 from orders.models import Order
 from orders.services import order_refund
 from tests.aftersales.helpers import ask, delivered, fresh, line_of, received, staff
-from tests.factories import CouponFactory, ProductFactory, VariantFactory
+from tests.factories import CouponFactory, ProductFactory, PromotionFactory, VariantFactory
 from tests.orders.helpers import place
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,19 @@ def test_an_order_refunded_in_full_elsewhere_has_nothing_left_to_refund(order):
     with pytest.raises(RefundNotPossible, match="Only a paid order can be refunded"):
         after_sales_refund(request=request, actor=staff(), reference="BANK-1")
     assert fresh(request).status == "received"
+
+
+def test_a_spend_and_save_promotion_shared_over_three_units_is_refunded_to_the_cent():
+    PromotionFactory(tiers=[("200.00", "20.00")])
+    teapot = VariantFactory(product=ProductFactory(name="Teapot"), price=Decimal("70.00"), stock=10)
+    tea = VariantFactory(product=ProductFactory(name="Tea"), price=Decimal("32.00"), stock=10)
+    order = delivered(place((teapot, 3), (tea, 1)))
+    line = line_of(order, "Teapot")
+    assert order.discount_total == Decimal("20.00")
+    assert line.discount_total not in (Decimal("0.00"), Decimal("20.00"))
+    assert (line.paid_total * 100) % 3  # a unit's share is not a whole number of cents
+
+    amounts = [_refund(order, {"Teapot": 1}).refund_amount for _ in range(3)]
+
+    assert sum(amounts) == line.paid_total
+    assert max(amounts) - min(amounts) <= Decimal("0.01")
