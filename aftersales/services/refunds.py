@@ -212,6 +212,7 @@ def refund_settled_receive(*, refund: Refund) -> None:
         return
     request.status = _refundable_from(request)
     request.refund = None
+    request.refund_reference = ""
     request.refund_amount = None
     request.refund_shipping = Decimal("0.00")
     request.lines.update(refund_amount=Decimal("0.00"))
@@ -220,6 +221,6 @@ def refund_settled_receive(*, refund: Refund) -> None:
         from_status=Status.REFUNDING,
         actor=refund.actor,
         note=_("The gateway refused the refund: %(error)s") % {"error": refund.error or "-"},
-        fields=("refund", "refund_amount", "refund_shipping"),
+        fields=("refund", "refund_reference", "refund_amount", "refund_shipping"),
         email=False,
     )

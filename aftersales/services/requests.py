@@ -117,7 +117,10 @@ def _photos_store(*, request: AfterSalesRequest, photos: Sequence[UploadedFile],
             size=upload.size or 0,
         )
         extension = file_extension(upload.name)
-        photo.file.save(f"photo.{extension}" if extension else "photo", upload, save=False)
+        name = photo.file.field.generate_filename(photo, f"photo.{extension}" if extension else "photo")
+        # Known before writing: a write that fails halfway leaves a partial file to remove too.
+        saved.append(name)
+        photo.file.name = photo.file.storage.save(name, upload, max_length=255)
         saved.append(photo.file.name)
         photo.save()
 
@@ -214,7 +217,7 @@ def after_sales_request_create(
             saved=saved,
         )
     except BaseException:
-        for name in saved:
+        for name in dict.fromkeys(saved):
             try:
                 default_storage.delete(name)
             except OSError:
