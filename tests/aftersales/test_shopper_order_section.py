@@ -258,5 +258,5 @@ def test_the_section_reads_in_chinese(client):
     page = client.get(order.get_access_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     assert "退货、退款和换货" in page
-    assert "等待审核" in page
+    assert "待审核" in page
     assert "撤回申请" in page

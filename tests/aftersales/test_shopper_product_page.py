@@ -25,7 +25,7 @@ def test_an_exempt_product_states_why_it_has_no_no_reason_return(client):
     chinese = product_page(client, product, "zh-hans")
 
     assert "No 7-day no-reason return: Fresh, live or perishable goods" in english
-    assert "不支持7天无理由退货\uff1a生鲜、活体或易腐商品" in chinese
+    assert "不支持7天无理由退货\uff1a鲜活易腐的商品" in chinese
 
 
 def test_the_window_length_comes_from_the_setting(client, settings):
