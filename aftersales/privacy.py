@@ -62,10 +62,16 @@ def after_sales_privacy_export(user: User) -> list[dict[str, Any]]:
 def after_sales_privacy_erase(user: User) -> None:
     """Blank the customer's descriptions and delete their photos; ErasureBlocked while a request is open.
 
-    Locks the requests (ascending id) and decides on the locked rows. The photo files are
-    deleted after commit, so a rolled-back erasure keeps them.
+    Locks the customer's orders (ascending id, the lock the orders' part takes next anyway),
+    then their requests, as every after-sales step does, and decides on the locked rows: a
+    request made meanwhile waited for the order's lock and is among them. The photo files
+    are deleted after commit, so a rolled-back erasure keeps them.
     """
-    requests = list(_requests_of(user).select_for_update().order_by("pk"))
+    orders = order_list_for_customer(user=user).select_for_update().order_by("pk")
+    order_ids = list(orders.values_list("pk", flat=True))
+    requests = list(
+        AfterSalesRequest.objects.filter(order_id__in=order_ids).select_for_update().order_by("pk")
+    )
     open_numbers = [request.number for request in requests if not request.is_final]
     if open_numbers:
         raise ErasureBlocked(open_numbers)

@@ -3,8 +3,9 @@
 The seven-day no-reason return (Consumer Rights Protection Law, article 25) and the longer
 window for goods that arrived faulty are counted in whole days of the shop's time zone
 (``TIME_ZONE``), from the day after receipt: goods received at any time on 1 March may be
-sent back without a reason until the end of 8 March. Before receipt the windows have not
-started, so a shipped order may always be asked about.
+sent back without a reason until the end of 8 March. The moment they count from is the
+receipt, or for an order not received yet ``selectors.order_receipt_moment``; without one
+the windows have not started.
 """
 
 from dataclasses import dataclass

@@ -1,10 +1,11 @@
 """Reads of after-sales: what an order's lines may still be asked about, requests, amounts, the report."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.conf import settings
+from django.db.models import Max, Q, Sum
 from django.http import Http404, HttpRequest
 
 from aftersales.models import AfterSalesLine, AfterSalesRequest
@@ -52,12 +53,27 @@ def order_after_sales_possible(*, order: Order) -> bool:
     )
 
 
+def order_receipt_moment(*, order: Order) -> datetime | None:
+    """When the windows start: the receipt, else when the goods count as received.
+
+    An order not received yet counts as received ORDER_AUTO_COMPLETE_DAYS after its last
+    parcel (when ``complete_shipped_orders`` would complete it if everything had shipped),
+    so the windows of a partly shipped order, which is never completed, still end. None
+    without a parcel; one query unless the order is received.
+    """
+    if order.received_at is not None:
+        return order.received_at
+    last_parcel = order.shipments.aggregate(last=Max("shipped_at"))["last"]
+    return last_parcel + timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS) if last_parcel else None
+
+
 def order_after_sales_deadline(*, order: Order, no_reason: bool) -> datetime | None:
-    """When the no-reason (or the faulty-goods) window ends for this order; None before receipt."""
-    if order.received_at is None:
+    """When the no-reason (or the faulty-goods) window ends for this order; None without a parcel."""
+    receipt = order_receipt_moment(order=order)
+    if receipt is None:
         return None
     reason = next(iter(NO_REASON_REASONS)) if no_reason else AfterSalesRequest.Reason.FAULTY
-    return window_end(received_at=order.received_at, days=window_days(reason=reason))
+    return window_end(received_at=receipt, days=window_days(reason=reason))
 
 
 def order_line_availability(*, order: Order) -> list[LineAvailability]:
@@ -225,8 +241,9 @@ def _report_key(product_id: int | None, name: str) -> tuple[int, str]:
 
 
 def return_report(*, start: datetime, end: datetime) -> list[ReturnReportRow]:
-    """Per product: units sold in [start, end) and units of requests made in that period (rejected
-    and withdrawn ones left out), with their reasons; highest rate first. Three queries.
+    """Per product: units sold on orders placed in [start, end) and how many of those units were
+    asked back since (rejected and withdrawn requests left out), with their reasons; highest rate
+    first, which therefore never passes 100%. Three queries.
 
     Lines are grouped by their variant's product, or by their product name when the variant is gone.
     """
@@ -239,7 +256,11 @@ def return_report(*, start: datetime, end: datetime) -> list[ReturnReportRow]:
         .order_by()
     )
     requested = (
-        AfterSalesLine.objects.filter(request__created_at__gte=start, request__created_at__lt=end)
+        AfterSalesLine.objects.filter(
+            request__order__created_at__gte=start,
+            request__order__created_at__lt=end,
+            request__order__cancelled_at__isnull=True,
+        )
         .exclude(request__status__in=AfterSalesRequest.INACTIVE_STATUSES)
         .values_list("order_line__variant__product_id", "order_line__product_name", "request__reason")
         .annotate(units=Sum("quantity"))

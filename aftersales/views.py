@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.exceptions import RequestNotAllowed, StepNotAllowed
 from aftersales.forms import AfterSalesRequestForm, ReturnParcelForm
 from aftersales.models import AfterSalesRequest
+from aftersales.photos import photo_file_response
 from aftersales.selectors import (
+    SHIPPED_STATES,
     exchange_options_by_line,
     order_after_sales_deadline,
     order_after_sales_possible,
@@ -30,18 +32,10 @@ from aftersales.services import after_sales_request_create, after_sales_return_p
 from orders.models import Order
 from orders.page_sections import OrderPageSection
 from orders.selectors import order_get_visible
-from shop.uploads import file_extension, file_signature_ok, private_file_response
 
 Kind = AfterSalesRequest.Kind
 Status = AfterSalesRequest.Status
 # Photo types a browser may show inline, once the file's first bytes confirm them.
-PHOTO_CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-}
 
 
 def _access_query(request: HttpRequest) -> str:
@@ -161,12 +155,18 @@ def request_new(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def order_page_section(request: HttpRequest, order: Order) -> OrderPageSection | None:
-    """The order's requests and their next steps, and the link to ask; None before shipping (no query)."""
-    if not order_after_sales_possible(order=order):
+    """The order's requests and their next steps, and the link to ask; None before shipping (no query).
+
+    Requests stay listed whatever became of the order since (refunded in full by them, say);
+    the link to ask shows only while the order allows a new request.
+    """
+    if order.fulfilment_status not in SHIPPED_STATES:
         return None
     requests = request_list_for_order(order=order)
-    can_ask = _windows_open(order) and any(
-        available.available for available in order_line_availability(order=order)
+    can_ask = (
+        order_after_sales_possible(order=order)
+        and _windows_open(order)
+        and any(available.available for available in order_line_availability(order=order))
     )
     if not requests and not can_ask:
         return None
@@ -256,18 +256,4 @@ def request_photo(request: HttpRequest, number: str, request_number: str, photo_
     photo = next((photo for photo in item.photos.all() if photo.pk == photo_id), None)
     if photo is None:
         raise Http404()
-    try:
-        handle = photo.file.open("rb")
-    except OSError as error:
-        raise Http404() from error
-    head = handle.read(16)
-    handle.seek(0)
-    extension = file_extension(photo.filename)
-    content_type = PHOTO_CONTENT_TYPES.get(extension)
-    inline = content_type is not None and file_signature_ok(filename=photo.filename, head=head)
-    return private_file_response(
-        handle,
-        filename=photo.filename,
-        content_type=content_type if inline else "application/octet-stream",
-        inline=inline,
-    )
+    return photo_file_response(photo)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -36,6 +35,7 @@ from aftersales.admin.forms import (
 )
 from aftersales.exceptions import AfterSalesError
 from aftersales.models import AfterSalesRequest
+from aftersales.photos import photo_file_response
 from aftersales.selectors import return_report
 from aftersales.services import (
     after_sales_approve,
@@ -50,11 +50,9 @@ from aftersales.services import (
 from orders.admin.views import REFUND_PERMISSION
 from payments.selectors import order_payment_paid_get
 from shop.money import format_money
-from shop.uploads import private_file_response
 
 Status = AfterSalesRequest.Status
 # Image types the customer's upload was checked to be by its bytes: shown inline, anything else downloads.
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def _refund_from(request: AfterSalesRequest) -> str:
@@ -271,16 +269,7 @@ def after_sales_photo_view(
     photo = request.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404(gettext("There is no such photo."))
-    try:
-        handle = default_storage.open(photo.file.name, "rb")
-    except FileNotFoundError as error:
-        raise Http404(gettext("There is no such photo.")) from error
-    return private_file_response(
-        handle,
-        filename=photo.filename,
-        content_type=photo.content_type or "application/octet-stream",
-        inline=photo.content_type in INLINE_TYPES,
-    )
+    return photo_file_response(photo)
 
 
 def after_sales_report_view(http: HttpRequest, *, model_admin: admin.ModelAdmin) -> TemplateResponse:

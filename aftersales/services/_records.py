@@ -3,6 +3,8 @@
 All of it in the caller's transaction, with the order row and the request row locked.
 """
 
+from decimal import Decimal
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
@@ -34,12 +36,16 @@ def request_change_record(
     note: str = "",
     fields: tuple[str, ...] = (),
     email: bool = True,
+    email_step: str = "",
+    email_amount: Decimal | None = None,
 ) -> None:
     """Save the request's changed fields and its status, record the step twice and email the customer.
 
     The request's event and the order's history both get who, when, from, to and the note;
     the customer gets an email in the order's language (sent by orders' email task) unless
-    ``email`` is False (a step the customer has nothing to do with).
+    ``email`` is False (a step the customer has nothing to do with). The email keeps what it
+    reports as it is now (the state, the refund amount, a named ``email_step`` such as
+    "refund_failed"), so it says the same when it is sent later, whatever happened meanwhile.
     """
     if request.is_final and request.closed_at is None:
         request.closed_at = timezone.now()
@@ -62,5 +68,10 @@ def request_change_record(
     order_email_enqueue(
         order=request.order,
         kind=OutboundEmail.Kind.AFTER_SALES,
-        detail={"request_id": request.pk, "status": request.status},
+        detail={
+            "request_id": request.pk,
+            "status": request.status,
+            "step": email_step,
+            "amount": str(email_amount if email_amount is not None else request.refund_amount or ""),
+        },
     )

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aftersales.emails import REFUND_FAILED
 from aftersales.exceptions import RefundNotPossible, StepNotAllowed
 from aftersales.models import AfterSalesLine, AfterSalesRequest
 from aftersales.rules import units_refund_amount
@@ -108,12 +109,16 @@ def _refund_start(
     amount = min(quote.total, left)
     if amount <= 0:
         raise RefundNotPossible(_("Nothing is left to refund on this order."))
+    # Capped by what is left (money sent back otherwise since): the goods take it first, line
+    # by line, then the shipping, so the stored parts always add up to the amount refunded.
     lines = list(request.lines.all())
+    remaining = amount
     for line in lines:
-        line.refund_amount = quote.lines[line.pk]
+        line.refund_amount = min(quote.lines[line.pk], remaining)
+        remaining -= line.refund_amount
     AfterSalesLine.objects.bulk_update(lines, ["refund_amount"])
     request.refund_amount = amount
-    request.refund_shipping = min(quote.shipping, amount)
+    request.refund_shipping = min(quote.shipping, remaining)
     from_status = request.status
     refund = None
     if payment is not None:
@@ -193,7 +198,7 @@ def refund_settled_receive(*, refund: Refund) -> None:
 
     Locks the order row, then the request. A refund that succeeded makes the request
     refunded; one the gateway refused puts it back where its refund started, so staff
-    can try again or refund by hand.
+    can try again or refund by hand, and the customer is told the refund did not go through.
     """
     request = AfterSalesRequest.objects.filter(refund=refund).select_related("order").first()
     if request is None:
@@ -210,6 +215,7 @@ def refund_settled_receive(*, refund: Refund) -> None:
             note=_("The gateway refunded %(amount)s.") % {"amount": format_money(refund.amount)},
         )
         return
+    amount = request.refund_amount
     request.status = _refundable_from(request)
     request.refund = None
     request.refund_reference = ""
@@ -222,5 +228,6 @@ def refund_settled_receive(*, refund: Refund) -> None:
         actor=refund.actor,
         note=_("The gateway refused the refund: %(error)s") % {"error": refund.error or "-"},
         fields=("refund", "refund_reference", "refund_amount", "refund_shipping"),
-        email=False,
+        email_step=REFUND_FAILED,
+        email_amount=amount,
     )

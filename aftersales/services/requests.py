@@ -23,7 +23,12 @@ from aftersales.rules import (
     window_end,
     window_open,
 )
-from aftersales.selectors import LineAvailability, order_after_sales_possible, order_line_availability
+from aftersales.selectors import (
+    LineAvailability,
+    order_after_sales_possible,
+    order_line_availability,
+    order_receipt_moment,
+)
 from aftersales.services._records import request_change_record, request_lock
 from catalog.models import Variant
 from orders.models import Order
@@ -37,9 +42,10 @@ NUMBER_ATTEMPTS = 5
 
 
 def _window_check(*, order: Order, reason: str, now: datetime) -> None:
-    if window_open(received_at=order.received_at, reason=reason, now=now):
+    receipt = order_receipt_moment(order=order)
+    if window_open(received_at=receipt, reason=reason, now=now):
         return
-    end = window_end(received_at=order.received_at, days=window_days(reason=reason))
+    end = window_end(received_at=receipt, days=window_days(reason=reason))
     last_day = formats.date_format(timezone.localtime(end - timedelta(seconds=1)), "DATE_FORMAT")
     if reason in NO_REASON_REASONS:
         raise RequestNotAllowed(

@@ -61,10 +61,13 @@ def test_the_waiting_filter_counts_days_in_the_database(client, staff):
     assert old.number in search and new.number in search
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+
+
 def test_the_request_page_shows_what_the_customer_sent_and_serves_the_photo_to_staff_only(client, staff):
     request = ask(two_line_order(), description="The lid is cracked.")
     photo = AfterSalesPhoto(request=request, filename="lid.png", content_type="image/png", size=4)
-    photo.file.save("lid.png", ContentFile(b"\x89PNG"), save=True)
+    photo.file.save("lid.png", ContentFile(PNG), save=True)
     photo_url = reverse("admin:aftersales_aftersalesrequest_photo", args=[request.pk, photo.pk])
 
     page = client.get(change_url(request)).content.decode()
@@ -74,9 +77,20 @@ def test_the_request_page_shows_what_the_customer_sent_and_serves_the_photo_to_s
 
     assert "The lid is cracked." in page and "Teapot" in page and photo_url in page
     assert served.status_code == 200
-    assert b"".join(served.streaming_content) == b"\x89PNG"
-    assert served["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(served.streaming_content) == PNG
+    assert (served["Content-Type"], served["X-Content-Type-Options"]) == ("image/png", "nosniff")
     assert outsider.status_code == 302
+
+
+def test_a_photo_whose_bytes_are_not_an_image_is_a_download_whatever_type_was_declared(client, staff):
+    request = ask(two_line_order())
+    photo = AfterSalesPhoto(request=request, filename="lid.png", content_type="image/png", size=6)
+    photo.file.save("lid.png", ContentFile(b"<html>"), save=True)
+
+    served = client.get(reverse("admin:aftersales_aftersalesrequest_photo", args=[request.pk, photo.pk]))
+
+    assert served["Content-Type"] == "application/octet-stream"
+    assert served["Content-Disposition"].startswith("attachment")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,6 +151,18 @@ def test_the_report_counts_units_and_reasons_per_product(staff):
     assert (rows["Teapot"].sold, rows["Teapot"].returned, str(rows["Teapot"].rate)) == (2, 2, "100.0")
     assert rows["Teapot"].reasons == {"changed_mind": 1, "damaged": 1}
     assert (rows["Tea"].sold, rows["Tea"].returned, str(rows["Tea"].rate)) == (1, 1, "100.0")
+
+
+def test_the_report_counts_returns_against_the_orders_of_the_period_so_no_rate_passes_100(staff):
+    older = two_line_order()
+    type(older).objects.filter(pk=older.pk).update(created_at=older.created_at - timedelta(days=40))
+    ask(older, lines={"Teapot": 2})
+    recent = two_line_order()
+    start, end = recent.created_at - timedelta(days=1), recent.created_at + timedelta(days=1)
+
+    rows = {row.product_name: row for row in return_report(start=start, end=end)}
+
+    assert (rows["Teapot"].sold, rows["Teapot"].returned, str(rows["Teapot"].rate)) == (2, 0, "0.0")
 
 
 def test_the_report_leaves_out_rejected_requests_and_keeps_two_products_of_one_name_apart(staff):

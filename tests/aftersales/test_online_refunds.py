@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from aftersales.exceptions import RefundNotPossible, StepNotAllowed
 from aftersales.services import after_sales_refund
+from orders.emails import order_email_build
 from orders.models import Order
 from payments.models import Payment, Refund
 from payments.services import payment_refund
@@ -111,7 +112,18 @@ def test_a_refund_the_gateway_refuses_puts_the_request_back_to_received_with_the
     assert not request.lines.exclude(refund_amount=0).exists()
     assert "unknown refund" in request.events.order_by("-id").first().note
     assert payment.amount_refunded == Decimal("0.00")
-    assert order.emails.filter(kind="after_sales").count() == emails
+    # The customer is told the refund did not go through, and never that it did.
+    [failed] = order.emails.filter(kind="after_sales").order_by("id")[emails:]
+    assert (failed.detail["status"], failed.detail["step"], failed.detail["amount"]) == (
+        "received",
+        "refund_failed",
+        "100.00",
+    )
+    message = order_email_build(
+        order=order, kind=failed.kind, to_email=failed.to_email, language="en", detail=failed.detail
+    )
+    assert "Refund not completed" in message.subject
+    assert "We could not complete the refund of ¥100.00" in message.body
     assert not order.emails.filter(kind="after_sales", detail__status="refunded").exists()
     # Staff may try again: the gateway is up now.
     assert after_sales_refund(request=request, actor=staff()).status == "refunded"
@@ -146,6 +158,9 @@ def test_a_refund_never_gives_back_more_than_is_left_after_a_refund_made_from_th
 
     payment.refresh_from_db()
     assert (request.status, request.refund_amount) == ("refunded", Decimal("40.00"))
+    # The parts stored add up to what went back: the goods take it first, no shipping is left.
+    assert request.lines.get().refund_amount == Decimal("40.00")
+    assert request.refund_shipping == Decimal("0.00")
     assert payment.amount_refunded == Decimal("100.00")
     assert Order.objects.get(pk=order.pk).payment_status == "refunded"
 
@@ -161,3 +176,16 @@ def test_nothing_is_refunded_when_the_payment_was_refunded_in_full_already(paid_
 
     assert fresh(request).status == "received"
     assert Refund.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_order_page_still_lists_a_request_whose_refund_refunded_the_whole_order(client, paid_online):
+    order, _payment = paid_online
+    request = after_sales_refund(request=_received_return(order), actor=staff())
+    assert Order.objects.get(pk=order.pk).payment_status == "refunded"
+
+    page = client.get(order.get_access_url()).content.decode()
+
+    assert request.number in page
+    assert "Refunded" in page
+    assert "Request a return, refund or exchange" not in page

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from aftersales.exceptions import RequestNotAllowed
 from aftersales.rules import window_end, window_open
@@ -100,8 +102,24 @@ def test_a_shipped_order_not_yet_received_may_be_asked_about():
     order.__class__.objects.filter(pk=order.pk).update(received_at=None, fulfilment_status="shipped")
     order.refresh_from_db()
 
-    assert order_after_sales_deadline(order=order, no_reason=True) is None
+    parcel = order.shipments.get()
+    counted_received = parcel.shipped_at + timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS)
+    assert order_after_sales_deadline(order=order, no_reason=True) == window_end(
+        received_at=counted_received, days=7
+    )
     assert ask(order).status == "requested"
+
+
+def test_a_partly_shipped_order_counts_as_received_some_days_after_its_last_parcel(settings):
+    order = two_line_order()
+    order.__class__.objects.filter(pk=order.pk).update(received_at=None, fulfilment_status="partly_shipped")
+    order.refresh_from_db()
+    # Its parcel left long ago: it counts as received ORDER_AUTO_COMPLETE_DAYS after that.
+    order.shipments.update(shipped_at=timezone.now() - timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS + 8))
+
+    with pytest.raises(RequestNotAllowed, match="no-reason return for this order ended"):
+        ask(order)
+    assert ask(order, reason="faulty").status == "requested"
 
 
 def test_the_deadline_shown_follows_the_window_in_the_shop_time_zone():
