@@ -7,6 +7,7 @@ from django.urls import reverse
 from aftersales.models import AfterSalesLine, AfterSalesRequest
 from aftersales.rules import reason_fits_kind
 from benchmarks.aftersales import (
+    QUEUE_QUERIES_GOAL,
     AfterSalesBench,
     AfterSalesSeeded,
     PageBench,
@@ -72,7 +73,7 @@ def test_the_queue_makes_as_many_queries_for_every_state_as_for_the_open_ones(se
 
     assert states["count"] > 3
     assert (open_status, all_status) == (200, 200)
-    assert open_queries == all_queries
+    assert 0 < open_queries == all_queries <= QUEUE_QUERIES_GOAL
 
 
 def _bench(**changes) -> AfterSalesBench:
