@@ -13,7 +13,9 @@
 Sections: the recommendations precompute on paid demo orders
 (``benchmarks/recommendations.py``; first, so the catalogue pages show
 recommendations), catalogue pages (``benchmarks/catalogue.py``) and checkout
-throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``).
+throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``)
+and after-sales on the demo orders (``benchmarks/aftersales.py``: the returns
+report, the staff queue, order pages with and without requests).
 To add one, write a section function ``(BenchContext) -> str`` and add it in
 ``sections()``.
 """
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from benchmarks.base import Section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-SECTION_NAMES = ("recommendations", "catalogue", "checkout")
+SECTION_NAMES = ("recommendations", "catalogue", "checkout", "aftersales")
 
 
 def cpus_available() -> int:
@@ -111,6 +113,7 @@ def _say(message: str) -> None:
 def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     """The report's sections, in order (those named by ``--sections``, all without options)."""
     # Imported here: they use models, which need django.setup() first.
+    from benchmarks.aftersales import aftersales_section
     from benchmarks.catalogue import catalogue_section
     from benchmarks.checkout import checkout_section_make
     from benchmarks.recommendations import recommendations_section
@@ -121,6 +124,7 @@ def sections(options: argparse.Namespace | None = None) -> list["Section"]:
         "recommendations": recommendations_section,
         "catalogue": catalogue_section,
         "checkout": checkout_section_make(shoppers=options.shoppers, duration=options.checkout_duration),
+        "aftersales": aftersales_section,
     }
     return [chosen[name] for name in SECTION_NAMES if name in options.sections]
 
@@ -181,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.wrk import WrkError, WrkOptions, wrk_executable
 
     try:
-        if "catalogue" in options.sections:
+        if {"catalogue", "aftersales"} & set(options.sections):
             wrk_executable()
     except WrkError as exc:
         _say(str(exc))

@@ -304,11 +304,12 @@ def test_a_sold_out_product_stops_the_loop_at_checkout_without_an_order(live_ser
     assert Order.objects.count() == 1
 
 
-def test_the_bench_runs_both_sections_unless_told_otherwise():
+def test_the_bench_runs_every_section_unless_told_otherwise():
     assert [section.__name__ for section in sections()] == [
         "recommendations_section",
         "catalogue_section",
         "checkout_section",
+        "aftersales_section",
     ]
     assert [section.__name__ for section in sections(_arguments(["--sections", "checkout"]))] == [
         "checkout_section"
