@@ -22,6 +22,7 @@ from aftersales.models import AfterSalesRequest
 from catalog.models import Variant
 from orders.models import Order, OutboundEmail
 from payments.models import Refund
+from payments.services import payment_refund
 from tests.e2e.helpers import checkout_as_guest
 from tests.factories import (
     CarrierFactory,
@@ -32,9 +33,14 @@ from tests.factories import (
     VariantFactory,
 )
 from tests.helpers import run_tasks
+from tests.orders.helpers import standard_shipping
+from tests.payments.conftest import fake_gateway  # noqa: F401 (a fixture)
+from tests.payments.core.fake_gateway import NOTIFY_URL, notification
+from tests.payments.helpers import online_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+PHONE = {"width": 390, "height": 844}
 STAFF_PASSWORD = "correct-horse-battery"  # UserFactory's password
 RETURN_ADDRESS = "Maple & Pine Returns\n8 Warehouse Lane, Hangzhou"
 # What an order manager holds (shop/ and aftersales/ migrations): orders, refunds and the queue.
@@ -266,3 +272,29 @@ def test_a_guest_returns_one_of_two_items_and_is_refunded_through_alipay(
     expect(chinese_section.locator(".after-sales-status")).to_have_text("已退款")
     expect(chinese_section).to_contain_text("我们已退款 ¥108.00。")
     chinese.close()
+
+
+@pytest.mark.usefixtures("fake_gateway")
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_the_order_page_of_a_partly_refunded_online_payment_fits_a_phone(
+    browser, live_server, client, language
+):
+    # A guest's order paid online (¥100.00), part of it refunded, as after a return of one item.
+    variant = VariantFactory(product=ProductFactory(name="Tea Set"), price=Decimal("88.00"), stock=10)
+    order, payment, _response = online_order(
+        client, variant=variant, shipping=standard_shipping(), method="fakepay"
+    )
+    client.post(NOTIFY_URL, **notification(reference=payment.reference, amount="100.00"))
+    payment_refund(payment=payment, amount=Decimal("88.00"), reason="Returned")
+    context = browser.new_context(base_url=live_server.url, locale=language, viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+
+    page.goto(f"{order.get_absolute_url()}?token={order.access_token}")
+
+    # Each payment attempt reads as a short list on a phone: the amount refunded beside its name.
+    refunded = page.locator(".payments td").filter(has_text="¥88.00")
+    expect(refunded).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    label = refunded.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert label == {"en-US": '"Refunded"', "zh-CN": '"已退款"'}[language]
+    context.close()
