@@ -162,6 +162,9 @@ def _refund_start(
         actor=actor,
         note=f"{step_note} {note.strip()}".strip(),
         fields=("refund_amount", "refund_shipping", "refund", "refund_reference"),
+        # A gateway refund is emailed when the gateway answers (refunded, or not completed):
+        # one email per outcome, and none that a refusal would make untrue.
+        email=request.status == Status.REFUNDED,
     )
     return request, refund
 

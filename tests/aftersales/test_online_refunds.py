@@ -60,6 +60,11 @@ def test_a_gateway_refund_that_succeeds_refunds_the_request_the_payment_and_the_
     )
     assert BANK.refunds == {refund.reference: Decimal("100.00")}
     assert payment.amount_refunded == Decimal("100.00")
+    # One email for the refund, once the gateway confirmed it.
+    steps = list(
+        order.emails.filter(kind="after_sales").order_by("id").values_list("detail__status", flat=True)
+    )
+    assert steps[-2:] == ["received", "refunded"]
     assert Order.objects.get(pk=order.pk).payment_status == "refunded"
 
 
