@@ -299,3 +299,8 @@ def return_report(*, start: datetime, end: datetime) -> list[ReturnReportRow]:
 def request_open_q() -> Q:
     """Requests still waiting for someone (not in a final state)."""
     return ~Q(status__in=AfterSalesRequest.FINAL_STATUSES)
+
+
+def request_to_review_count() -> int:
+    """Requests waiting for staff's review (one count over the open requests' index)."""
+    return AfterSalesRequest.objects.filter(status=AfterSalesRequest.Status.REQUESTED).count()

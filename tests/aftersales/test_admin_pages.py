@@ -198,3 +198,15 @@ def test_the_report_page_counts_days_in_the_shops_time_zone(client, staff, setti
     assert day_before.context["rows"] == []
     assert backwards.status_code == 400
     assert "Teapot" in on_the_day.content.decode()
+
+
+def test_the_admin_index_counts_requests_waiting_for_review_and_links_to_them(client, staff):
+    order = two_line_order()
+    ask(order)
+    after_sales_reject(request=ask(order, lines={"Tea": 1}), actor=staff, reason="Used.")
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    changelist = reverse("admin:aftersales_aftersalesrequest_changelist")
+    assert f'href="{changelist}?state=requested"' in page
+    assert '<span class="shop-dashboard-value" data-stat="after-sales-to-review">1</span>' in page
