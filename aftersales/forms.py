@@ -132,6 +132,10 @@ class AfterSalesRequestForm(forms.Form):
         quantity_errors = any(name.startswith("quantity_") for name in self.errors)
         if not asked and not quantity_errors:
             raise forms.ValidationError(_("Choose at least one item and how many."), code="no_lines")
+        if kind and kind != Kind.EXCHANGE:
+            # The options wanted count only for an exchange: one gone meanwhile stops nothing else.
+            for name in [name for name in self.errors if name.startswith("exchange_")]:
+                del self.errors[name]
         if kind == Kind.EXCHANGE:
             for available in asked:
                 name = f"exchange_{available.order_line.pk}"

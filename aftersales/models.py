@@ -79,6 +79,8 @@ class AfterSalesRequest(models.Model):
     return_address = models.TextField(_("return address"), blank=True)
     return_instructions = models.TextField(_("return instructions"), blank=True)
     rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
+    # Why staff closed the request (the customer reads it on the order page and in the email).
+    closing_note = models.TextField(_("why it was closed"), blank=True)
     # The customer's parcel back to us.
     return_carrier = models.CharField(_("return carrier"), max_length=100, blank=True)
     return_tracking_number = models.CharField(_("return tracking number"), max_length=100, blank=True)
@@ -109,6 +111,11 @@ class AfterSalesRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # A hash of the review page's token: the same reviewed request sent twice (a double click, the
+    # back button) makes one request.
+    submit_token = models.CharField(
+        _("submission token"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -13,6 +13,7 @@ from aftersales.rules import NO_REASON_REASONS, RequestLine, units_refund_amount
 from catalog.models import Product, ReturnExemption, Variant
 from orders.models import Order, OrderLine, ShipmentLine
 from orders.selectors import order_get_visible
+from payments.models import Refund
 
 # Requests whose units count as refunded (or being refunded) when the next refund is computed.
 REFUNDED_STATUSES = (AfterSalesRequest.Status.REFUNDING, AfterSalesRequest.Status.REFUNDED)
@@ -304,3 +305,18 @@ def request_open_q() -> Q:
 def request_to_review_count() -> int:
     """Requests waiting for staff's review (one count over the open requests' index)."""
     return AfterSalesRequest.objects.filter(status=AfterSalesRequest.Status.REQUESTED).count()
+
+
+def refunds_outside_after_sales(*, order: Order) -> list[Refund]:
+    """Refunds of the order's payments that no request made (staff refunded from the payment itself).
+
+    Shown beside a request's refund, so staff see money already sent back for what may be the
+    same goods: the refund is capped by what is left, not told which lines those covered.
+    """
+    linked = AfterSalesRequest.objects.filter(order=order, refund__isnull=False).values("refund_id")
+    return list(
+        Refund.objects.filter(payment__order=order, payment__surplus=False)
+        .exclude(status=Refund.Status.FAILED)
+        .exclude(pk__in=linked)
+        .order_by("created_at", "id")
+    )

@@ -29,6 +29,7 @@ from aftersales.selectors import (
     request_list_for_order,
 )
 from aftersales.services import after_sales_request_create, after_sales_return_parcel, after_sales_withdraw
+from aftersales.submission import submit_token_hash, submit_token_issue, submit_token_valid
 from orders.models import Order
 from orders.page_sections import OrderPageSection
 from orders.selectors import order_get_visible
@@ -85,7 +86,13 @@ def _request_form(request: HttpRequest, order: Order) -> AfterSalesRequestForm:
 
 
 def _form_page(
-    request: HttpRequest, order: Order, form: AfterSalesRequestForm, *, review: bool, status: int = 200
+    request: HttpRequest,
+    order: Order,
+    form: AfterSalesRequestForm,
+    *,
+    review: bool,
+    status: int = 200,
+    submit_token: str = "",
 ) -> HttpResponse:
     rows = form.line_rows()
     context = {
@@ -110,6 +117,9 @@ def _form_page(
             ],
             preview=preview,
             refunds=kind != Kind.EXCHANGE,
+            # The same token again when the review comes back (a photo refused), so a request
+            # sent meanwhile from another tab of this review is not made twice.
+            submit_token=submit_token or submit_token_issue(order_number=order.number),
         )
     return render(request, "aftersales/request_form.html", context, status=status)
 
@@ -120,15 +130,29 @@ def request_new(request: HttpRequest, number: str) -> HttpResponse:
     """Ask for after-sales: the form, then a review of what comes back ("review"), then "send"."""
     order = order_get_visible(request=request, number=number)
     if not order_after_sales_possible(order=order):
-        messages.info(request, _("After-sales requests can be made once a paid order has shipped."))
+        message = _("After-sales requests can be made once a paid order has shipped.")
+        if request.method == "POST":
+            # Nothing is stored: the form again with why (409), not a redirect that looks like success.
+            form = _request_form(request, order)
+            form.is_valid()
+            form.add_error(None, message)
+            return _form_page(request, order, form, review=False, status=409)
+        messages.info(request, message)
         return redirect(_order_url(request, order))
     form = _request_form(request, order)
     if request.method == "GET" or "edit" in request.POST:
         return _form_page(request, order, form, review=False)
+    token = request.POST.get("submit_token", "")
+    token = token if submit_token_valid(token, order_number=order.number) else ""
     if not form.is_valid():
-        return _form_page(request, order, form, review=form.only_photo_errors, status=400)
+        review = form.only_photo_errors
+        return _form_page(request, order, form, review=review, status=400, submit_token=token)
     if "send" not in request.POST:
         return _form_page(request, order, form, review=True)
+    if not token:
+        # Sent without its review (or after a day): the shopper sees what comes back first.
+        form.add_error(None, _("Please check your request below, then send it."))
+        return _form_page(request, order, form, review=True, status=400)
     data = form.cleaned_data
     try:
         created = after_sales_request_create(
@@ -139,6 +163,7 @@ def request_new(request: HttpRequest, number: str) -> HttpResponse:
             description=data["description"],
             photos=data["photos"],
             actor=request.user,
+            submit_token=submit_token_hash(token),
         )
     except RequestNotAllowed as error:
         form.add_error(None, error.message)

@@ -4,8 +4,10 @@ The demo orders of the recommendations section (100,000 lines) are ensured
 first. Delivered demo orders get a receipt time (four days after they were
 placed), and about 3% of them an after-sales request (mixed kinds, reasons
 and states; some orders a second one), bulk-inserted once: later runs reuse
-them. The rows are valid as the services would leave them: only shipped
-units are asked about, and never more than an order line holds.
+them. The rows keep the constraints and the rules the measured reads rely
+on: only shipped units are asked about, and never more than an order line
+holds; amounts are plausible, not exact to the cent, and orders' payment
+states are left as they were.
 """
 
 import random

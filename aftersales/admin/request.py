@@ -197,7 +197,8 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and self.has_change_permission(request, obj):
+        if obj is not None:
+            # Each step checks its own permissions (a support agent may open a ticket).
             context["steps"] = step_list(request=obj, user=request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

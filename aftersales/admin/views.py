@@ -36,7 +36,7 @@ from aftersales.admin.forms import (
 from aftersales.exceptions import AfterSalesError
 from aftersales.models import AfterSalesRequest
 from aftersales.photos import photo_file_response
-from aftersales.selectors import return_report
+from aftersales.selectors import refunds_outside_after_sales, return_report
 from aftersales.services import (
     after_sales_approve,
     after_sales_close,
@@ -51,6 +51,7 @@ from orders.admin.views import REFUND_PERMISSION
 from payments.selectors import order_payment_paid_get
 from shop.money import format_money
 
+CHANGE_PERMISSION = "aftersales.change_aftersalesrequest"
 Status = AfterSalesRequest.Status
 # Image types the customer's upload was checked to be by its bytes: shown inline, anything else downloads.
 
@@ -70,9 +71,19 @@ class Step:
     done: Promise  # %(number)s is the request number
     moves_money: bool = False
     dangerous: bool = False
+    # Money is decided in this state too (closing a request whose refund is due refunds nothing).
+    money_when: Callable[[AfterSalesRequest], bool] | None = None
+    # A further permission the step needs, and whether it changes the request as staff's work on it.
+    permission: str = ""
+    needs_change: bool = True
 
-    def allowed_for(self, user) -> bool:
-        return not self.moves_money or user.has_perm(REFUND_PERMISSION)
+    def allowed_for(self, user, request: AfterSalesRequest) -> bool:
+        if self.permission and not user.has_perm(self.permission):
+            return False
+        if self.needs_change and not user.has_perm(CHANGE_PERMISSION):
+            return False
+        money = self.moves_money or (self.money_when is not None and self.money_when(request))
+        return not money or user.has_perm(REFUND_PERMISSION)
 
 
 STEPS: dict[str, Step] = {
@@ -146,6 +157,7 @@ STEPS: dict[str, Step] = {
         run=lambda request, actor, data: after_sales_close(request=request, actor=actor, note=data["note"]),
         done=_("Request %(number)s is closed."),
         dangerous=True,
+        money_when=lambda request: request.status == _refund_from(request),
     ),
     "ticket": Step(
         label=_("Open a support ticket"),
@@ -155,13 +167,20 @@ STEPS: dict[str, Step] = {
             request=request, actor=actor, body=data["body"]
         ),
         done=_("A support ticket about request %(number)s is open; the customer has your message."),
+        # Whoever answers tickets may open one; the ticket is theirs to follow.
+        permission="support.add_ticket",
+        needs_change=False,
     ),
 }
 
 
 def step_list(*, request: AfterSalesRequest, user) -> list[tuple[str, Step]]:
     """The steps that make sense for the request now and that ``user`` may take."""
-    return [(key, step) for key, step in STEPS.items() if step.available(request) and step.allowed_for(user)]
+    return [
+        (key, step)
+        for key, step in STEPS.items()
+        if step.available(request) and step.allowed_for(user, request)
+    ]
 
 
 def _change_url(request: AfterSalesRequest) -> str:
@@ -229,8 +248,8 @@ def after_sales_step_view(
     step = STEPS.get(step_key)
     if step is None:
         raise Http404(gettext("Unknown after-sales step."))
-    request = _request_get(http, model_admin, object_id, change=True)
-    if not step.allowed_for(http.user):
+    request = _request_get(http, model_admin, object_id, change=False)
+    if not step.allowed_for(http.user, request):
         raise PermissionDenied
     if http.method == "GET" and not step.available(request):
         model_admin.message_user(
@@ -253,6 +272,7 @@ def after_sales_step_view(
     if step.moves_money:
         context["quote"] = refund_quote(request=request)
         context["quote_with_shipping"] = refund_quote(request=request, include_shipping=True)
+        context["refunds_elsewhere"] = refunds_outside_after_sales(order=request.order)
         context["quote_rows"] = [
             (line, context["quote"].lines.get(line.pk, 0))
             for line in request.lines.select_related("order_line")

@@ -131,7 +131,9 @@ def _photos_store(*, request: AfterSalesRequest, photos: Sequence[UploadedFile],
         photo.save()
 
 
-def _request_insert(*, order: Order, kind: str, reason: str, description: str) -> AfterSalesRequest:
+def _request_insert(
+    *, order: Order, kind: str, reason: str, description: str, submit_token: str | None
+) -> AfterSalesRequest:
     for attempt in range(NUMBER_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -141,6 +143,7 @@ def _request_insert(*, order: Order, kind: str, reason: str, description: str) -
                     kind=kind,
                     reason=reason,
                     description=description,
+                    submit_token=submit_token,
                 )
         except IntegrityError:
             if attempt == NUMBER_ATTEMPTS - 1:
@@ -159,8 +162,14 @@ def _request_create(
     photos: Sequence[UploadedFile],
     actor: AbstractBaseUser | AnonymousUser | None,
     saved: list[str],
+    submit_token: str | None,
 ) -> AfterSalesRequest:
     order = order_lock(order)
+    if submit_token:
+        # Under the order's lock: a second send of the same review waits here and finds the first.
+        sent = AfterSalesRequest.objects.filter(order=order, submit_token=submit_token).first()
+        if sent is not None:
+            return sent
     if not order_after_sales_possible(order=order):
         raise RequestNotAllowed(_("After-sales requests can be made once a paid order has shipped."))
     if kind not in AfterSalesRequest.Kind.values or not reason_fits_kind(kind=kind, reason=reason):
@@ -169,9 +178,19 @@ def _request_create(
         raise RequestNotAllowed(
             _("Attach at most %(count)d photos.") % {"count": settings.AFTER_SALES_PHOTO_MAX_COUNT}
         )
+    if order.after_sales_requests.count() >= settings.AFTER_SALES_MAX_REQUESTS_PER_ORDER:
+        raise RequestNotAllowed(
+            _("This order has had as many requests as we take online. Please write to us instead.")
+        )
     _window_check(order=order, reason=reason, now=timezone.now())
     checked = _lines_check(order=order, kind=kind, reason=reason, lines=lines)
-    request = _request_insert(order=order, kind=kind, reason=reason, description=description.strip())
+    request = _request_insert(
+        order=order,
+        kind=kind,
+        reason=reason,
+        description=description.strip(),
+        submit_token=submit_token or None,
+    )
     AfterSalesLine.objects.bulk_create(
         AfterSalesLine(
             request=request,
@@ -198,6 +217,7 @@ def after_sales_request_create(
     description: str = "",
     photos: Sequence[UploadedFile] = (),
     actor: AbstractBaseUser | AnonymousUser | None = None,
+    submit_token: str = "",
 ) -> AfterSalesRequest:
     """Ask for a return, a refund without return or an exchange of some of a shipped order's units.
 
@@ -206,9 +226,11 @@ def after_sales_request_create(
     "After-sales"); each line is the order's, with no more units than were shipped and
     not already asked about; no line exempt from the no-reason return is asked back
     without a reason; an exchange names another active option of the same product at
-    the same price. Raises RequestNotAllowed. Stores the photos (files removed again when
+    the same price; the order has had fewer than AFTER_SALES_MAX_REQUESTS_PER_ORDER
+    requests. Raises RequestNotAllowed. Stores the photos (files removed again when
     anything fails), records the request on the order and emails the customer.
-    Must not run inside a transaction.
+    ``submit_token`` (the hash of the review page's token): sent again, the request made
+    the first time is returned and nothing is stored. Must not run inside a transaction.
     """
     saved: list[str] = []
     try:
@@ -221,6 +243,7 @@ def after_sales_request_create(
             photos=photos,
             actor=actor,
             saved=saved,
+            submit_token=submit_token,
         )
     except BaseException:
         for name in dict.fromkeys(saved):

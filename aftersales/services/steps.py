@@ -98,6 +98,7 @@ def after_sales_receive(
         raise StepNotAllowed(_("Restock only the lines of this request."))
     quantities: dict[int, int] = {}
     restocked = []
+    gone = []
     for line in lines:
         units = restock.get(line.pk, 0)
         if units < 0 or units > line.quantity:
@@ -105,7 +106,9 @@ def after_sales_receive(
                 _("Restock between 0 and %(count)d of %(product)s.")
                 % {"count": line.quantity, "product": line.order_line.product_name}
             )
-        if units and line.order_line.variant_id is not None:
+        if units and line.order_line.variant_id is None:
+            gone.append(line.order_line.sku)
+        elif units:
             quantities[line.order_line.variant_id] = quantities.get(line.order_line.variant_id, 0) + units
             line.restocked_quantity = units
             restocked.append(line)
@@ -121,6 +124,10 @@ def after_sales_receive(
             note=f"{request.number}: "
             + ", ".join(f"{line.order_line.sku} x {line.restocked_quantity}" for line in restocked),
         )
+    if gone:
+        # Said in the history, so nobody believes these units are back on sale.
+        skipped = _("Not restocked, no longer in the catalogue: %(skus)s.") % {"skus": ", ".join(gone)}
+        note = f"{skipped} {note.strip()}"
     from_status = request.status
     request.status = Status.RECEIVED
     request.goods_received_at = timezone.now()
@@ -190,5 +197,8 @@ def after_sales_close(*, request: AfterSalesRequest, actor: AbstractBaseUser, no
         raise StepNotAllowed(_("Say why the request is closed; the customer reads it."))
     from_status = request.status
     request.status = Status.CLOSED
-    request_change_record(request=request, from_status=from_status, actor=actor, note=note)
+    request.closing_note = note
+    request_change_record(
+        request=request, from_status=from_status, actor=actor, note=note, fields=("closing_note",)
+    )
     return request

@@ -7,7 +7,7 @@ from django.utils.translation import override
 
 from aftersales.exceptions import StepNotAllowed
 from aftersales.models import AfterSalesRequest
-from aftersales.services._records import request_lock
+from aftersales.services._records import request_change_record, request_lock
 from support.exceptions import EmptyReply
 from support.services import ticket_open_for_customer
 
@@ -18,7 +18,8 @@ def after_sales_ticket_open(
 ) -> AfterSalesRequest:
     """Open a support ticket about the request, mailing ``body`` to the customer, and link it.
 
-    Locks the order row, then the request row, so two clicks open one ticket. Raises
+    Locks the order row, then the request row, so two clicks open one ticket; the step is
+    in the request's and the order's history. Raises
     StepNotAllowed when the request has a ticket already (staff follow the link instead)
     or without a message; nothing is stored then.
     """
@@ -37,5 +38,13 @@ def after_sales_ticket_open(
     except EmptyReply as error:
         raise StepNotAllowed(_("Write the first message to the customer.")) from error
     request.ticket = ticket
-    request.save(update_fields=["ticket", "updated_at"])
+    # In the request's and the order's history; the customer has the ticket's own mail.
+    request_change_record(
+        request=request,
+        from_status=request.status,
+        actor=actor,
+        note=_("Support ticket %(reference)s opened.") % {"reference": ticket.reference},
+        fields=("ticket",),
+        email=False,
+    )
     return request

@@ -133,14 +133,20 @@ def order_mark_delivered(*, order: Order, actor: AbstractBaseUser | None = None,
 
 @transaction.atomic
 def order_refund(
-    *, order: Order, actor: AbstractBaseUser | None = None, note: str = "", through_gateway: bool = False
+    *,
+    order: Order,
+    actor: AbstractBaseUser | None = None,
+    note: str = "",
+    through_gateway: bool = False,
+    email: bool = True,
 ) -> Order:
     """Record a refund of a paid order. Locks the order row; raises InvalidTransition unless paid.
 
     A refund does not return stock: cancel the order (before shipping) for that.
     An order paid through a gateway is refunded by payments.services.payment_refund,
     which calls this with ``through_gateway=True`` once the gateway has sent the
-    whole payment back (inside its transaction).
+    whole payment back (inside its transaction). ``email=False`` when the caller tells
+    the customer itself (an after-sales refund that completes the order's).
     """
     order = _paid_order_lock(order)
     if not through_gateway and order_paid_online(order=order):
@@ -156,7 +162,7 @@ def order_refund(
         to_state="refunded",
         actor=actor,
         note=note,
-        email=OutboundEmail.Kind.REFUNDED,
+        email=OutboundEmail.Kind.REFUNDED if email else None,
     )
     audit_record(
         action=AuditEvent.Action.ORDER_REFUNDED,

@@ -213,7 +213,8 @@ def offline_refund_record(
 
     Runs inside the caller's transaction; locks the order row. The order becomes
     refunded when ``completes_order`` (this refund and the earlier ones make its whole
-    total), else it stays paid with the refund in its history. Raises RefundNotAllowed
+    total; the caller tells the customer), else it stays paid with the refund in its
+    history. Raises RefundNotAllowed
     for an order a gateway paid (its money goes back through the gateway), without a
     reference or for an amount that is not positive; InvalidTransition unless the order is paid.
     """
@@ -232,7 +233,8 @@ def offline_refund_record(
     }
     full_note = f"{full_note} {note}".strip()
     if completes_order:
-        order_refund(order=order, actor=actor, note=full_note)
+        # The caller (after-sales) emails the customer about this refund itself.
+        order_refund(order=order, actor=actor, note=full_note, email=False)
     else:
         order_partial_refund_record(order=order, amount=amount, actor=actor, note=full_note)
     actor = actor if actor is not None and actor.is_authenticated else None

@@ -128,7 +128,7 @@ def test_the_order_page_lists_its_requests_with_links(client, staff):
     assert request.number in page
 
 
-def test_support_agents_read_requests_but_take_no_step(client):
+def test_support_agents_read_requests_and_may_only_open_a_ticket_about_one(client):
     staff_with(client, "aftersales.view_aftersalesrequest", "orders.view_order")
     request = ask(two_line_order())
 
@@ -138,6 +138,23 @@ def test_support_agents_read_requests_but_take_no_step(client):
     assert page.status_code == 200
     assert step_url(request, "reject") not in page.content.decode()
     assert step.status_code == 403
+    # Answering customers is their work: the ticket step is theirs, and it is in the histories.
+    client.logout()
+    staff_with(client, "aftersales.view_aftersalesrequest", "orders.view_order", "support.add_ticket")
+    assert step_url(request, "ticket") in client.get(change_url(request)).content.decode()
+    opened = client.post(step_url(request, "ticket"), {"body": "Could you send a photo?"})
+    request.refresh_from_db()
+    assert opened.status_code == 302 and request.ticket is not None
+    assert request.events.last().note == f"Support ticket {request.ticket.reference} opened."
+    assert request.order.events.filter(kind="after_sales", note__contains=request.ticket.reference).exists()
+
+
+def test_order_managers_without_support_permissions_do_not_open_tickets(client):
+    staff_with(client, "aftersales.view_aftersalesrequest", "aftersales.change_aftersalesrequest")
+    request = ask(two_line_order())
+
+    assert step_url(request, "ticket") not in client.get(change_url(request)).content.decode()
+    assert client.post(step_url(request, "ticket"), {"body": "Hello"}).status_code == 403
 
 
 def test_the_report_counts_units_and_reasons_per_product(staff):

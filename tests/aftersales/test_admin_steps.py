@@ -180,7 +180,10 @@ def test_refund_needs_the_refund_permission_besides_change(client):
     assert response.status_code == 403
     assert state(request) == before
     assert step_url(request, "refund") not in page
-    assert step_url(request, "close") in page
+    # Closing a request whose refund is due decides the money too: not without the permission.
+    assert step_url(request, "close") not in page
+    assert client.post(step_url(request, "close"), {"note": "Kept."}).status_code == 403
+    assert state(request) == before
 
 
 def test_a_step_without_the_change_permission_is_forbidden(client):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from aftersales.exceptions import RefundNotPossible, StepNotAllowed
 from aftersales.services import after_sales_refund
@@ -12,7 +13,8 @@ from orders.models import Order
 from payments.models import Payment, Refund
 from payments.services import payment_refund
 from tests.aftersales.helpers import ask, delivered, fresh, received, staff
-from tests.helpers import run_together
+from tests.factories import StaffUserFactory
+from tests.helpers import run_together, staff_login
 from tests.payments.conftest import fake_gateway, fakepay_placed, shipping, variant  # noqa: F401 (fixtures)
 from tests.payments.core.fake_gateway import BANK, NOTIFY_URL, notification
 
@@ -194,3 +196,18 @@ def test_the_order_page_still_lists_a_request_whose_refund_refunded_the_whole_or
     assert request.number in page
     assert "Refunded" in page
     assert "Request a return, refund or exchange" not in page
+
+
+@pytest.mark.django_db
+def test_the_refund_step_shows_money_sent_back_from_the_payment_outside_after_sales(client, paid_online):
+    order, payment = paid_online
+    refund = payment_refund(payment=payment, amount=Decimal("30.00"), reason="Goodwill")
+    request = _received_return(order)
+    staff_login(client, StaffUserFactory(is_superuser=True))
+
+    page = client.get(
+        reverse("admin:aftersales_aftersalesrequest_step", args=[request.pk, "refund"])
+    ).content.decode()
+
+    assert "Money was already sent back from this order's payment outside after-sales" in page
+    assert f"{refund.reference}: ¥30.00" in page and "Goodwill" in page

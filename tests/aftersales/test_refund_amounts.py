@@ -55,6 +55,8 @@ def test_shipping_is_refunded_only_once_everything_is_returned(order):
     assert last.refund_amount == line_of(order, "Tea").paid_total + Decimal("12.00")
     assert first.refund_amount + last.refund_amount == order.grand_total
     assert Order.objects.get(pk=order.pk).payment_status == "refunded"
+    # The customer hears of each refund once, from after-sales, not again as the order's.
+    assert not order.emails.filter(kind="refunded").exists()
 
 
 def test_staff_may_refund_the_shipping_with_a_partial_return_and_it_is_never_refunded_twice(order):

@@ -101,6 +101,8 @@ def test_a_deleted_variant_is_skipped_and_the_request_is_still_received():
     assert request.status == "received"
     assert stock_of(tea) == before + 1
     assert fresh(request).lines.get(pk=teapot_line.pk).restocked_quantity == 0
+    sku = line_of(order, "Teapot").sku
+    assert request.events.last().note == f"Not restocked, no longer in the catalogue: {sku}."
 
 
 def test_a_shopper_waiting_for_the_sold_out_variant_is_notified_when_it_comes_back():

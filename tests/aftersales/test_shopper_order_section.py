@@ -11,6 +11,7 @@ from django.urls import reverse
 from aftersales.models import AfterSalesRequest
 from aftersales.services import (
     after_sales_approve,
+    after_sales_close,
     after_sales_receive,
     after_sales_refund,
     after_sales_reject,
@@ -260,3 +261,14 @@ def test_the_section_reads_in_chinese(client):
     assert "退货、退款和换货" in page
     assert "待审核" in page
     assert "撤回申请" in page
+
+
+def test_a_closed_request_shows_why_it_was_closed(client):
+    order = two_line_order()
+    request = ask(order)
+    after_sales_close(request=request, actor=StaffUserFactory(), note="Settled by phone with a voucher.")
+
+    page = order_page(client, order)
+
+    assert "This request is closed." in page
+    assert "Settled by phone with a voucher." in page

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aftersales.models import AfterSalesPhoto, AfterSalesRequest
+from aftersales.submission import submit_token_issue
 from orders.models import OrderLine
 from tests.aftersales.helpers import line_of, now, two_line_order
 from tests.factories import UserFactory, VariantFactory
@@ -33,6 +34,9 @@ def post_data(order, *, kind="return", reason="changed_mind", teapots=1, tea=0, 
         f"quantity_{line_of(order, 'Teapot').pk}": teapots,
         f"quantity_{line_of(order, 'Tea').pk}": tea,
     }
+    if "send" in extra:
+        # What the review page hands out: sending comes from a review.
+        data["submit_token"] = submit_token_issue(order_number=order.number)
     data.update(extra)
     return data
 
@@ -273,3 +277,73 @@ def test_the_form_reads_in_chinese(client):
 
     assert "退货、退款或换货" in page
     assert "7天无理由退货" in page
+
+
+def test_sending_without_the_review_shows_the_review_and_stores_nothing(client):
+    order = two_line_order()
+
+    response = client.post(form_url(order), {**post_data(order), "send": "1"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please check your request below, then send it." in page
+    assert 'name="submit_token"' in page and "You would get back" in page
+    assert not AfterSalesRequest.objects.exists()
+
+
+def test_a_token_of_another_order_is_not_accepted(client):
+    order, other = two_line_order(), two_line_order()
+    data = {**post_data(order), "send": "1", "submit_token": submit_token_issue(order_number=other.number)}
+
+    response = client.post(form_url(order), data)
+
+    assert response.status_code == 400
+    assert not AfterSalesRequest.objects.exists()
+
+
+def test_the_same_review_sent_twice_makes_one_request(client):
+    order = two_line_order()
+    data = post_data(order, send="1")
+
+    first = client.post(form_url(order), data)
+    second = client.post(form_url(order), data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    request = AfterSalesRequest.objects.get()
+    assert request.lines.get().quantity == 1
+    assert order.emails.filter(kind="after_sales").count() == 1
+
+
+def test_posting_to_an_order_that_allows_no_request_answers_409_and_stores_nothing(client):
+    order = two_line_order()
+    type(order).objects.filter(pk=order.pk).update(fulfilment_status="unfulfilled")
+
+    response = client.post(form_url(order), post_data(order, send="1"))
+
+    assert response.status_code == 409
+    assert "once a paid order has shipped" in response.content.decode()
+    assert not AfterSalesRequest.objects.exists()
+
+
+def test_an_order_takes_a_limited_number_of_requests(client, settings):
+    settings.AFTER_SALES_MAX_REQUESTS_PER_ORDER = 1
+    order = two_line_order()
+    assert client.post(form_url(order), post_data(order, send="1")).status_code == 302
+
+    response = client.post(form_url(order), post_data(order, teapots=0, tea=1, send="1"))
+
+    assert response.status_code == 409
+    assert "as many requests as we take online" in response.content.decode()
+    assert AfterSalesRequest.objects.count() == 1
+
+
+def test_an_option_gone_from_the_exchange_list_does_not_stop_a_return(client):
+    order = two_line_order()
+    teapot = line_of(order, "Teapot")
+    VariantFactory(product=teapot.variant.product, price=teapot.variant.price, sku="TEAPOT-RED")
+    data = post_data(order, send="1", **{f"exchange_{teapot.pk}": "999999"})
+
+    response = client.post(form_url(order), data)
+
+    assert response.status_code == 302
+    assert AfterSalesRequest.objects.get().kind == "return"

@@ -67,7 +67,7 @@ def test_confirmation_email_has_lines_totals_payment_instructions_and_the_token_
         ("paid", "Payment received for order {number}", "We have received your payment of ¥31.99"),
         ("shipped", "Your order {number} is on its way", "Tracking number: SF123"),
         ("cancelled", "Your order {number} has been cancelled", "No payment was taken for this order."),
-        ("refunded", "Refund for order {number}", "We have refunded ¥31.99"),
+        ("refunded", "Refund for order {number}", "is now refunded in full: ¥31.99 in all"),
         ("staff_new_order", "New order {number}: ¥31.99", "was placed by Ann Lee (ann@example.com)."),
     ],
 )

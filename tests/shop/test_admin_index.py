@@ -44,6 +44,7 @@ def test_an_owner_who_is_not_a_superuser_sees_no_technical_section(client, owner
     page = response.content.decode()
     assert response.status_code == 200
     assert set(app_labels(response.context["app_list"])) == {
+        "aftersales",
         "auth",
         "catalog",
         "orders",
