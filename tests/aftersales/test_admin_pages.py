@@ -227,3 +227,4 @@ def test_the_admin_index_counts_requests_waiting_for_review_and_links_to_them(cl
     changelist = reverse("admin:aftersales_aftersalesrequest_changelist")
     assert f'href="{changelist}?state=requested"' in page
     assert '<span class="shop-dashboard-value" data-stat="after-sales-to-review">1</span>' in page
+    assert f'href="{reverse("admin:aftersales_aftersalesrequest_report")}"' in page
