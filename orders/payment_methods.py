@@ -71,8 +71,8 @@ class PaymentProvider(ABC):
         """Whether every setting the method needs is present."""
         return True
 
-    def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
-        """Whether the shopper may choose this method for a checkout."""
+    def is_available(self, *, country: str, total: Decimal | None = None, user_agent: str = "") -> bool:
+        """Whether the shopper may choose this method for a checkout, in the browser with ``user_agent``."""
         return True
 
     @abstractmethod
@@ -99,7 +99,7 @@ class BankTransferProvider(PaymentProvider):
     def is_configured(self) -> bool:
         return bool(settings.SHOP_BANK_ACCOUNT_NUMBER)
 
-    def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
+    def is_available(self, *, country: str, total: Decimal | None = None, user_agent: str = "") -> bool:
         return self.is_configured()
 
     def start(self, order: "Order") -> PaymentStart:
@@ -124,7 +124,7 @@ class CashOnDeliveryProvider(PaymentProvider):
     name = _("Cash on delivery")
     ships_unpaid = True
 
-    def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
+    def is_available(self, *, country: str, total: Decimal | None = None, user_agent: str = "") -> bool:
         return country in settings.SHOP_COD_COUNTRIES
 
     def start(self, order: "Order") -> PaymentStart:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.payment_methods import PaymentPanel, payment_provider_get
+from payments.browsers import browser_kind
 from payments.models import Payment
 from payments.providers.base import GatewayProvider
 
@@ -47,10 +48,16 @@ class OnlinePaymentState:
     provider: GatewayProvider
     can_pay: bool
     waiting: bool
+    blocked_here: bool = False
 
 
-def online_payment_state_get(*, order: Order, returned: bool) -> OnlinePaymentState | None:
+def online_payment_state_get(
+    *, order: Order, returned: bool, user_agent: str = ""
+) -> OnlinePaymentState | None:
     """The order's online payment state for its page, or None for offline methods.
+
+    ``can_pay`` is false in a browser the gateway cannot be paid in (WeChat Pay inside
+    WeChat without JSAPI); ``blocked_here`` then says so.
 
     ``waiting`` is true when the shopper came back from the gateway, no
     verified word has arrived yet and an attempt is still payable: the page
@@ -65,17 +72,22 @@ def online_payment_state_get(*, order: Order, returned: bool) -> OnlinePaymentSt
         and returned
         and order.payments.filter(status=Payment.Status.PENDING, expires_at__gt=timezone.now()).exists()
     )
+    payable = open_unpaid and provider.is_configured()
+    blocked_here = bool(user_agent) and not provider.is_offered_in(browser=browser_kind(user_agent))
     return OnlinePaymentState(
-        provider=provider, can_pay=open_unpaid and provider.is_configured(), waiting=waiting
+        provider=provider,
+        can_pay=payable and not blocked_here,
+        waiting=waiting,
+        blocked_here=payable and blocked_here,
     )
 
 
-def online_payment_panel_get(*, order: Order, returned: bool) -> PaymentPanel:
+def online_payment_panel_get(*, order: Order, returned: bool, user_agent: str = "") -> PaymentPanel:
     """The order page's panel of an order paid through a gateway: its state and payment attempts.
 
-    ``returned``: the shopper has just come back from the gateway's page.
+    ``returned``: the shopper has just come back from the gateway's page; ``user_agent``: their browser's.
     """
-    online = online_payment_state_get(order=order, returned=returned)
+    online = online_payment_state_get(order=order, returned=returned, user_agent=user_agent)
     return PaymentPanel(
         template_name="payments/_online_payment.html",
         context={"online": online, "payments": order_payment_list(order=order)},

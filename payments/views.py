@@ -1,23 +1,21 @@
-import re
-
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.models import Order
 from orders.selectors import order_get_visible
+from payments.browsers import Browser, browser_kind
 from payments.models import Payment
 from payments.selectors import gateway_get
 from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
 from shop.ratelimit import client_ip
-
-MOBILE_BROWSER = re.compile(r"Mobile|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
 
 
 def payment_redirect(*, request: HttpRequest, order: Order, payment: Payment) -> HttpResponseRedirect:
@@ -28,12 +26,33 @@ def payment_redirect(*, request: HttpRequest, order: Order, payment: Payment) ->
     return redirect(f"{url}?token={order.access_token}")
 
 
+def _open_in_browser_redirect(order: Order) -> HttpResponseRedirect:
+    url = reverse("payments:open_in_browser", kwargs={"number": order.number})
+    return redirect(f"{url}?token={order.access_token}")
+
+
 def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> HttpResponseRedirect:
-    """Start (or resume) paying the order online; on failure back to the order page with a message."""
+    """Start (or resume) paying the order online; on failure back to the order page with a message.
+
+    The browser decides the channel (payments.browsers). A gateway that cannot be paid in
+    it starts nothing: inside WeChat, Alipay sends the shopper to the page explaining how
+    to open the order in the phone's browser, and WeChat Pay without JSAPI is refused.
+    """
     provider = gateway_get(order.payment_method)
-    if provider is not None and channel not in provider.channels:
-        mobile = bool(MOBILE_BROWSER.search(request.headers.get("User-Agent", "")))
-        channel = provider.channel_for(mobile=mobile)
+    if provider is not None:
+        browser = browser_kind(request.headers.get("User-Agent", ""))
+        allowed = provider.channel_for(browser=browser)
+        if allowed is None:
+            if browser is Browser.WECHAT and provider.opens_outside_wechat:
+                return _open_in_browser_redirect(order)
+            messages.error(
+                request,
+                _("%(name)s cannot be paid in this browser. Please open your order in another one.")
+                % {"name": provider.name},
+            )
+            return redirect(order.get_access_url())
+        if channel not in provider.channels:
+            channel = allowed
     try:
         payment = payment_start(order=order, channel=channel, client_ip=client_ip(request))
     except PaymentUnavailable as error:
@@ -63,8 +82,27 @@ def qr(request: HttpRequest, number: str, reference: str) -> HttpResponse:
         "payment": payment,
         "provider": gateway_get(payment.provider),
         "qr_svg": segno.make(payment.qr_code, error="m").svg_data_uri(scale=6, border=2),
+        # The Alipay app cannot open WeChat Pay: the code is to be saved and scanned in WeChat.
+        "in_alipay_app": browser_kind(request.headers.get("User-Agent", "")) is Browser.ALIPAY_APP,
     }
     return render(request, "payments/qr.html", context)
+
+
+@never_cache
+@require_GET
+def open_in_browser(request: HttpRequest, number: str) -> HttpResponse:
+    """Inside WeChat, for a gateway WeChat blocks: how to open the order in the phone's browser."""
+    order = order_get_visible(request=request, number=number)
+    provider = gateway_get(order.payment_method)
+    if provider is None or not provider.opens_outside_wechat:
+        return redirect(order.get_access_url())
+    context = {
+        "order": order,
+        "provider": provider,
+        "order_url": request.build_absolute_uri(order.get_access_url()),
+        "payable": not order.is_cancelled and order.payment_status == Order.PaymentStatus.UNPAID,
+    }
+    return render(request, "payments/open_in_browser.html", context)
 
 
 @csrf_exempt

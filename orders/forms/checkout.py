@@ -114,9 +114,18 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
     address_save = forms.BooleanField(label=_("Save to my address book"), required=False, initial=True)
 
     def __init__(
-        self, *args, pricing: CartPricing, book: CheckoutBook | None = None, weight_grams: int = 0, **kwargs
+        self,
+        *args,
+        pricing: CartPricing,
+        book: CheckoutBook | None = None,
+        weight_grams: int = 0,
+        user_agent: str = "",
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Some gateways cannot be paid in some browsers (WeChat Pay inside WeChat without an
+        # official account): they are not offered there.
+        self.user_agent = user_agent
         self.pricing = pricing
         # A guest has no book: neither field is on the page (nor in the cached guest form).
         self.book = book
@@ -140,7 +149,9 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         providers = [
             provider
             for provider in payment_provider_list()
-            if any(provider.is_available(country=country) for country in Country.values)
+            if any(
+                provider.is_available(country=country, user_agent=user_agent) for country in Country.values
+            )
         ]
         self.fields["payment_method"].choices = [(provider.code, provider.name) for provider in providers]
         if not self.is_bound:
@@ -279,7 +290,11 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         self._saved_address_apply(cleaned)
         country = cleaned.get("country")
         provider = payment_provider_get(cleaned.get("payment_method", ""))
-        if provider is not None and country and not provider.is_available(country=country):
+        if (
+            provider is not None
+            and country
+            and not provider.is_available(country=country, user_agent=self.user_agent)
+        ):
             self.add_error(
                 "payment_method",
                 _("%(method)s is not available for this country or region.") % {"method": provider.name},

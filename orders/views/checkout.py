@@ -142,6 +142,7 @@ def _checkout_form_again(request: HttpRequest, cart: Cart) -> CheckoutForm:
         pricing=_checkout_pricing(request, cart),
         book=address_book_for_checkout(user=request.user),
         weight_grams=_cart_weight(cart),
+        user_agent=request.headers.get("User-Agent", ""),
     )
     form.is_valid()
     return form
@@ -183,6 +184,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             pricing=pricing,
             book=address_book_for_checkout(user=request.user),
             weight_grams=_cart_weight(cart),
+            user_agent=request.headers.get("User-Agent", ""),
         )
         if form.is_valid():
             # "Place order" pressed with a code typed: the order is placed with it.
@@ -199,7 +201,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
         **checkout_draft_pop(session=request.session),
         "checkout_token": checkout_token_issue(session=request.session),
     }
-    form = CheckoutForm(initial=initial, pricing=pricing, book=book, weight_grams=_cart_weight(cart))
+    form = CheckoutForm(
+        initial=initial,
+        pricing=pricing,
+        book=book,
+        weight_grams=_cart_weight(cart),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
     return render(request, "orders/checkout_form.html", {"form": form, "cart": cart})
 
 
@@ -214,7 +222,10 @@ def checkout_shipping(request: HttpRequest) -> HttpResponse:
     cart = cart_get(session=request.session, with_thumbnails=False)
     initial = {name: request.GET.get(name, "")[:8] for name in ("country", "province_code")}
     form = CheckoutForm(
-        initial=initial, pricing=_checkout_pricing(request, cart), weight_grams=_cart_weight(cart)
+        initial=initial,
+        pricing=_checkout_pricing(request, cart),
+        weight_grams=_cart_weight(cart),
+        user_agent=request.headers.get("User-Agent", ""),
     )
     context = {"form": form, "cart": cart}
     return JsonResponse(

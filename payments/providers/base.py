@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
 from orders.payment_methods import PaymentPanel, PaymentProvider, PaymentStart
+from payments.browsers import Browser, browser_kind
 from payments.models import Payment
 
 if TYPE_CHECKING:
@@ -136,16 +137,27 @@ class GatewayProvider(PaymentProvider):
     currencies: ClassVar[frozenset[str]] = frozenset()
     # The channel for desktop browsers first, then for phones (e.g. ("page", "wap")).
     channels: ClassVar[tuple[str, ...]] = ("",)
+    # Its pages cannot open inside WeChat's browser, but choosing it there is kept: the shopper
+    # is shown how to open the order in the phone's browser and pay there (Alipay).
+    opens_outside_wechat: ClassVar[bool] = False
 
     @abstractmethod
     def is_configured(self) -> bool:
         """Whether every setting the gateway needs is present."""
 
-    def is_available(self, *, country: str, total: Decimal | None = None) -> bool:
+    def is_available(self, *, country: str, total: Decimal | None = None, user_agent: str = "") -> bool:
         # Gateways take no zero payments: an order costing nothing is paid another way.
         if total is not None and total <= 0:
             return False
+        if user_agent and not self.is_offered_in(browser=browser_kind(user_agent)):
+            return False
         return self.is_configured() and settings.SHOP_CURRENCY.upper() in self.currencies
+
+    def is_offered_in(self, *, browser: Browser) -> bool:
+        """Whether a shopper in that kind of browser may choose this gateway (to pay, or be told how)."""
+        if self.channel_for(browser=browser) is not None:
+            return True
+        return browser is Browser.WECHAT and self.opens_outside_wechat
 
     def start(self, order: "Order") -> PaymentStart:
         message = gettext(
@@ -154,9 +166,9 @@ class GatewayProvider(PaymentProvider):
         ) % {"name": self.name, "hours": int(settings.ORDER_PAYMENT_TIMEOUT.total_seconds() // 3600)}
         return PaymentStart(message=message)
 
-    def channel_for(self, *, mobile: bool) -> str:
-        """The channel to use for a desktop or a mobile browser."""
-        return self.channels[-1] if mobile else self.channels[0]
+    def channel_for(self, *, browser: Browser) -> str | None:
+        """The channel to pay in that kind of browser, or None when this gateway cannot be paid there."""
+        return self.channels[0] if browser is Browser.DESKTOP else self.channels[-1]
 
     def begin(self, *, request: HttpRequest, order: "Order") -> HttpResponse:
         """Start paying right after checkout: off to the gateway's page (or our QR code page)."""
@@ -169,7 +181,11 @@ class GatewayProvider(PaymentProvider):
         """The order page's "Pay with" form, the wait for the gateway's word and the payment attempts."""
         from payments.selectors import online_payment_panel_get
 
-        return online_payment_panel_get(order=order, returned=request.GET.get("payment") == "returned")
+        return online_payment_panel_get(
+            order=order,
+            returned=request.GET.get("payment") == "returned",
+            user_agent=request.headers.get("User-Agent", ""),
+        )
 
     @abstractmethod
     def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:

@@ -66,3 +66,7 @@ WECHATPAY_PUBLIC_KEY = env.str("WECHATPAY_PUBLIC_KEY", default="", multiline=Tru
 WECHATPAY_PUBLIC_KEY_FILE = env.str("WECHATPAY_PUBLIC_KEY_FILE", default="")
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_PROXY = env.str("WECHATPAY_PROXY", default="")
+# The official account (公众号) bound to the merchant: WeChat Pay inside WeChat's own browser
+# (JSAPI) needs both; without them WeChat Pay is not offered there.
+WECHAT_MP_APP_ID = env.str("WECHAT_MP_APP_ID", default="")
+WECHAT_MP_APP_SECRET = env.str("WECHAT_MP_APP_SECRET", default="")

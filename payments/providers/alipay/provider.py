@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from payments.browsers import Browser
 from payments.providers.alipay.client import gateway_url, sdk_client
 from payments.providers.alipay.formats import PAID_STATUSES, amount_parse, amount_text, beijing_text, payload
 from payments.providers.alipay.notifications import notification_events
@@ -80,6 +81,8 @@ class AlipayProvider(GatewayProvider):
     name = _("Alipay")
     currencies = frozenset({"CNY"})
     channels = ("page", "wap")
+    # WeChat's browser blocks Alipay's pages: the shopper is shown how to leave WeChat.
+    opens_outside_wechat = True
 
     def is_configured(self) -> bool:
         return bool(
@@ -87,6 +90,12 @@ class AlipayProvider(GatewayProvider):
             and (settings.ALIPAY_APP_PRIVATE_KEY or settings.ALIPAY_APP_PRIVATE_KEY_FILE)
             and (settings.ALIPAY_PUBLIC_KEY or settings.ALIPAY_PUBLIC_KEY_FILE)
         )
+
+    def channel_for(self, *, browser: Browser) -> str | None:
+        """The cashier page on a desktop, the mobile one on phones and in the Alipay app; none in WeChat."""
+        if browser is Browser.WECHAT:
+            return None
+        return "page" if browser is Browser.DESKTOP else "wap"
 
     def form_action_origins(self) -> list[str]:
         parts = urlsplit(gateway_url())

@@ -20,6 +20,11 @@ TIMEOUT = (5, 20)
 RETRYABLE_CODES = frozenset({"SYSTEM_ERROR", "SYSTEMERROR", "FREQUENCY_LIMITED", "BANK_ERROR"})
 
 
+def official_account_configured() -> bool:
+    """Whether the official account that pays inside WeChat's browser (JSAPI) is set up."""
+    return bool(settings.WECHAT_MP_APP_ID and settings.WECHAT_MP_APP_SECRET)
+
+
 def is_configured() -> bool:
     """Whether every setting the SDK needs is present (keys inline or as files)."""
     has_private_key = bool(settings.WECHATPAY_PRIVATE_KEY or settings.WECHATPAY_PRIVATE_KEY_FILE)

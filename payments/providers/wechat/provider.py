@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 from wechatpayv3 import WeChatPayType
 
+from payments.browsers import Browser
 from payments.providers.base import (
     EventKind,
     GatewayCheckout,
@@ -56,6 +57,16 @@ class WeChatPayProvider(GatewayProvider):
 
     def is_configured(self) -> bool:
         return client.is_configured()
+
+    def channel_for(self, *, browser: Browser) -> str | None:
+        """The QR code on a desktop and in the Alipay app, H5 in phone browsers, JSAPI inside WeChat.
+
+        Inside WeChat (which refuses H5) only JSAPI can pay, and only with the official
+        account configured and the "jsapi" channel built: otherwise None.
+        """
+        if browser is Browser.WECHAT:
+            return "jsapi" if "jsapi" in self.channels and client.official_account_configured() else None
+        return "h5" if browser is Browser.MOBILE else "native"
 
     def form_action_origins(self) -> list[str]:
         # H5 payment: the pay form's answer redirects the phone's browser to WeChat Pay's page.
