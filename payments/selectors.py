@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.models import Order
-from orders.payment_methods import PaymentPanel, payment_provider_get
+from orders.payment_methods import PaymentPanel, payment_provider_get, payment_provider_list
 from payments.browsers import browser_kind
 from payments.models import Payment
 from payments.providers.base import GatewayProvider
@@ -16,6 +16,24 @@ def gateway_get(code: str) -> GatewayProvider | None:
     """The online gateway with this code, or None (unknown code or an offline method)."""
     provider = payment_provider_get(code)
     return provider if isinstance(provider, GatewayProvider) else None
+
+
+def gateway_instead_get(*, order: Order, user_agent: str) -> GatewayProvider | None:
+    """Another gateway the order can be paid through in this browser, when its own cannot (or None).
+
+    For the page shown when the order's gateway is blocked there (Alipay inside WeChat):
+    the first other gateway available for the order with a channel in that browser.
+    """
+    browser = browser_kind(user_agent)
+    for provider in payment_provider_list():
+        if (
+            isinstance(provider, GatewayProvider)
+            and provider.code != order.payment_method
+            and provider.channel_for(browser=browser) is not None
+            and provider.is_available(country=order.country, total=order.grand_total, user_agent=user_agent)
+        ):
+            return provider
+    return None
 
 
 def order_paid_through_gateway(order: Order) -> bool:

@@ -9,11 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from orders.exceptions import InvalidTransition
 from orders.models import Order
 from orders.selectors import order_get_visible
+from orders.services import order_payment_method_change
 from payments.browsers import Browser, browser_kind
 from payments.models import Payment
-from payments.selectors import gateway_get
+from payments.selectors import gateway_get, gateway_instead_get
 from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
 from shop.ratelimit import client_ip
 
@@ -96,13 +98,40 @@ def open_in_browser(request: HttpRequest, number: str) -> HttpResponse:
     provider = gateway_get(order.payment_method)
     if provider is None or not provider.opens_outside_wechat:
         return redirect(order.get_access_url())
+    payable = not order.is_cancelled and order.payment_status == Order.PaymentStatus.UNPAID
+    instead = gateway_instead_get(order=order, user_agent=request.headers.get("User-Agent", ""))
     context = {
         "order": order,
         "provider": provider,
         "order_url": request.build_absolute_uri(order.get_access_url()),
-        "payable": not order.is_cancelled and order.payment_status == Order.PaymentStatus.UNPAID,
+        "payable": payable,
+        "instead": instead if payable else None,
     }
-    return render(request, "payments/open_in_browser.html", context)
+    response = render(request, "payments/open_in_browser.html", context)
+    # Paying instead: the form's answer leads to that gateway's pages, and the CSP
+    # form-action also applies to the redirects that follow a form's submission.
+    if payable and instead is not None and (origins := instead.form_action_origins()):
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+@require_POST
+def pay_instead(request: HttpRequest, number: str) -> HttpResponse:
+    """Pay the order through another gateway (chosen on the page above), then start paying with it."""
+    order = order_get_visible(request=request, number=number)
+    try:
+        order = order_payment_method_change(
+            order=order,
+            code=request.POST.get("gateway", "")[:32],
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except InvalidTransition as error:
+        messages.error(request, str(error))
+        return redirect(order.get_access_url())
+    provider = gateway_get(order.payment_method)
+    if provider is None:
+        return redirect(order.get_access_url())
+    return provider.begin(request=request, order=order)
 
 
 @csrf_exempt

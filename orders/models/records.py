@@ -24,6 +24,7 @@ class OrderEvent(models.Model):
         FAPIAO_REQUESTED = "fapiao_requested", pgettext_lazy("order event", "Fapiao requested")
         FAPIAO_ISSUED = "fapiao_issued", pgettext_lazy("order event", "Fapiao issued")
         AFTER_SALES = "after_sales", pgettext_lazy("order event", "After-sales")
+        PAYMENT_METHOD = "payment_method", pgettext_lazy("order event", "Payment method changed")
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

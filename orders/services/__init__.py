@@ -39,6 +39,7 @@ from orders.services.transitions import (
     order_mark_delivered,
     order_mark_paid,
     order_partial_refund_record,
+    order_payment_method_change,
     order_refund,
     order_ship,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "order_mark_delivered",
     "order_mark_paid",
     "order_partial_refund_record",
+    "order_payment_method_change",
     "order_place",
     "order_receipt_confirm",
     "order_refund",

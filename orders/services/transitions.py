@@ -56,6 +56,47 @@ def order_confirm(*, order: Order, actor: AbstractBaseUser | None = None, note: 
     return order
 
 
+@transaction.atomic(durable=True)
+def order_payment_method_change(*, order: Order, code: str, user_agent: str = "") -> Order:
+    """Let the shopper pay an unpaid order through another online method. Locks the order row.
+
+    For a method that cannot be paid in the shopper's browser (Alipay inside WeChat), so
+    they may pay another way there. Raises InvalidTransition unless the order is open and
+    unpaid, its method and ``code`` are both online methods, and ``code`` is available for
+    the order's country and total in the browser with ``user_agent``. The order's method
+    already: nothing changes.
+    """
+    order = order_lock(order)
+    if order.is_cancelled:
+        raise InvalidTransition(_("This order was cancelled and can no longer be paid."))
+    if order.payment_status != Order.PaymentStatus.UNPAID:
+        raise InvalidTransition(_("This order has already been paid."))
+    if code == order.payment_method:
+        return order
+    current = payment_provider_get(order.payment_method)
+    chosen = payment_provider_get(code)
+    if (
+        current is None
+        or current.is_offline
+        or chosen is None
+        or chosen.is_offline
+        or not chosen.is_available(country=order.country, total=order.grand_total, user_agent=user_agent)
+    ):
+        raise InvalidTransition(_("This order cannot be paid that way here."))
+    previous = order.payment_method
+    order.payment_method = code
+    order_change_save(
+        order=order,
+        fields=["payment_method"],
+        kind=OrderEvent.Kind.PAYMENT_METHOD,
+        from_state=previous,
+        to_state=code,
+        actor=None,
+        note="",
+    )
+    return order
+
+
 @transaction.atomic
 def order_mark_paid(*, order: Order, actor: AbstractBaseUser | None = None, note: str = "") -> Order:
     """Record the payment. Locks the order row; raises InvalidTransition unless it is unpaid and open.

@@ -6,6 +6,7 @@ from payments.browsers import Browser, browser_kind
 from payments.providers.alipay import AlipayProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.wechat import WeChatPayProvider
+from tests.payments.helpers import WeChatPayWithJsapi
 from tests.payments.user_agents import (
     ALIPAY_ANDROID,
     ALIPAY_IOS,
@@ -19,12 +20,6 @@ from tests.payments.user_agents import (
     WECHAT_IPAD,
     WECHAT_WINDOWS,
 )
-
-
-class WeChatPayWithJsapi(WeChatPayProvider):
-    """WeChat Pay once its "jsapi" channel exists (built apart from the choice of channel)."""
-
-    channels = ("native", "h5", "jsapi")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.models import Payment
 from tests.factories import StaffUserFactory
 from tests.helpers import staff_login
@@ -235,3 +235,120 @@ def test_dashboard_says_nothing_without_a_wechat_pay_merchant(client, alipay):
     html = client.get(reverse("admin:index")).content.decode()
 
     assert DASHBOARD_LINE not in html
+
+
+# Paying with WeChat Pay instead, once it can be paid inside WeChat
+
+
+@pytest.fixture
+def wechat_pay_inside_wechat(settings, alipay, wechat):
+    """Alipay and WeChat Pay with JSAPI and its official account: WeChat Pay is payable inside WeChat."""
+    settings.PAYMENT_GATEWAYS = [
+        "payments.providers.alipay.AlipayProvider",
+        "tests.payments.helpers.WeChatPayWithJsapi",
+    ]
+    settings.WECHAT_MP_APP_ID = "wx8888888888888888"
+    settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
+
+
+def _pay_instead_url(order: Order) -> str:
+    return reverse("payments:pay_instead", args=[order.number]) + f"?token={order.access_token}"
+
+
+def test_the_way_out_page_offers_wechat_pay_when_it_can_be_paid_inside_wechat(
+    client, wechat_pay_inside_wechat, variant, shipping
+):
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    page = client.get(_open_in_browser_url(order))
+
+    html = page.content.decode()
+    assert "Pay with WeChat Pay instead" in html
+    assert f'action="{_pay_instead_url(order)}"' in html
+    assert 'name="gateway" value="wechat"' in html
+
+
+def test_the_way_out_page_offers_no_wechat_pay_without_jsapi(
+    client, alipay, wechat, variant, shipping, settings
+):
+    settings.PAYMENT_GATEWAYS = [
+        "payments.providers.alipay.AlipayProvider",
+        "payments.providers.wechat.WeChatPayProvider",
+    ]
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    html = client.get(_open_in_browser_url(order)).content.decode()
+
+    assert "Pay with WeChat Pay instead" not in html
+    assert "pay-instead" not in html
+
+
+def test_paying_with_wechat_pay_instead_changes_the_method_and_starts_its_inside_wechat_channel(
+    client, wechat_pay_inside_wechat, variant, shipping
+):
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    response = client.post(_pay_instead_url(order), {"gateway": "wechat"})
+
+    order.refresh_from_db()
+    payment = order.payments.get()
+    event = order.events.get(kind=OrderEvent.Kind.PAYMENT_METHOD)
+    assert order.payment_method == "wechat"
+    assert (event.from_state, event.to_state) == ("alipay", "wechat")
+    assert (payment.provider, payment.channel) == ("wechat", "jsapi")
+    assert response.status_code == 302
+
+
+def test_paying_instead_with_a_method_not_payable_inside_wechat_changes_nothing(
+    client, alipay, wechat, variant, shipping, settings
+):
+    settings.PAYMENT_GATEWAYS = [
+        "payments.providers.alipay.AlipayProvider",
+        "payments.providers.wechat.WeChatPayProvider",
+    ]
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    response = client.post(_pay_instead_url(order), {"gateway": "wechat"}, follow=True)
+
+    order.refresh_from_db()
+    assert order.payment_method == "alipay"
+    assert "This order cannot be paid that way here." in response.content.decode()
+    assert not order.events.filter(kind=OrderEvent.Kind.PAYMENT_METHOD).exists()
+    assert Payment.objects.filter(order=order).count() == 0
+
+
+@pytest.mark.parametrize("gateway", ["bank_transfer", "cod", "nonsense"])
+def test_paying_instead_offline_or_with_an_unknown_method_is_refused(
+    client, wechat_pay_inside_wechat, variant, shipping, gateway
+):
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    response = client.post(_pay_instead_url(order), {"gateway": gateway})
+
+    order.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == order.get_access_url()
+    assert order.payment_method == "alipay"
+
+
+def test_a_paid_order_is_not_paid_instead(client, wechat_pay_inside_wechat, variant, shipping):
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+    Order.objects.filter(pk=order.pk).update(payment_status=Order.PaymentStatus.PAID)
+
+    response = client.post(_pay_instead_url(order), {"gateway": "wechat"}, follow=True)
+
+    order.refresh_from_db()
+    assert order.payment_method == "alipay"
+    assert "This order has already been paid." in response.content.decode()
