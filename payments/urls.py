@@ -7,5 +7,6 @@ app_name = "payments"
 urlpatterns = [
     path("orders/<str:number>/pay/", views.pay, name="pay"),
     path("orders/<str:number>/pay/<str:reference>/", views.qr, name="qr"),
+    path("payments/wechat/oauth/", views.wechat_oauth, name="wechat_oauth"),
     path("payments/notify/<str:provider>/", views.notify, name="notify"),
 ]

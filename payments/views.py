@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.models import Order
 from orders.selectors import order_get_visible
 from payments.models import Payment
-from payments.selectors import gateway_get
+from payments.providers.wechat import oauth
+from payments.selectors import gateway_get, order_get_by_number
 from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
 from shop.ratelimit import client_ip
 
@@ -29,13 +30,24 @@ def payment_redirect(*, request: HttpRequest, order: Order, payment: Payment) ->
 
 
 def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> HttpResponseRedirect:
-    """Start (or resume) paying the order online; on failure back to the order page with a message."""
+    """Start (or resume) paying the order online; on failure back to the order page with a message.
+
+    A channel that must know who pays (WeChat's JSAPI) first sends the shopper to the gateway's
+    authorisation, which comes back to ``wechat_oauth`` and from there here again.
+    """
     provider = gateway_get(order.payment_method)
-    if provider is not None and channel not in provider.channels:
-        mobile = bool(MOBILE_BROWSER.search(request.headers.get("User-Agent", "")))
-        channel = provider.channel_for(mobile=mobile)
+    payer_id = ""
+    if provider is not None:
+        if not provider.channel_usable(channel):
+            mobile = bool(MOBILE_BROWSER.search(request.headers.get("User-Agent", "")))
+            channel = provider.channel_for(mobile=mobile)
+        payer_id = provider.payer_id_get(request=request, channel=channel)
+        if not payer_id and (
+            authorize := provider.payer_authorize_url(request=request, order=order, channel=channel)
+        ):
+            return redirect(authorize)
     try:
-        payment = payment_start(order=order, channel=channel, client_ip=client_ip(request))
+        payment = payment_start(order=order, channel=channel, client_ip=client_ip(request), payer_id=payer_id)
     except PaymentUnavailable as error:
         messages.error(request, error.message)
         return redirect(order.get_access_url())
@@ -46,6 +58,26 @@ def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> H
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     order = order_get_visible(request=request, number=number)
     return payment_begin(request=request, order=order, channel=request.POST.get("channel", "")[:16])
+
+
+@never_cache
+@require_GET
+def wechat_oauth(request: HttpRequest) -> HttpResponse:
+    """Back from WeChat's silent authorisation: learn the openid, then carry on paying (JSAPI)."""
+    try:
+        number = oauth.payer_identify(
+            session=request.session,
+            state=request.GET.get("state", "")[:256],
+            code=request.GET.get("code", "")[:256],
+        )
+    except oauth.OAuthRefused as refusal:
+        order = order_get_by_number(number=refusal.order_number)
+        context = {"message": refusal.message, "order": order}
+        return render(request, "payments/wechat_oauth_refused.html", context, status=400)
+    order = order_get_by_number(number=number)
+    if order is None:
+        raise Http404()
+    return payment_begin(request=request, order=order, channel="jsapi")
 
 
 @never_cache

@@ -105,6 +105,8 @@ class GatewayUrls:
 
     return_url: str
     notify_url: str
+    # The order page, where a payment made inside the page (WeChat's JSAPI) is shown.
+    page_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,31 @@ class GatewayProvider(PaymentProvider):
         ) % {"name": self.name, "hours": int(settings.ORDER_PAYMENT_TIMEOUT.total_seconds() // 3600)}
         return PaymentStart(message=message)
 
+    # Channels paid inside our order page (a bridge given by the browser), not on the gateway's page.
+    page_channels: ClassVar[tuple[str, ...]] = ()
+
     def channel_for(self, *, mobile: bool) -> str:
         """The channel to use for a desktop or a mobile browser."""
         return self.channels[-1] if mobile else self.channels[0]
+
+    def channel_usable(self, channel: str) -> bool:
+        """Whether ``channel`` is one of this gateway's and configured (a channel may need more settings)."""
+        return channel in self.channels
+
+    def payer_id_get(self, *, request: HttpRequest, channel: str) -> str:
+        """The shopper's id at the gateway that ``channel`` needs (WeChat's openid), or "" if unknown."""
+        return ""
+
+    def payer_authorize_url(self, *, request: HttpRequest, order: "Order", channel: str) -> str:
+        """Where the gateway tells us who the shopper is, or "" when ``channel`` needs nothing of the kind."""
+        return ""
+
+    def page_payment_params(self, *, payment: "Payment") -> dict[str, str]:
+        """The signed parameters the order page hands to the browser's bridge to pay ``payment``.
+
+        Only for ``page_channels``. Raises GatewayError when they cannot be signed.
+        """
+        raise GatewayError(f"{self.code} pays no channel inside the page.")
 
     def begin(self, *, request: HttpRequest, order: "Order") -> HttpResponse:
         """Start paying right after checkout: off to the gateway's page (or our QR code page)."""
@@ -172,8 +196,12 @@ class GatewayProvider(PaymentProvider):
         return online_payment_panel_get(order=order, returned=request.GET.get("payment") == "returned")
 
     @abstractmethod
-    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment: "Payment", urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         """Create the hosted payment for ``payment`` (its reference, amount, currency, channel, order).
+
+        ``payer_id`` is the shopper's id at the gateway when the channel needs one (``payer_id_get``).
 
         Raises GatewayError when the gateway cannot be reached or refuses.
         """
