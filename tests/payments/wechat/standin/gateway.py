@@ -83,6 +83,7 @@ class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, WeChatOAuth, StandinServer)
         self.issued_openids: set[str] = set()
         self.openid = "o" + secrets.token_urlsafe(21)
         self.exchange_without_openid = False
+        self.held_notifications: list[Notification] = []
 
     # Life cycle and the shop's configuration
 

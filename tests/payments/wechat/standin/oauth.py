@@ -38,6 +38,7 @@ class WeChatOAuth:
     openid: str
     # When set, the exchange answers without an openid (as with a broken account set-up).
     exchange_without_openid: bool
+    held_notifications: list[Notification]
     pay: Callable[..., Notification]
     deliver: Callable[[Notification], int]
 
@@ -100,10 +101,11 @@ class WeChatOAuth:
             self.merchant_key.public_key(), message, params.get("paySign", "")
         )
 
-    def bridge_pay(self, params: dict[str, str]) -> str:
+    def bridge_pay(self, params: dict[str, str], *, notify: bool = True) -> str:
         """What WeixinJSBridge's getBrandWCPayRequest does: the err_msg it hands the page's callback.
 
-        Checks the appId and paySign, pays the prepay order and sends the notification to the shop.
+        Checks the appId and paySign, pays the prepay order and sends the notification to the
+        shop (with ``notify=False`` keeps it in ``held_notifications`` for the test to send later).
         """
         if params.get("appId") != self.MP_APP_ID or not self.pay_sign_valid(params):
             return "get_brand_wcpay_request:fail"
@@ -117,7 +119,10 @@ class WeChatOAuth:
             notification = self.pay(transaction.out_trade_no)
         except StandInError:
             return "get_brand_wcpay_request:fail"
-        self.deliver(notification)
+        if notify:
+            self.deliver(notification)
+        else:
+            self.held_notifications.append(notification)
         return "get_brand_wcpay_request:ok"
 
     @staticmethod
