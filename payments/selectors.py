@@ -9,7 +9,7 @@ from orders.models import Order
 from orders.payment_methods import PaymentPanel, payment_provider_get, payment_provider_list
 from payments.browsers import browser_kind
 from payments.models import Payment
-from payments.providers.base import GatewayProvider
+from payments.providers.base import GatewayError, GatewayProvider
 
 
 def gateway_get(code: str) -> GatewayProvider | None:
@@ -34,6 +34,17 @@ def gateway_instead_get(*, order: Order, user_agent: str) -> GatewayProvider | N
         ):
             return provider
     return None
+
+
+def order_get_by_number(*, number: str) -> Order | None:
+    """The order with this number, or None; only for a caller that has proved access another way.
+
+    WeChat's authorisation comes back with a signed state bound to the session that
+    opened the order, not with the order's access token.
+    """
+    if not number:
+        return None
+    return Order.objects.filter(number=number.upper()).first()
 
 
 def order_paid_through_gateway(order: Order) -> bool:
@@ -100,14 +111,51 @@ def online_payment_state_get(
     )
 
 
+def page_payment_get(*, order: Order, provider: GatewayProvider) -> dict[str, str] | None:
+    """The signed parameters of the open attempt the order page pays itself (WeChat's JSAPI), or None.
+
+    One query, and only for a gateway with such channels; None as well when the gateway
+    cannot sign them now (its keys are gone), so the page offers the usual button.
+    """
+    if not provider.page_channels:
+        return None
+    payment = (
+        order.payments.filter(
+            provider=provider.code,
+            channel__in=provider.page_channels,
+            status=Payment.Status.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(gateway_reference="")
+        .order_by("-id")
+        .first()
+    )
+    if payment is None:
+        return None
+    try:
+        return provider.page_payment_params(payment=payment)
+    except GatewayError:
+        return None
+
+
 def online_payment_panel_get(*, order: Order, returned: bool, user_agent: str = "") -> PaymentPanel:
     """The order page's panel of an order paid through a gateway: its state and payment attempts.
 
-    ``returned``: the shopper has just come back from the gateway's page; ``user_agent``: their browser's.
+    ``returned``: the shopper has just come back from the gateway's page; ``user_agent``: their
+    browser's. ``bridge``: the signed parameters when the page itself pays an open attempt
+    (WeChat's JSAPI).
     """
     online = online_payment_state_get(order=order, returned=returned, user_agent=user_agent)
+    bridge = None
+    if online is not None and online.can_pay and not online.waiting:
+        bridge = page_payment_get(order=order, provider=online.provider)
     return PaymentPanel(
         template_name="payments/_online_payment.html",
-        context={"online": online, "payments": order_payment_list(order=order)},
+        context={
+            "online": online,
+            "payments": order_payment_list(order=order),
+            "bridge": bridge,
+            "returned_url": f"{order.get_access_url()}&payment=returned",
+        },
         refresh=online is not None and online.waiting,
     )

@@ -15,7 +15,8 @@ from orders.selectors import order_get_visible
 from orders.services import order_payment_method_change
 from payments.browsers import Browser, browser_kind
 from payments.models import Payment
-from payments.selectors import gateway_get, gateway_instead_get
+from payments.providers.wechat import oauth
+from payments.selectors import gateway_get, gateway_instead_get, order_get_by_number
 from payments.services import PaymentUnavailable, payment_notification_receive, payment_start
 from shop.ratelimit import client_ip
 
@@ -38,9 +39,12 @@ def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> H
 
     The browser decides the channel (payments.browsers). A gateway that cannot be paid in
     it starts nothing: inside WeChat, Alipay sends the shopper to the page explaining how
-    to open the order in the phone's browser, and WeChat Pay without JSAPI is refused.
+    to open the order in the phone's browser, and WeChat Pay without JSAPI is refused. A
+    channel that must know who pays (WeChat's JSAPI) first sends the shopper to the
+    gateway's authorisation, which comes back to ``wechat_oauth`` and from there here again.
     """
     provider = gateway_get(order.payment_method)
+    payer_id = ""
     if provider is not None:
         browser = browser_kind(request.headers.get("User-Agent", ""))
         allowed = provider.channel_for(browser=browser)
@@ -53,10 +57,15 @@ def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> H
                 % {"name": provider.name},
             )
             return redirect(order.get_access_url())
-        if channel not in provider.channels:
+        if not provider.channel_usable(channel):
             channel = allowed
+        payer_id = provider.payer_id_get(request=request, channel=channel)
+        if not payer_id and (
+            authorize := provider.payer_authorize_url(request=request, order=order, channel=channel)
+        ):
+            return redirect(authorize)
     try:
-        payment = payment_start(order=order, channel=channel, client_ip=client_ip(request))
+        payment = payment_start(order=order, channel=channel, client_ip=client_ip(request), payer_id=payer_id)
     except PaymentUnavailable as error:
         messages.error(request, error.message)
         return redirect(order.get_access_url())
@@ -67,6 +76,26 @@ def payment_begin(*, request: HttpRequest, order: Order, channel: str = "") -> H
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     order = order_get_visible(request=request, number=number)
     return payment_begin(request=request, order=order, channel=request.POST.get("channel", "")[:16])
+
+
+@never_cache
+@require_GET
+def wechat_oauth(request: HttpRequest) -> HttpResponse:
+    """Back from WeChat's silent authorisation: learn the openid, then carry on paying (JSAPI)."""
+    try:
+        number = oauth.payer_identify(
+            session=request.session,
+            state=request.GET.get("state", "")[:256],
+            code=request.GET.get("code", "")[:256],
+        )
+    except oauth.OAuthRefused as refusal:
+        order = order_get_by_number(number=refusal.order_number)
+        context = {"message": refusal.message, "order": order}
+        return render(request, "payments/wechat_oauth_refused.html", context, status=400)
+    order = order_get_by_number(number=number)
+    if order is None:
+        raise Http404()
+    return payment_begin(request=request, order=order, channel="jsapi")
 
 
 @never_cache

@@ -106,6 +106,8 @@ class GatewayUrls:
 
     return_url: str
     notify_url: str
+    # The order page, where a payment made inside the page (WeChat's JSAPI) is shown.
+    page_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,28 @@ class GatewayProvider(PaymentProvider):
         """The channel to pay in that kind of browser, or None when this gateway cannot be paid there."""
         return self.channels[0] if browser is Browser.DESKTOP else self.channels[-1]
 
+    # Channels paid inside our order page (a bridge given by the browser), not on the gateway's page.
+    page_channels: ClassVar[tuple[str, ...]] = ()
+
+    def channel_usable(self, channel: str) -> bool:
+        """Whether ``channel`` is one of this gateway's and configured (a channel may need more settings)."""
+        return channel in self.channels
+
+    def payer_id_get(self, *, request: HttpRequest, channel: str) -> str:
+        """The shopper's id at the gateway that ``channel`` needs (WeChat's openid), or "" if unknown."""
+        return ""
+
+    def payer_authorize_url(self, *, request: HttpRequest, order: "Order", channel: str) -> str:
+        """Where the gateway tells us who the shopper is, or "" when ``channel`` needs nothing of the kind."""
+        return ""
+
+    def page_payment_params(self, *, payment: "Payment") -> dict[str, str]:
+        """The signed parameters the order page hands to the browser's bridge to pay ``payment``.
+
+        Only for ``page_channels``. Raises GatewayError when they cannot be signed.
+        """
+        raise GatewayError(f"{self.code} pays no channel inside the page.")
+
     def begin(self, *, request: HttpRequest, order: "Order") -> HttpResponse:
         """Start paying right after checkout: off to the gateway's page (or our QR code page)."""
         # payments.views and payments.selectors build on this module: imported when called.
@@ -188,8 +212,12 @@ class GatewayProvider(PaymentProvider):
         )
 
     @abstractmethod
-    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment: "Payment", urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         """Create the hosted payment for ``payment`` (its reference, amount, currency, channel, order).
+
+        ``payer_id`` is the shopper's id at the gateway when the channel needs one (``payer_id_get``).
 
         Raises GatewayError when the gateway cannot be reached or refuses.
         """

@@ -29,6 +29,7 @@ def _payment_urls(*, order: Order, provider: GatewayProvider) -> GatewayUrls:
     return GatewayUrls(
         return_url=f"{settings.SITE_URL}{order.get_access_url()}&payment=returned",
         notify_url=f"{settings.PAYMENT_NOTIFY_BASE_URL}{notify_path}",
+        page_url=f"{settings.SITE_URL}{order.get_access_url()}",
     )
 
 
@@ -71,25 +72,29 @@ def _payment_create(*, order: Order, provider: GatewayProvider, channel: str) ->
     return payment, True
 
 
-def payment_start(*, order: Order, channel: str = "", client_ip: str = "") -> Payment:
+def payment_start(*, order: Order, channel: str = "", client_ip: str = "", payer_id: str = "") -> Payment:
     """Start paying ``order`` online through its payment method's gateway (outside any transaction).
 
     Reuses the order's open attempt on the same channel while its page is
     valid, so two tabs never make two charges. Otherwise stores a new pending
     Payment first, then asks the gateway for the payment page or QR code.
+    ``payer_id``: the shopper's id at the gateway when the channel needs one (WeChat's openid).
     Raises PaymentUnavailable when the order cannot be paid or the gateway fails.
     """
     provider = gateway_get(order.payment_method)
     if provider is None or not provider.is_configured():
         raise PaymentUnavailable(_("This payment method is not available at the moment."))
-    if channel not in provider.channels:
+    if not provider.channel_usable(channel):
         channel = provider.channels[0]
     payment, created = _payment_create(order=order, provider=provider, channel=channel)
     if not created:
         return payment
     try:
         checkout = provider.checkout_create(
-            payment=payment, urls=_payment_urls(order=order, provider=provider), client_ip=client_ip
+            payment=payment,
+            urls=_payment_urls(order=order, provider=provider),
+            client_ip=client_ip,
+            payer_id=payer_id,
         )
     except GatewayError as error:
         logger.warning("Payment %s could not start at %s: %s", payment.reference, provider.code, error)

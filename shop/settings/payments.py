@@ -66,7 +66,12 @@ WECHATPAY_PUBLIC_KEY = env.str("WECHATPAY_PUBLIC_KEY", default="", multiline=Tru
 WECHATPAY_PUBLIC_KEY_FILE = env.str("WECHATPAY_PUBLIC_KEY_FILE", default="")
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_PROXY = env.str("WECHATPAY_PROXY", default="")
-# The official account (公众号) bound to the merchant: WeChat Pay inside WeChat's own browser
-# (JSAPI) needs both; without them WeChat Pay is not offered there.
+
+# WeChat Pay inside WeChat's browser (JSAPI): the official account (公众号) bound to the merchant.
+# Its AppID and AppSecret let the shop learn the shopper's openid through the silent OAuth
+# (snsapi_base); WECHAT_OAUTH_BASE_URL serves the authorize page, WECHAT_API_BASE_URL the code
+# exchange (both point at the stand-in in the tests).
 WECHAT_MP_APP_ID = env.str("WECHAT_MP_APP_ID", default="")
 WECHAT_MP_APP_SECRET = env.str("WECHAT_MP_APP_SECRET", default="")
+WECHAT_OAUTH_BASE_URL = env.str("WECHAT_OAUTH_BASE_URL", default="https://open.weixin.qq.com")
+WECHAT_API_BASE_URL = env.str("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")

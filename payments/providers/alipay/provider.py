@@ -107,7 +107,9 @@ class AlipayProvider(GatewayProvider):
                 origins.append(f"https://*.{domain}")
         return origins
 
-    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment: "Payment", urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         """Sign the cashier URL; nothing is sent to Alipay until the shopper's browser opens it."""
         if payment.currency.upper() not in self.currencies:
             raise GatewayError(f"Alipay takes CNY only, not {payment.currency}")

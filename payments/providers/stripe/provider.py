@@ -101,7 +101,9 @@ class StripeProvider(GatewayProvider):
     def _live(self) -> bool:
         return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 
-    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment: "Payment", urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         """Create a Checkout Session for the payment's exact amount; idempotent per payment reference."""
         order = payment.order
         params = self._session_params(payment=payment, urls=urls)

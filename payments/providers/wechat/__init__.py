@@ -1,4 +1,4 @@
-"""WeChat Pay, API v3, through the ``wechatpayv3`` SDK: Native (QR code) and H5 (mobile browser).
+"""WeChat Pay, API v3, through the ``wechatpayv3`` SDK: Native (QR code), H5 (phones), JSAPI (in WeChat).
 
 The SDK runs in "WeChat Pay public key" mode: requests are signed with the
 merchant's API private key, and every answer and notification must carry a
@@ -10,6 +10,7 @@ SDK's documented ``proxy`` argument) sends its HTTPS calls through a proxy.
 
 - ``provider``: ``WeChatPayProvider``: checkout, queries, closing and refunds.
 - ``notifications``: checking a notification's headers and signature, and what it reports.
+- ``oauth``: WeChat's silent OAuth for JSAPI: the signed state, the code exchange, the openid in the session.
 - ``client``: the SDK client built from the settings, and one call through it.
 - ``resources``: WeChat Pay's transactions and refunds in our terms (amounts in fen, events).
 """

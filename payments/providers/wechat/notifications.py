@@ -82,7 +82,9 @@ def _events_from(data: Mapping[str, Any]) -> list[GatewayEvent]:
     resource = data["resource"]
     if resource.get("mchid") != settings.WECHATPAY_MCH_ID:
         raise ValueError("notification for another merchant")
-    if resource.get("appid", settings.WECHATPAY_APP_ID) != settings.WECHATPAY_APP_ID:
+    # JSAPI payments are made for the official account's AppID, bound to the same merchant.
+    our_apps = {settings.WECHATPAY_APP_ID, getattr(settings, "WECHAT_MP_APP_ID", "")} - {""}
+    if resource.get("appid", settings.WECHATPAY_APP_ID) not in our_apps:
         raise ValueError("notification for another app")
     event_type = data.get("event_type", "")
     payload = {

@@ -1,7 +1,9 @@
-"""``WeChatPayProvider``: Native and H5 checkout, queries, closing and refunds through the SDK."""
+"""``WeChatPayProvider``: Native, H5 and JSAPI checkout, queries, closing and refunds through the SDK."""
 
 import logging
-from datetime import timedelta
+import secrets
+import time
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,7 +27,7 @@ from payments.providers.base import (
     RefundOutcome,
     pick_fields,
 )
-from payments.providers.wechat import client
+from payments.providers.wechat import client, oauth
 from payments.providers.wechat.notifications import notification_events
 from payments.providers.wechat.resources import (
     TRANSACTION_FIELDS,
@@ -35,6 +37,7 @@ from payments.providers.wechat.resources import (
 )
 
 if TYPE_CHECKING:
+    from orders.models import Order
     from payments.models import Payment, Refund
 
 # One logger per gateway, named after its package as before the split into modules.
@@ -53,7 +56,9 @@ class WeChatPayProvider(GatewayProvider):
     code = "wechat"
     name = gettext_lazy("WeChat Pay")
     currencies = frozenset({"CNY"})
-    channels = ("native", "h5")
+    # Desktop first, other phones last; "jsapi" is WeChat's own browser (needs an official account).
+    channels = ("native", "jsapi", "h5")
+    page_channels = ("jsapi",)
 
     def is_configured(self) -> bool:
         return client.is_configured()
@@ -68,9 +73,28 @@ class WeChatPayProvider(GatewayProvider):
             return "jsapi" if "jsapi" in self.channels and client.official_account_configured() else None
         return "h5" if browser is Browser.MOBILE else "native"
 
+    def channel_usable(self, channel: str) -> bool:
+        if channel == "jsapi":
+            return oauth.is_configured()
+        return super().channel_usable(channel)
+
     def form_action_origins(self) -> list[str]:
-        # H5 payment: the pay form's answer redirects the phone's browser to WeChat Pay's page.
-        return ["https://wx.tenpay.com"]
+        # H5 payment: the pay form's answer redirects the phone's browser to WeChat Pay's page;
+        # JSAPI: to WeChat's authorisation page first, to learn the shopper's openid.
+        origins = ["https://wx.tenpay.com"]
+        if oauth.is_configured():
+            origins.append(oauth.oauth_origin())
+        return origins
+
+    # The shopper's openid (JSAPI)
+
+    def payer_id_get(self, *, request: HttpRequest, channel: str) -> str:
+        return oauth.session_openid(request.session) if channel == "jsapi" else ""
+
+    def payer_authorize_url(self, *, request: HttpRequest, order: "Order", channel: str) -> str:
+        if channel != "jsapi":
+            return ""
+        return oauth.authorize_url(session=request.session, order_number=order.number)
 
     def _notify_url(self) -> str:
         """Where WeChat Pay sends refund notifications (payments come with GatewayUrls)."""
@@ -78,7 +102,9 @@ class WeChatPayProvider(GatewayProvider):
 
     # Checkout
 
-    def checkout_create(self, *, payment: "Payment", urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment: "Payment", urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         channel = payment.channel or self.channels[0]
         if channel not in self.channels:
             raise GatewayError(f"WeChat Pay has no channel {channel!r}.")
@@ -87,6 +113,8 @@ class WeChatPayProvider(GatewayProvider):
         if channel == "h5" and not client_ip:
             raise GatewayError("WeChat Pay H5 needs the shopper's IP address.")
         expires_at = (timezone.now() + PAYMENT_WINDOW).astimezone(CHINA_TIME).replace(microsecond=0)
+        if channel == "jsapi":
+            return self._jsapi_create(payment=payment, urls=urls, payer_id=payer_id, expires_at=expires_at)
         sdk = client.sdk_client()
         call = partial(
             sdk.pay,
@@ -111,6 +139,56 @@ class WeChatPayProvider(GatewayProvider):
         if status != 200 or not data.get("code_url"):
             raise GatewayError(client.error_text("create", status, data))
         return GatewayCheckout(qr_code=data["code_url"], expires_at=expires_at, payload=payload)
+
+    def _jsapi_create(
+        self, *, payment: "Payment", urls: GatewayUrls, payer_id: str, expires_at: datetime
+    ) -> GatewayCheckout:
+        """A JSAPI prepay order for the official account's openid; the order page then pays it in WeChat."""
+        if not oauth.is_configured():
+            raise GatewayError("WeChat Pay JSAPI needs an official account (WECHAT_MP_APP_ID and _SECRET).")
+        if not payer_id:
+            raise GatewayError("WeChat Pay JSAPI needs the payer's openid.")
+        sdk = client.sdk_client()
+        call = partial(
+            sdk.pay,
+            description=self._description(payment),
+            out_trade_no=payment.reference,
+            amount={"total": fen_from_amount(payment.amount), "currency": "CNY"},
+            time_expire=expires_at.isoformat(),
+            notify_url=urls.notify_url,
+            appid=settings.WECHAT_MP_APP_ID,
+            payer={"openid": payer_id},
+            pay_type=WeChatPayType.JSAPI,
+        )
+        status, data = client.api_call("create", call)
+        prepay_id = data.get("prepay_id")
+        if status != 200 or not isinstance(prepay_id, str) or not prepay_id:
+            raise GatewayError(client.error_text("create", status, data))
+        # The order page shows the "Pay" button that hands the prepay order to WeChat's bridge.
+        return GatewayCheckout(
+            redirect_url=urls.page_url,
+            gateway_reference=prepay_id,
+            expires_at=expires_at,
+            payload={"channel": "jsapi", "time_expire": expires_at.isoformat(), "status": status},
+        )
+
+    def page_payment_params(self, *, payment: "Payment") -> dict[str, str]:
+        """The parameters of ``getBrandWCPayRequest``, signed with the merchant key (paySign, RSA)."""
+        sdk = client.sdk_client()
+        params = {
+            "appId": settings.WECHAT_MP_APP_ID,
+            "timeStamp": str(int(time.time())),
+            "nonceStr": secrets.token_hex(16),
+            "package": f"prepay_id={payment.gateway_reference}",
+        }
+        try:
+            # The SDK signs the lines appId, timeStamp, nonceStr, package, each ended by a newline.
+            signature = sdk.sign(
+                [params["appId"], params["timeStamp"], params["nonceStr"], params["package"]]
+            )
+        except (TypeError, ValueError) as exc:
+            raise GatewayError(f"WeChat Pay: cannot sign the JSAPI parameters ({exc}).") from exc
+        return {**params, "signType": "RSA", "paySign": signature}
 
     @staticmethod
     def _description(payment: "Payment") -> str:

@@ -106,7 +106,9 @@ class FakeGateway(GatewayProvider):
     def form_action_origins(self) -> list[str]:
         return [PAGE_ORIGIN]
 
-    def checkout_create(self, *, payment, urls: GatewayUrls, client_ip: str) -> GatewayCheckout:
+    def checkout_create(
+        self, *, payment, urls: GatewayUrls, client_ip: str, payer_id: str = ""
+    ) -> GatewayCheckout:
         BANK.call("checkout")
         if payment.channel == "qr":
             return GatewayCheckout(

@@ -20,6 +20,7 @@ notification to the payment's notify_url. Tests without a live server call
 - ``phone``: the payer's phone: the pages a scanned QR code or the H5 link opens.
 - ``handler``: HTTP: the CONNECT tunnel to the API, and plain requests to the phone's pages.
 - ``protocol``: WeChat Pay's shapes: times, signature headers, notifications, transactions, refunds.
+- ``oauth``: the official account: WeChat's silent OAuth pages, the code exchange, the page's bridge.
 """
 
 from tests.payments.wechat.standin.gateway import WeChatPayStandIn

@@ -31,6 +31,12 @@ from tests.payments.wechat.standin.protocol import (
 )
 
 Answer = tuple[int, dict[str, str], bytes]
+# The paths that create a transaction, and its trade_type.
+TRADE_TYPES = {
+    "/v3/pay/transactions/native": "NATIVE",
+    "/v3/pay/transactions/h5": "MWEB",
+    "/v3/pay/transactions/jsapi": "JSAPI",
+}
 
 
 class WeChatPayApi:
@@ -39,6 +45,8 @@ class WeChatPayApi:
     # The merchant, keys and state (WeChatPayStandIn sets them up).
     MCH_ID: str
     APP_ID: str
+    MP_APP_ID: str
+    issued_openids: set[str]
     CERT_SERIAL_NO: str
     PUBLIC_KEY_ID: str
     base_url: str
@@ -99,8 +107,8 @@ class WeChatPayApi:
 
     def _route(self, method: str, path: str, query: str, data: dict[str, Any]) -> Answer:
         parts = path.strip("/").split("/")
-        if method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
-            return self._create(data, h5=path.endswith("/h5"))
+        if method == "POST" and path in TRADE_TYPES:
+            return self._create(data, trade_type=TRADE_TYPES[path])
         if parts[:4] == ["v3", "pay", "transactions", "out-trade-no"] and len(parts) >= 5:
             out_trade_no = parts[4]
             if method == "GET" and len(parts) == 5:
@@ -118,8 +126,8 @@ class WeChatPayApi:
             return self._answer(200, self._refund_data(refund))
         return self._answer(404, {"code": "NOT_FOUND", "message": "no such API"})
 
-    def _create(self, data: dict[str, Any], *, h5: bool) -> Answer:
-        problem = self._create_problem(data, h5=h5)
+    def _create(self, data: dict[str, Any], *, trade_type: str) -> Answer:
+        problem = self._create_problem(data, trade_type=trade_type)
         if problem:
             return self._answer(400, {"code": "PARAM_ERROR", "message": problem})
         out_trade_no = data["out_trade_no"]
@@ -135,7 +143,7 @@ class WeChatPayApi:
         transaction = Transaction(
             out_trade_no=out_trade_no,
             token=secrets.token_urlsafe(12),
-            trade_type="MWEB" if h5 else "NATIVE",
+            trade_type=trade_type,
             description=data["description"],
             total=data["amount"]["total"],
             currency=data["amount"].get("currency", "CNY"),
@@ -146,10 +154,14 @@ class WeChatPayApi:
         self.transactions[out_trade_no] = transaction
         return self._answer(200, self._create_answer(transaction))
 
-    def _create_problem(self, data: dict[str, Any], *, h5: bool) -> str:
+    def _create_problem(self, data: dict[str, Any], *, trade_type: str) -> str:
         amount = data.get("amount")
-        if data.get("appid") != self.APP_ID or data.get("mchid") != self.MCH_ID:
+        # JSAPI is paid in the official account bound to the merchant, for one of its openids.
+        app_id = self.MP_APP_ID if trade_type == "JSAPI" else self.APP_ID
+        if data.get("appid") != app_id or data.get("mchid") != self.MCH_ID:
             return "appid and mchid must be the merchant's"
+        if trade_type == "JSAPI" and (data.get("payer") or {}).get("openid") not in self.issued_openids:
+            return "payer.openid is not an openid of this official account"
         if not 1 <= len(data.get("description") or "") <= 127:
             return "description"
         if not OUT_TRADE_NO.match(str(data.get("out_trade_no", ""))):
@@ -167,11 +179,15 @@ class WeChatPayApi:
             except ValueError:
                 return "time_expire is not RFC 3339"
         scene = data.get("scene_info") or {}
-        if h5 and not (scene.get("payer_client_ip") and (scene.get("h5_info") or {}).get("type")):
+        if trade_type == "MWEB" and not (
+            scene.get("payer_client_ip") and (scene.get("h5_info") or {}).get("type")
+        ):
             return "scene_info.payer_client_ip and scene_info.h5_info.type are required for H5"
         return ""
 
     def _create_answer(self, transaction: Transaction) -> dict[str, str]:
+        if transaction.trade_type == "JSAPI":
+            return {"prepay_id": "wx" + transaction.token}
         if transaction.trade_type == "MWEB":
             prepay_id = "wx" + transaction.token
             return {

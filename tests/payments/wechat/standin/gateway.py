@@ -26,6 +26,7 @@ from tests.payments.standin import StandinServer
 from tests.payments.standin_rsa import private_pem, public_pem
 from tests.payments.wechat.standin.api import WeChatPayApi
 from tests.payments.wechat.standin.handler import WeChatPayHandler
+from tests.payments.wechat.standin.oauth import WeChatOAuth
 from tests.payments.wechat.standin.phone import WeChatPayPhone
 from tests.payments.wechat.standin.protocol import (
     API_HOST,
@@ -39,14 +40,19 @@ from tests.payments.wechat.standin.protocol import (
 )
 
 
-class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, StandinServer):
-    """WeChat Pay API v3 and the payer's phone in one local server: ``with WeChatPayStandIn() as wx:``."""
+class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, WeChatOAuth, StandinServer):
+    """WeChat Pay API v3, the payer's phone and the official account's OAuth in one local server.
+
+    ``with WeChatPayStandIn() as wx:``.
+    """
 
     handler_class = WeChatPayHandler
     MCH_ID = "1900009191"
     APP_ID = "wxd678efh567hg6787"
     CERT_SERIAL_NO = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
     PUBLIC_KEY_ID = "PUB_KEY_ID_0119000091912025061800000000000001"
+    MP_APP_ID = "wx8888888888888888"
+    MP_APP_SECRET = "0123456789abcdef0123456789abcdef"
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,6 +77,13 @@ class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, StandinServer):
         # When set, API answers are signed with this key instead of the platform key.
         self.answer_signing_key: rsa.RSAPrivateKey | None = None
         self._lock = threading.Lock()
+        # The official account (OAuth): codes not yet exchanged, used codes, openids handed out.
+        self.codes: dict[str, str] = {}
+        self.used_codes: set[str] = set()
+        self.issued_openids: set[str] = set()
+        self.openid = "o" + secrets.token_urlsafe(21)
+        self.exchange_without_openid = False
+        self.held_notifications: list[Notification] = []
 
     # Life cycle and the shop's configuration
 
@@ -91,6 +104,13 @@ class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, StandinServer):
         settings.WECHATPAY_PUBLIC_KEY_ID = self.PUBLIC_KEY_ID
         settings.WECHATPAY_PROXY = self.base_url
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(self.ca_bundle))
+
+    def use_official_account_in(self, settings) -> None:
+        """Configure the shop's official account (JSAPI), its OAuth pages and code exchange served here."""
+        settings.WECHAT_MP_APP_ID = self.MP_APP_ID
+        settings.WECHAT_MP_APP_SECRET = self.MP_APP_SECRET
+        settings.WECHAT_OAUTH_BASE_URL = self.base_url
+        settings.WECHAT_API_BASE_URL = self.base_url
 
     # What tests do as the payer and as WeChat Pay
 
@@ -235,7 +255,7 @@ class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, StandinServer):
 
     def transaction_resource(self, transaction: Transaction) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "appid": self.APP_ID,
+            "appid": transaction.request.get("appid", self.APP_ID),
             "mchid": self.MCH_ID,
             "out_trade_no": transaction.out_trade_no,
             "trade_type": transaction.trade_type,
@@ -251,7 +271,7 @@ class WeChatPayStandIn(WeChatPayApi, WeChatPayPhone, StandinServer):
                 transaction_id=transaction.transaction_id,
                 bank_type="OTHERS",
                 success_time=transaction.success_time,
-                payer={"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+                payer=transaction.request.get("payer") or {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
             )
             data["amount"].update(payer_total=transaction.total, payer_currency=transaction.currency)
         return data

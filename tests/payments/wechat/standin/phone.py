@@ -22,8 +22,11 @@ class WeChatPayPhone:
     lose_next_notification: bool
     pay: Callable[..., Notification]
     deliver: Callable[[Notification], int]
+    oauth: Callable[[str, str], Answer | None]
 
     def page(self, method: str, target: str, headers, body: bytes) -> Answer:
+        if (answer := self.oauth(method, target)) is not None:
+            return answer
         parts = urlsplit(target)
         segments = parts.path.strip("/").split("/")
         if len(segments) not in (2, 3) or segments[0] not in ("scan", "h5"):

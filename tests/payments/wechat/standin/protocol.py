@@ -70,7 +70,7 @@ class Notification:
 class Transaction:
     out_trade_no: str
     token: str
-    trade_type: str  # NATIVE or MWEB (H5)
+    trade_type: str  # NATIVE, MWEB (H5) or JSAPI
     description: str
     total: int
     currency: str
