@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
-from payments.providers.wechat import WeChatPayProvider
 from tests.factories import StaffUserFactory
 from tests.helpers import staff_login
 from tests.orders.helpers import checkout_post
@@ -53,9 +52,3 @@ def refund_staff_login(client) -> None:
         )
     )
     staff_login(client, staff)
-
-
-class WeChatPayWithJsapi(WeChatPayProvider):
-    """WeChat Pay with a "jsapi" channel, the one inside WeChat (which is built apart from choosing it)."""
-
-    channels = ("native", "h5", "jsapi")

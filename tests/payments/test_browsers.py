@@ -6,7 +6,6 @@ from payments.browsers import Browser, browser_kind
 from payments.providers.alipay import AlipayProvider
 from payments.providers.stripe import StripeProvider
 from payments.providers.wechat import WeChatPayProvider
-from tests.payments.helpers import WeChatPayWithJsapi
 from tests.payments.user_agents import (
     ALIPAY_ANDROID,
     ALIPAY_IOS,
@@ -65,13 +64,13 @@ def test_each_gateway_picks_its_channel_for_the_browser(user_agent, wechat, alip
     assert StripeProvider().channel_for(browser=browser) == stripe
 
 
-def test_wechat_pay_inside_wechat_is_jsapi_once_the_channel_and_the_official_account_exist(settings):
+def test_wechat_pay_inside_wechat_is_jsapi_once_the_official_account_exists(settings):
+    assert WeChatPayProvider().channel_for(browser=Browser.WECHAT) is None
     settings.WECHAT_MP_APP_ID = "wx8888888888888888"
     settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
 
-    assert WeChatPayWithJsapi().channel_for(browser=Browser.WECHAT) == "jsapi"
-    assert WeChatPayWithJsapi().channel_for(browser=Browser.MOBILE) == "h5"
-    assert WeChatPayProvider().channel_for(browser=Browser.WECHAT) is None
+    assert WeChatPayProvider().channel_for(browser=Browser.WECHAT) == "jsapi"
+    assert WeChatPayProvider().channel_for(browser=Browser.MOBILE) == "h5"
 
 
 @pytest.mark.parametrize(
@@ -81,8 +80,8 @@ def test_wechat_pay_inside_wechat_needs_both_official_account_settings(settings,
     settings.WECHAT_MP_APP_ID = app_id
     settings.WECHAT_MP_APP_SECRET = secret
 
-    assert WeChatPayWithJsapi().channel_for(browser=Browser.WECHAT) is None
-    assert WeChatPayWithJsapi().is_offered_in(browser=Browser.WECHAT) is False
+    assert WeChatPayProvider().channel_for(browser=Browser.WECHAT) is None
+    assert WeChatPayProvider().is_offered_in(browser=Browser.WECHAT) is False
 
 
 def test_alipay_stays_offered_inside_wechat_to_explain_the_way_out():

@@ -109,25 +109,29 @@ def test_the_way_out_page_of_a_paid_order_offers_no_steps(client, alipay, varian
     assert "data-copy-link" not in html
 
 
-# WeChat Pay inside WeChat without an official account (no JSAPI yet)
+# WeChat Pay inside WeChat without an official account
 
 
 def _payment_choices(client) -> str:
     return client.get(reverse("orders:checkout")).content.decode()
 
 
-def test_checkout_inside_wechat_does_not_offer_wechat_pay(client, wechat, variant, shipping, settings):
-    settings.WECHAT_MP_APP_ID = "wx8888888888888888"
-    settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
+def test_checkout_inside_wechat_offers_wechat_pay_only_with_the_official_account(
+    client, wechat, variant, shipping, settings
+):
     client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
 
     client.defaults["HTTP_USER_AGENT"] = CHROME_DESKTOP
     on_desktop = _payment_choices(client)
     client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
     inside_wechat = _payment_choices(client)
+    settings.WECHAT_MP_APP_ID = "wx8888888888888888"
+    settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
+    with_the_account = _payment_choices(client)
 
     assert 'value="wechat"' in on_desktop
     assert 'value="wechat"' not in inside_wechat
+    assert 'value="wechat"' in with_the_account
 
 
 def test_wechat_pay_posted_from_inside_wechat_places_no_order(client, wechat, variant, shipping):
@@ -245,7 +249,7 @@ def wechat_pay_inside_wechat(settings, alipay, wechat):
     """Alipay and WeChat Pay with JSAPI and its official account: WeChat Pay is payable inside WeChat."""
     settings.PAYMENT_GATEWAYS = [
         "payments.providers.alipay.AlipayProvider",
-        "tests.payments.helpers.WeChatPayWithJsapi",
+        "payments.providers.wechat.WeChatPayProvider",
     ]
     settings.WECHAT_MP_APP_ID = "wx8888888888888888"
     settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
@@ -270,7 +274,7 @@ def test_the_way_out_page_offers_wechat_pay_when_it_can_be_paid_inside_wechat(
     assert 'name="gateway" value="wechat"' in html
 
 
-def test_the_way_out_page_offers_no_wechat_pay_without_jsapi(
+def test_the_way_out_page_offers_no_wechat_pay_without_the_official_account(
     client, alipay, wechat, variant, shipping, settings
 ):
     settings.PAYMENT_GATEWAYS = [
@@ -288,7 +292,7 @@ def test_the_way_out_page_offers_no_wechat_pay_without_jsapi(
 
 
 def test_paying_with_wechat_pay_instead_changes_the_method_and_starts_its_inside_wechat_channel(
-    client, wechat_pay_inside_wechat, variant, shipping
+    client, wechat_pay_inside_wechat, variant, shipping, settings
 ):
     client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
     online_checkout(client, variant=variant, shipping=shipping, method="alipay")
@@ -297,12 +301,13 @@ def test_paying_with_wechat_pay_instead_changes_the_method_and_starts_its_inside
     response = client.post(_pay_instead_url(order), {"gateway": "wechat"})
 
     order.refresh_from_db()
-    payment = order.payments.get()
     event = order.events.get(kind=OrderEvent.Kind.PAYMENT_METHOD)
     assert order.payment_method == "wechat"
     assert (event.from_state, event.to_state) == ("alipay", "wechat")
-    assert (payment.provider, payment.channel) == ("wechat", "jsapi")
+    # JSAPI first learns who pays: off to WeChat's silent authorisation, nothing charged yet.
     assert response.status_code == 302
+    assert response["Location"].startswith(f"{settings.WECHAT_OAUTH_BASE_URL}/connect/oauth2/authorize?")
+    assert not order.payments.exists()
 
 
 def test_paying_instead_with_a_method_not_payable_inside_wechat_changes_nothing(

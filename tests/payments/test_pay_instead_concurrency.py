@@ -15,7 +15,7 @@ from tests.payments.user_agents import WECHAT_ANDROID
 def test_two_concurrent_changes_record_one_event(settings, alipay, wechat):
     settings.PAYMENT_GATEWAYS = [
         "payments.providers.alipay.AlipayProvider",
-        "tests.payments.helpers.WeChatPayWithJsapi",
+        "payments.providers.wechat.WeChatPayProvider",
     ]
     settings.WECHAT_MP_APP_ID = "wx8888888888888888"
     settings.WECHAT_MP_APP_SECRET = "secret-of-the-official-account"
