@@ -1,6 +1,7 @@
 """Reads of online payments: gateways, an order's attempts and what the order page shows."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -10,6 +11,9 @@ from orders.payment_methods import PaymentPanel, payment_provider_get, payment_p
 from payments.browsers import browser_kind
 from payments.models import Payment
 from payments.providers.base import GatewayError, GatewayProvider
+
+# A page that would expire sooner than this is not offered again: a new attempt is made.
+PAYMENT_REUSE_MARGIN = timedelta(minutes=2)
 
 
 def gateway_get(code: str) -> GatewayProvider | None:
@@ -22,18 +26,20 @@ def gateway_instead_get(*, order: Order, user_agent: str) -> GatewayProvider | N
     """Another gateway the order can be paid through in this browser, when its own cannot (or None).
 
     For the page shown when the order's gateway is blocked there (Alipay inside WeChat):
+    a gateway the browser pays inside the page (WeChat Pay's JSAPI inside WeChat) first, else
     the first other gateway available for the order with a channel in that browser.
     """
     browser = browser_kind(user_agent)
+    candidates = []
     for provider in payment_provider_list():
+        channel = provider.channel_for(browser=browser) if isinstance(provider, GatewayProvider) else None
         if (
-            isinstance(provider, GatewayProvider)
+            channel is not None
             and provider.code != order.payment_method
-            and provider.channel_for(browser=browser) is not None
             and provider.is_available(country=order.country, total=order.grand_total, user_agent=user_agent)
         ):
-            return provider
-    return None
+            candidates.append((channel not in provider.page_channels, provider))
+    return min(candidates, key=lambda candidate: candidate[0])[1] if candidates else None
 
 
 def order_get_by_number(*, number: str) -> Order | None:
@@ -124,7 +130,8 @@ def page_payment_get(*, order: Order, provider: GatewayProvider) -> dict[str, st
             provider=provider.code,
             channel__in=provider.page_channels,
             status=Payment.Status.PENDING,
-            expires_at__gt=timezone.now(),
+            # As a payment start reuses it: not a prepay that could expire while being paid.
+            expires_at__gt=timezone.now() + PAYMENT_REUSE_MARGIN,
         )
         .exclude(gateway_reference="")
         .order_by("-id")
@@ -147,8 +154,12 @@ def online_payment_panel_get(*, order: Order, returned: bool, user_agent: str = 
     """
     online = online_payment_state_get(order=order, returned=returned, user_agent=user_agent)
     bridge = None
+    # Only a browser that pays inside the page gets its bridge; any other browser opening the
+    # same order gets the usual form (the QR code, H5), which starts an attempt of its own.
     if online is not None and online.can_pay and not online.waiting:
-        bridge = page_payment_get(order=order, provider=online.provider)
+        channel = online.provider.channel_for(browser=browser_kind(user_agent))
+        if channel in online.provider.page_channels:
+            bridge = page_payment_get(order=order, provider=online.provider)
     return PaymentPanel(
         template_name="payments/_online_payment.html",
         context={

@@ -13,15 +13,13 @@ from orders.models import Order
 from payments.exceptions import PaymentUnavailable
 from payments.models import Payment, PaymentEvent
 from payments.providers.base import GatewayError, GatewayProvider, GatewayUrls
-from payments.selectors import gateway_get
+from payments.selectors import PAYMENT_REUSE_MARGIN, gateway_get
 from payments.services.records import event_store
 
 logger = logging.getLogger(__name__)
 
 # How long a started payment page stays valid when the gateway does not say.
 PAYMENT_PAGE_LIFETIME = timedelta(minutes=30)
-# A page that would expire sooner than this is not offered again: a new attempt is made.
-PAYMENT_REUSE_MARGIN = timedelta(minutes=2)
 
 
 def _payment_urls(*, order: Order, provider: GatewayProvider) -> GatewayUrls:

@@ -357,3 +357,22 @@ def test_a_paid_order_is_not_paid_instead(client, wechat_pay_inside_wechat, vari
     order.refresh_from_db()
     assert order.payment_method == "alipay"
     assert "This order has already been paid." in response.content.decode()
+
+
+def test_the_way_out_page_prefers_the_gateway_paid_inside_wechat_over_a_card(
+    client, wechat_pay_inside_wechat, variant, shipping, settings
+):
+    settings.PAYMENT_GATEWAYS = [
+        "payments.providers.stripe.StripeProvider",
+        *settings.PAYMENT_GATEWAYS,
+    ]
+    settings.STRIPE_SECRET_KEY = "sk_test_instead"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_instead"
+    client.defaults["HTTP_USER_AGENT"] = WECHAT_ANDROID
+    online_checkout(client, variant=variant, shipping=shipping, method="alipay")
+    order = latest_order()
+
+    html = client.get(_open_in_browser_url(order)).content.decode()
+
+    assert 'name="gateway" value="wechat"' in html
+    assert 'value="stripe"' not in html

@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from payments.models import Payment, PaymentEvent
 from payments.providers.wechat import oauth
+from tests.payments.user_agents import CHROME_DESKTOP
 from tests.payments.wechat.helpers import assert_nothing_paid
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_paying_in_wechat_learns_the_openid_silently_then_pays_a_signed_jsapi_or
     query = {name: values[0] for name, values in parse_qs(authorize.query).items()}
     back = through_wechat(start["Location"])
     answer = back_from_wechat(client, back)
-    page = client.get(answer["Location"])
+    page = client.get(answer["Location"], headers={"User-Agent": WECHAT_BROWSER})
 
     assert f"{authorize.scheme}://{authorize.netloc}{authorize.path}" == (
         f"{jsapi.base_url}/connect/oauth2/authorize"
@@ -110,7 +111,9 @@ def test_paying_in_wechat_learns_the_openid_silently_then_pays_a_signed_jsapi_or
 def test_a_bridge_signature_over_other_parameters_does_not_verify(client, jsapi, wechat_placed):
     order, _native, _response = wechat_placed
     back = through_wechat(pay_in_wechat(client, order)["Location"])
-    params = bridge_params(client.get(back_from_wechat(client, back)["Location"]))
+    params = bridge_params(
+        client.get(back_from_wechat(client, back)["Location"], headers={"User-Agent": WECHAT_BROWSER})
+    )
 
     tampered = {**params, "package": "prepay_id=wx-another-order"}
 
@@ -254,3 +257,16 @@ def test_the_jsapi_notification_pays_the_order(client, jsapi, wechat_placed):
     order.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
     assert order.payment_status == order.PaymentStatus.PAID
+
+
+def test_another_browser_opening_the_order_gets_the_usual_form_not_the_bridge(client, jsapi, wechat_placed):
+    order, _native, _response = wechat_placed
+    back_from_wechat(client, through_wechat(pay_in_wechat(client, order)["Location"]))
+    assert BRIDGE_PARAMS.search(
+        client.get(order.get_access_url(), headers={"User-Agent": WECHAT_BROWSER}).content.decode()
+    )
+
+    desktop = client.get(order.get_access_url(), headers={"User-Agent": CHROME_DESKTOP}).content.decode()
+
+    assert not BRIDGE_PARAMS.search(desktop)
+    assert reverse("payments:pay", args=[order.number]) in desktop
