@@ -1,6 +1,5 @@
 """After-sales (售后): a shopper's request to return, be refunded for or exchange what an order delivered."""
 
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orders.models import ORDER_NUMBER_ALPHABET
+from shop.uploads import private_upload_path
 
 REQUEST_NUMBER_PREFIX = "AS"
 REQUEST_NUMBER_LENGTH = 8
@@ -22,8 +22,7 @@ def request_number_generate() -> str:
 
 
 def photo_upload_to(instance: "AfterSalesPhoto", filename: str) -> str:
-    # A random folder per file: never guessable, never colliding; served only through our views.
-    return f"aftersales/photos/{secrets.token_hex(16)}/{filename}"
+    return private_upload_path("aftersales/photos", filename)
 
 
 class AfterSalesRequest(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Max, Q, Sum
 from django.http import Http404, HttpRequest
 
 from aftersales.models import AfterSalesLine, AfterSalesRequest
-from aftersales.rules import NO_REASON_REASONS, RequestLine, units_refund_amount, window_days, window_end
+from aftersales.rules import RequestLine, units_refund_amount, window_days, window_end
 from catalog.models import Product, ReturnExemption, Variant
 from orders.models import Order, OrderLine, ShipmentLine
 from orders.selectors import order_get_visible
@@ -68,13 +68,24 @@ def order_receipt_moment(*, order: Order) -> datetime | None:
     return last_parcel + timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS) if last_parcel else None
 
 
-def order_after_sales_deadline(*, order: Order, no_reason: bool) -> datetime | None:
-    """When the no-reason (or the faulty-goods) window ends for this order; None without a parcel."""
+def order_after_sales_deadlines(*, order: Order) -> tuple[datetime | None, datetime | None]:
+    """When the no-reason and the faulty-goods windows end for this order; None without a parcel.
+
+    The receipt moment is read once (one query unless the order is received).
+    """
     receipt = order_receipt_moment(order=order)
     if receipt is None:
-        return None
-    reason = next(iter(NO_REASON_REASONS)) if no_reason else AfterSalesRequest.Reason.FAULTY
-    return window_end(received_at=receipt, days=window_days(reason=reason))
+        return None, None
+    return tuple(
+        window_end(received_at=receipt, days=window_days(reason=reason))
+        for reason in (AfterSalesRequest.Reason.CHANGED_MIND, AfterSalesRequest.Reason.FAULTY)
+    )
+
+
+def order_after_sales_deadline(*, order: Order, no_reason: bool) -> datetime | None:
+    """When the no-reason (or the faulty-goods) window ends for this order; None without a parcel."""
+    no_reason_end, faulty_end = order_after_sales_deadlines(order=order)
+    return no_reason_end if no_reason else faulty_end
 
 
 def order_line_availability(*, order: Order) -> list[LineAvailability]:

@@ -21,7 +21,7 @@ from aftersales.photos import photo_file_response
 from aftersales.selectors import (
     SHIPPED_STATES,
     exchange_options_by_line,
-    order_after_sales_deadline,
+    order_after_sales_deadlines,
     order_after_sales_possible,
     order_line_availability,
     refund_preview,
@@ -49,12 +49,6 @@ def _order_url(request: HttpRequest, order: Order) -> str:
     return order.get_absolute_url() + _access_query(request)
 
 
-def _windows_open(order: Order) -> bool:
-    """Whether any window is still open: the faulty-goods one is the longest (no query)."""
-    deadline = order_after_sales_deadline(order=order, no_reason=False)
-    return deadline is None or timezone.now() < deadline
-
-
 def _windows(order: Order) -> dict:
     """The windows as the pages state them: their lengths and, once received, their last days (no query)."""
     now = timezone.now()
@@ -62,8 +56,7 @@ def _windows(order: Order) -> dict:
         "no_reason_days": settings.AFTER_SALES_NO_REASON_DAYS,
         "faulty_days": settings.AFTER_SALES_FAULTY_DAYS,
     }
-    for name, no_reason in (("no_reason", True), ("faulty", False)):
-        deadline = order_after_sales_deadline(order=order, no_reason=no_reason)
+    for name, deadline in zip(("no_reason", "faulty"), order_after_sales_deadlines(order=order), strict=True):
         # The deadline is the first moment after the window: its last day is the day before.
         windows[f"{name}_last_day"] = (
             timezone.localtime(deadline - timedelta(seconds=1)).date() if deadline else None
@@ -188,9 +181,11 @@ def order_page_section(request: HttpRequest, order: Order) -> OrderPageSection |
     if order.fulfilment_status not in SHIPPED_STATES:
         return None
     requests = request_list_for_order(order=order)
+    windows = _windows(order)
     can_ask = (
         order_after_sales_possible(order=order)
-        and _windows_open(order)
+        # The faulty-goods window is the longest: while it is open, something may be asked.
+        and windows["faulty_open"]
         and any(available.available for available in order_line_availability(order=order))
     )
     if not requests and not can_ask:
@@ -209,7 +204,7 @@ def order_page_section(request: HttpRequest, order: Order) -> OrderPageSection |
             "entries": entries,
             "can_ask": can_ask,
             "access_query": _access_query(request),
-            "windows": _windows(order),
+            "windows": windows,
         },
     )
 

@@ -5,6 +5,7 @@ served as a sandboxed download that can run nothing, whatever it holds.
 """
 
 import os
+import secrets
 from dataclasses import dataclass
 from typing import IO
 
@@ -164,3 +165,12 @@ def private_file_response(
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SANDBOX_CSP
     return response
+
+
+def private_upload_path(folder: str, filename: str) -> str:
+    """Where a private upload is stored: a random folder of its own under ``folder``.
+
+    Never guessable, and two files of one name never collide; ``folder`` must lie outside
+    MEDIA_PUBLIC_PREFIXES, so the file is served only through a view that checks access.
+    """
+    return f"{folder}/{secrets.token_hex(16)}/{filename}"

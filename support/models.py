@@ -11,6 +11,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shop.identity import email_canonical
+from shop.uploads import private_upload_path
 
 REFERENCE_PREFIX = "T-"
 # Ticket ids start here (see the migration), so references look like T-1042 from day one.
@@ -23,9 +24,7 @@ def ticket_token_generate() -> str:
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
-    # A random folder per file: attachment URLs are never guessable, and two
-    # files called "photo.jpg" never collide.
-    return f"support/attachments/{secrets.token_hex(16)}/{filename}"
+    return private_upload_path("support/attachments", filename)
 
 
 class Ticket(models.Model):
