@@ -172,6 +172,16 @@ class AfterSalesRequest(models.Model):
         return self.status in self.FINAL_STATUSES
 
     @property
+    def refund_from_status(self) -> str:
+        """The state its refund starts from (and returns to when a gateway refuses it)."""
+        return self.Status.APPROVED if self.kind == self.Kind.REFUND else self.Status.RECEIVED
+
+    @property
+    def refund_due(self) -> bool:
+        """Whether the request waits for its refund now (staff decide the money)."""
+        return self.status == self.refund_from_status
+
+    @property
     def needs_goods_back(self) -> bool:
         """Whether the customer sends the goods back (a return or an exchange)."""
         return self.kind != self.Kind.REFUND

@@ -56,10 +56,6 @@ Status = AfterSalesRequest.Status
 # Image types the customer's upload was checked to be by its bytes: shown inline, anything else downloads.
 
 
-def _refund_from(request: AfterSalesRequest) -> str:
-    return Status.APPROVED if request.kind == AfterSalesRequest.Kind.REFUND else Status.RECEIVED
-
-
 @dataclass(frozen=True)
 class Step:
     """A staff step: when it makes sense, its form, the service call and what the admin says."""
@@ -124,7 +120,7 @@ STEPS: dict[str, Step] = {
     "refund": Step(
         label=_("Refund"),
         form=RefundForm,
-        available=lambda request: request.status == _refund_from(request),
+        available=lambda request: request.refund_due,
         run=lambda request, actor, data: after_sales_refund(
             request=request,
             actor=actor,
@@ -157,7 +153,7 @@ STEPS: dict[str, Step] = {
         run=lambda request, actor, data: after_sales_close(request=request, actor=actor, note=data["note"]),
         done=_("Request %(number)s is closed."),
         dangerous=True,
-        money_when=lambda request: request.status == _refund_from(request),
+        money_when=lambda request: request.refund_due,
     ),
     "ticket": Step(
         label=_("Open a support ticket"),

@@ -41,11 +41,6 @@ class RefundQuote:
     everything_returned: bool
 
 
-def _refundable_from(request: AfterSalesRequest) -> Status:
-    """The state a request's refund starts from (and returns to when the gateway refuses it)."""
-    return Status.APPROVED if request.kind == AfterSalesRequest.Kind.REFUND else Status.RECEIVED
-
-
 def refund_quote(*, request: AfterSalesRequest, include_shipping: bool = False) -> RefundQuote:
     """The refund of ``request`` if it were made now (reads only; the refund itself re-reads under locks)."""
     order = request.order
@@ -94,7 +89,7 @@ def _refund_start(
     if payment is not None:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
     order, request = request_lock(request=request)
-    if request.status != _refundable_from(request):
+    if not request.refund_due:
         if request.status in (Status.REFUNDING, Status.REFUNDED):
             raise StepNotAllowed(_("This request is refunded or its refund is under way already."))
         raise StepNotAllowed(
@@ -219,7 +214,7 @@ def refund_settled_receive(*, refund: Refund) -> None:
         )
         return
     amount = request.refund_amount
-    request.status = _refundable_from(request)
+    request.status = request.refund_from_status
     request.refund = None
     request.refund_reference = ""
     request.refund_amount = None
