@@ -3,6 +3,7 @@
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -115,15 +116,11 @@ class WeChatPayProvider(GatewayProvider):
         expires_at = (timezone.now() + PAYMENT_WINDOW).astimezone(CHINA_TIME).replace(microsecond=0)
         if channel == "jsapi":
             return self._jsapi_create(payment=payment, urls=urls, payer_id=payer_id, expires_at=expires_at)
-        sdk = client.sdk_client()
-        call = partial(
-            sdk.pay,
-            description=self._description(payment),
-            out_trade_no=payment.reference,
-            amount={"total": fen_from_amount(payment.amount), "currency": "CNY"},
-            time_expire=expires_at.isoformat(),
+        call = self._pay_call(
+            payment=payment,
+            urls=urls,
+            expires_at=expires_at,
             scene_info=self._scene_info(channel=channel, client_ip=client_ip),
-            notify_url=urls.notify_url,
             pay_type=WeChatPayType.H5 if channel == "h5" else WeChatPayType.NATIVE,
         )
         status, data = client.api_call("create", call)
@@ -140,6 +137,20 @@ class WeChatPayProvider(GatewayProvider):
             raise GatewayError(client.error_text("create", status, data))
         return GatewayCheckout(qr_code=data["code_url"], expires_at=expires_at, payload=payload)
 
+    def _pay_call(
+        self, *, payment: "Payment", urls: GatewayUrls, expires_at: datetime, **channel_fields: Any
+    ) -> Callable[[], tuple[int, Any]]:
+        """The SDK's order creation for ``payment``, with what every channel sends and its own fields."""
+        return partial(
+            client.sdk_client().pay,
+            description=self._description(payment),
+            out_trade_no=payment.reference,
+            amount={"total": fen_from_amount(payment.amount), "currency": "CNY"},
+            time_expire=expires_at.isoformat(),
+            notify_url=urls.notify_url,
+            **channel_fields,
+        )
+
     def _jsapi_create(
         self, *, payment: "Payment", urls: GatewayUrls, payer_id: str, expires_at: datetime
     ) -> GatewayCheckout:
@@ -148,14 +159,10 @@ class WeChatPayProvider(GatewayProvider):
             raise GatewayError("WeChat Pay JSAPI needs an official account (WECHAT_MP_APP_ID and _SECRET).")
         if not payer_id:
             raise GatewayError("WeChat Pay JSAPI needs the payer's openid.")
-        sdk = client.sdk_client()
-        call = partial(
-            sdk.pay,
-            description=self._description(payment),
-            out_trade_no=payment.reference,
-            amount={"total": fen_from_amount(payment.amount), "currency": "CNY"},
-            time_expire=expires_at.isoformat(),
-            notify_url=urls.notify_url,
+        call = self._pay_call(
+            payment=payment,
+            urls=urls,
+            expires_at=expires_at,
             appid=settings.WECHAT_MP_APP_ID,
             payer={"openid": payer_id},
             pay_type=WeChatPayType.JSAPI,
