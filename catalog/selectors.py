@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -376,11 +377,22 @@ def product_get_visible(*, slug: str, category_ids: Collection[int]) -> Product:
     return product
 
 
-def product_sitemap_list(*, category_ids: Collection[int]) -> QuerySet[Product]:
-    """Visible products for the sitemap: slug and last change only."""
+def product_sitemap_list(*, category_ids: Collection[int], id_after: int, id_upto: int) -> QuerySet[Product]:
+    """Visible products with ``id_after < id <= id_upto``, for a sitemap page: slug and last change only.
+
+    A range of ids, never an offset: a page deep in a large catalogue reads its own rows only.
+    """
     return (
-        Product.objects.filter(is_active=True, category_id__in=list(category_ids))
-        .filter(Exists(_active_variants()))
+        Product.objects.filter(
+            is_active=True, category_id__in=list(category_ids), id__gt=id_after, id__lte=id_upto
+        )
+        # The range repeated on the variants, so the planner reads theirs by index, not all of them.
+        .filter(Exists(_active_variants().filter(product_id__gt=id_after, product_id__lte=id_upto)))
         .only("slug", "updated_at")
         .order_by("id")
     )
+
+
+def product_last_id_get() -> int:
+    """The highest product id (0 without products): how far the sitemap's id ranges reach."""
+    return Product.objects.aggregate(last=Max("id"))["last"] or 0

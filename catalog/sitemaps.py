@@ -1,67 +1,116 @@
-"""/sitemap.xml: the home page, visible categories and visible products.
+"""The sitemap: an index (/sitemap.xml) of sections that list the home page, every visible
+category and every visible product, each once, with its address in every language.
 
-URLs are built from settings.SITE_URL, the same origin as the canonical links,
-whatever host the sitemap was requested on.
+Products are paged by ranges of ids (``CATALOG_SITEMAP_PAGE_SIZE`` ids a page), so a page's
+address stays the same as the catalogue grows and a page deep in a million products reads only
+its own rows. A range whose products are all hidden or deleted is an empty page. Each index and
+section page is cached under the catalogue revision: a catalogue change shows at once, and a
+repeated request costs the revision query alone.
+
+URLs are built from settings.SITE_URL, the same origin as the canonical links, whatever host
+the sitemap was requested on. A ``<loc>`` is the page's plain address (the x-default); its
+``xhtml:link`` alternates carry the ``?lang=`` address of each language (shop/i18n.py).
 """
 
-from functools import cached_property
-from urllib.parse import urlsplit
+import math
+from functools import partial
 
 from django.conf import settings
-from django.contrib.sitemaps import Sitemap
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.http import require_safe
 
-from catalog.selectors import CategoryTree, category_tree_get, product_sitemap_list
+from catalog.cache.base import (
+    MISSING,
+    absolute_url,
+    cache_key,
+    category_tree,
+    request_cache_get_or_build,
+)
+from catalog.selectors import product_last_id_get, product_sitemap_list
+from shop.i18n import language_alternates
 
-
-class _ShopSitemap(Sitemap):
-    @property
-    def protocol(self) -> str:
-        return urlsplit(settings.SITE_URL).scheme or "https"
-
-    def get_domain(self, site=None) -> str:
-        return urlsplit(settings.SITE_URL).netloc
-
-    @cached_property
-    def tree(self) -> CategoryTree:
-        return category_tree_get()
-
-
-class HomeSitemap(_ShopSitemap):
-    changefreq = "daily"
-    priority = 1.0
-
-    def items(self) -> list[str]:
-        return ["catalog:home"]
-
-    def location(self, item: str) -> str:
-        return reverse(item)
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
-class CategorySitemap(_ShopSitemap):
-    changefreq = "daily"
-    priority = 0.7
-
-    def items(self) -> list[dict]:
-        return self.tree.flat()
-
-    def location(self, item: dict) -> str:
-        return item["url"]
+def _product_page_count() -> int:
+    return math.ceil(product_last_id_get() / settings.CATALOG_SITEMAP_PAGE_SIZE)
 
 
-class ProductSitemap(_ShopSitemap):
-    changefreq = "daily"
-    priority = 0.8
-
-    @cached_property
-    def _products(self) -> list:
-        return list(product_sitemap_list(category_ids=self.tree.visible_ids))
-
-    def items(self) -> list:
-        return self._products
-
-    def lastmod(self, item) -> object:
-        return item.updated_at
+def _url_entry(location: str, lastmod: str | None = None) -> str:
+    links = "".join(
+        f'<xhtml:link rel="alternate" hreflang="{hreflang}" href="{escape(href)}"/>'
+        for hreflang, href in language_alternates(location)
+    )
+    modified = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+    return f"<url><loc>{escape(location)}</loc>{modified}{links}</url>\n"
 
 
-SITEMAPS = {"home": HomeSitemap, "categories": CategorySitemap, "products": ProductSitemap}
+def _urlset(entries: list[str]) -> str:
+    opening = f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">'
+    return f"{XML_DECLARATION}{opening}\n{''.join(entries)}</urlset>\n"
+
+
+def _index_xml() -> str:
+    sections = [reverse("sitemap_pages")] + [
+        reverse("sitemap_products", kwargs={"page": page}) for page in range(1, _product_page_count() + 1)
+    ]
+    entries = "".join(f"<sitemap><loc>{escape(absolute_url(path))}</loc></sitemap>\n" for path in sections)
+    return f'{XML_DECLARATION}<sitemapindex xmlns="{SITEMAP_NS}">\n{entries}</sitemapindex>\n'
+
+
+def _pages_xml(request: HttpRequest) -> str:
+    tree = category_tree(request)
+    paths = [reverse("catalog:home"), *(node["url"] for node in tree.flat())]
+    return _urlset([_url_entry(absolute_url(path)) for path in paths])
+
+
+def _products_xml(request: HttpRequest, page: int) -> str:
+    if not 1 <= page <= _product_page_count():
+        return MISSING
+    tree = category_tree(request)
+    size = settings.CATALOG_SITEMAP_PAGE_SIZE
+    products = product_sitemap_list(
+        category_ids=tree.visible_ids, id_after=(page - 1) * size, id_upto=page * size
+    )
+    # One reverse for the page, not one per product: slugs are plain ASCII, as the URL pattern requires.
+    prefix, suffix = absolute_url(reverse("catalog:product_detail", kwargs={"slug": "slug"})).rsplit(
+        "slug", 1
+    )
+    return _urlset(
+        [
+            _url_entry(f"{prefix}{product.slug}{suffix}", f"{product.updated_at:%Y-%m-%d}")
+            for product in products.iterator(chunk_size=2000)
+        ]
+    )
+
+
+def _xml_response(request: HttpRequest, *parts: object, build) -> HttpResponse:
+    xml = request_cache_get_or_build(
+        request, cache_key(request, "sitemap", *parts, per_language=False), build
+    )
+    if xml == MISSING:
+        raise Http404("No such sitemap page.")
+    return HttpResponse(xml, content_type=CONTENT_TYPE)
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index: the pages section and every products page."""
+    return _xml_response(request, "index", build=_index_xml)
+
+
+@require_safe
+def sitemap_pages(request: HttpRequest) -> HttpResponse:
+    """The home page and every visible category."""
+    return _xml_response(request, "pages", build=partial(_pages_xml, request))
+
+
+@require_safe
+def sitemap_products(request: HttpRequest, page: int) -> HttpResponse:
+    """The visible products of one range of ids; 404 for a page past the last product."""
+    return _xml_response(request, "products", page, build=partial(_products_xml, request, page))

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
-from catalog.sitemaps import SITEMAPS
+from catalog import sitemaps
 from shop import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-pages.xml", sitemaps.sitemap_pages, name="sitemap_pages"),
+    path("sitemap-products-<int:page>.xml", sitemaps.sitemap_products, name="sitemap_products"),
     path("addresses/divisions/", views.division_list, name="division_list"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import content_disposition_header
@@ -44,7 +45,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /checkout/",
         "Disallow: /account/",
         "Disallow: /orders/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        # The sitemap index; its sections are listed in it.
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 

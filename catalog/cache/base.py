@@ -52,6 +52,7 @@ from catalog.selectors import (
     category_tree_get,
 )
 from catalog.services import catalog_schedule_fold
+from shop.i18n import path_without_language
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def holes_fill(html: str, request: HttpRequest) -> str:
     return (
         html.replace(holes["links"], _header_links(request))
         .replace(holes["csrf"], get_token(request))
-        .replace(holes["next"], escape(request.get_full_path()))
+        .replace(holes["next"], escape(path_without_language(request)))
         .replace(holes["messages"], messages_html)
     )
 

@@ -90,7 +90,8 @@ MIDDLEWARE = [
     "shop.security_headers.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # LocaleMiddleware that also honours ?lang= for one request (shop/i18n.py).
+    "shop.i18n.QueryLanguageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -257,6 +258,8 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="CNY")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True)
 CATALOG_PAGE_SIZE = 24
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
+# Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... (the protocol allows 50,000).
+CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)

@@ -2,7 +2,6 @@ import html
 import json
 import re
 from decimal import Decimal
-from xml.etree import ElementTree
 
 import pytest
 from django.test import override_settings
@@ -12,8 +11,6 @@ from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 from tests.images import image_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
-
-SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 @pytest.fixture
@@ -160,28 +157,6 @@ def test_product_card_uses_the_small_thumbnail(client):
     body = client.get("/products/").content.decode()
 
     assert f'<img src="{photo.thumbnail_small.url}" alt="Sencha"' in body
-
-
-def test_sitemap_lists_home_visible_categories_and_visible_products_only(client):
-    tea = CategoryFactory(slug="tea")
-    hidden_category = CategoryFactory(slug="hidden-shelf", is_active=False)
-    VariantFactory(product=ProductFactory(slug="sencha", category=tea))
-    VariantFactory(product=ProductFactory(slug="retired", category=tea, is_active=False))
-    VariantFactory(product=ProductFactory(slug="in-hidden-shelf", category=hidden_category))
-    VariantFactory(product=ProductFactory(slug="no-active-variant", category=tea), is_active=False)
-
-    response = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1")
-
-    locations = [
-        element.text
-        for element in ElementTree.fromstring(response.content).findall("sm:url/sm:loc", SITEMAP_NS)
-    ]
-    assert response.status_code == 200
-    assert sorted(locations) == [
-        "https://shop.example.com/",
-        "https://shop.example.com/category/tea/",
-        "https://shop.example.com/products/sencha/",
-    ]
 
 
 def test_robots_txt_points_to_the_sitemap(client):

@@ -1,0 +1,82 @@
+"""A page's address per language: ``?lang=`` and the hreflang links."""
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.factories import ProductFactory, VariantFactory
+
+pytestmark = [pytest.mark.django_db]
+
+SITE = "https://shop.example.com"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def alternates_of(response) -> dict[str, str]:
+    links = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', response.content.decode())
+    return {hreflang: href.replace("&amp;", "&") for hreflang, href in links}
+
+
+def test_lang_shows_the_chinese_page_without_setting_the_cookie(client):
+    response = client.get("/?lang=zh-hans", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert '<html lang="zh-hans">' in response.content.decode()
+    assert django_settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_lang_applies_to_that_request_only(client):
+    client.get("/?lang=zh-hans")
+
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["klingon", "zh", "", "x" * 500])
+def test_an_unknown_lang_is_ignored(client, value):
+    response = client.get(f"/?lang={value}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_a_cached_page_is_served_from_the_cache_in_each_language(client, django_assert_num_queries):
+    client.get("/?lang=zh-hans")
+    client.get("/?lang=en")
+
+    with django_assert_num_queries(1):
+        chinese = client.get("/?lang=zh-hans")
+    with django_assert_num_queries(1):
+        english = client.get("/?lang=en")
+
+    assert '<html lang="zh-hans">' in chinese.content.decode()
+    assert '<html lang="en">' in english.content.decode()
+
+
+def test_pages_link_their_address_in_each_language(client):
+    VariantFactory(product=ProductFactory(slug="sencha"))
+
+    home = client.get("/")
+    product = client.get("/products/sencha/?lang=zh-hans")
+
+    assert alternates_of(home) == {
+        "en": f"{SITE}/?lang=en",
+        "zh-Hans": f"{SITE}/?lang=zh-hans",
+        "x-default": f"{SITE}/",
+    }
+    assert alternates_of(product) == {
+        "en": f"{SITE}/products/sencha/?lang=en",
+        "zh-Hans": f"{SITE}/products/sencha/?lang=zh-hans",
+        "x-default": f"{SITE}/products/sencha/",
+    }
+
+
+def test_the_language_switch_returns_to_the_page_without_its_lang(client):
+    response = client.get("/products/?q=tea&lang=zh-hans")
+
+    assert '<input name="next" type="hidden" value="/products/?q=tea">' in response.content.decode()
