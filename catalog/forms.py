@@ -13,9 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.models import Variant
+from catalog.paging import cursor_decode, sort_is_keyset
 from catalog.selectors import SEARCH_MAX_LENGTH, ProductFilters, Sort
 from shop.identity import email_local_part_ascii_validator
 from shop.money import quantize
+
+PAGE_LAST = "last"
 
 SORT_CHOICES = [
     (Sort.RELEVANCE, _("Relevance")),
@@ -43,7 +46,10 @@ class ProductFilterForm(forms.Form):
     )
     in_stock = forms.ChoiceField(label=_("In stock only"), required=False, choices=[("1", _("Yes"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
-    page = forms.IntegerField(label=_("Page"), required=False, min_value=1)
+    page = forms.CharField(label=_("Page"), required=False, max_length=20)
+    # Keyset cursors beyond the numbered pages (catalog.paging), valid for the chosen sort only.
+    after = forms.CharField(label=_("Next page"), required=False)
+    before = forms.CharField(label=_("Previous page"), required=False)
 
     def __init__(self, *args, with_category: bool = True, **kwargs) -> None:
         """``with_category=False`` drops the category filter (a category page has its own)."""
@@ -55,8 +61,27 @@ class ProductFilterForm(forms.Form):
         # Collapse whitespace and cut overlong queries rather than reject them.
         return " ".join(self.cleaned_data["q"].split())[:SEARCH_MAX_LENGTH].strip()
 
+    def clean_page(self) -> int | str:
+        value = self.cleaned_data["page"].strip()
+        if not value:
+            return 1
+        if value == PAGE_LAST:
+            return value
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
+            raise forms.ValidationError(_("Enter a page number."), code="invalid")
+        return int(value)
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        q = cleaned.get("q") or ""
+        sort = cleaned.get("sort") or ""
+        effective = ProductFilters(q=q, sort="" if sort == Sort.RELEVANCE and not q else sort).effective_sort
+        for name in ("after", "before"):
+            token = cleaned.get(name) or ""
+            if token and cursor_decode(token, sort=effective) is None:
+                self.add_error(name, _("This link is out of date."))
+        if cleaned.get("page") == PAGE_LAST and not sort_is_keyset(effective):
+            self.add_error("page", _("Enter a page number."))
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
             message = _("The maximum price is below the minimum price.")
@@ -79,7 +104,10 @@ class ProductFilterForm(forms.Form):
             max_price=_normal_price(data.get("max_price")),
             in_stock=data.get("in_stock") == "1",
             sort=sort,
-            page=data.get("page") or 1,
+            page=page if isinstance(page := data.get("page"), int) else 1,
+            after=data.get("after") or "",
+            before="" if data.get("after") else data.get("before") or "",
+            last=data.get("page") == PAGE_LAST,
         )
 
     def ignored_fields(self) -> tuple[str, ...]:

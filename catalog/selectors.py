@@ -65,6 +65,11 @@ class ProductFilters:
     in_stock: bool = False
     sort: str = ""
     page: int = 1
+    # Beyond the numbered pages (``catalog.paging``): a validated keyset cursor to read on
+    # from (``after``) or back from (``before``), or the last page.
+    after: str = ""
+    before: str = ""
+    last: bool = False
 
     @property
     def effective_sort(self) -> str:
@@ -87,8 +92,15 @@ class ProductFilters:
             params.append(("in_stock", "1"))
         if with_sort and self.sort:
             params.append(("sort", self.sort))
-        if with_page and self.page > 1:
-            params.append(("page", str(self.page)))
+        if with_page:
+            if self.last:
+                params.append(("page", "last"))
+            elif self.after:
+                params.append(("after", self.after))
+            elif self.before:
+                params.append(("before", self.before))
+            elif self.page > 1:
+                params.append(("page", str(self.page)))
         return params
 
 
@@ -254,45 +266,48 @@ def product_list(
     """Shopper-visible products with card data, filtered, searched and sorted, priced as at ``at``.
 
     Visible: active, in one of ``category_ids`` (the caller passes visible
-    categories only) and with an active variant. Each row carries
+    categories only) and with an active variant (a stored ``listed_price``).
+    Filters and sorts read only the stored ``listed_price`` and ``in_stock``
+    (kept by the database, migration catalog 0010), which the listing indexes
+    serve; the card annotations below are computed only for the rows fetched,
+    so a caller paginating a long list takes the page's ids first
+    (``catalog.paging``). Each row carries
     ``from_price`` and ``to_price`` (lowest and highest price a shopper pays
     for an active variant at ``at``, sale prices included),
     ``regular_from_price`` (lowest price without sales), ``on_sale`` (an
-    active variant's sale price applies), ``in_stock`` and its first image
-    (``image_small``, ``image_full``, ``image_alt``) as annotations, so a
-    page of any size is one query. The price filters and the price sorts use
-    ``from_price`` (docs/architecture.md, "Money"). ``at`` defaults to now;
-    cached pages pass the moment their cache key was read at.
+    active variant's sale price applies) and its first image (``image_small``,
+    ``image_full``, ``image_alt``) as annotations. The price filters and the
+    price sorts use ``listed_price``, which is ``from_price`` as at the last
+    save or scheduled change (docs/architecture.md, "Money"). ``at`` defaults
+    to now; cached pages pass the moment their cache key was read at.
     """
     filters = filters or ProductFilters()
     at = at or timezone.now()
     active = _active_variants()
     paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
     queryset = (
-        Product.objects.filter(is_active=True, category_id__in=list(category_ids))
+        Product.objects.filter(is_active=True, listed_price__isnull=False, category_id__in=list(category_ids))
         .annotate(
             from_price=Subquery(paid.order_by("paid_price")[:1]),
             to_price=Subquery(paid.order_by("-paid_price")[:1]),
             regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
             on_sale=Exists(active.filter(variant_on_sale_q(at=at))),
-            in_stock=Exists(active.filter(stock__gt=0)),
             image_small=_first_image("thumbnail_small"),
             image_full=_first_image("image"),
             image_alt=_first_image("alt_text"),
         )
-        .filter(Exists(active))
-        .only("id", "name", "slug", "category_id", "created_at")
+        .only("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
     )
     if filters.min_price is not None:
-        queryset = queryset.filter(from_price__gte=filters.min_price)
+        queryset = queryset.filter(listed_price__gte=filters.min_price)
     if filters.max_price is not None:
-        queryset = queryset.filter(from_price__lte=filters.max_price)
+        queryset = queryset.filter(listed_price__lte=filters.max_price)
     if filters.in_stock:
         queryset = queryset.filter(in_stock=True)
     order = {
         Sort.NAME: ["name", "id"],
-        Sort.PRICE: ["from_price", "name", "id"],
-        Sort.PRICE_DESC: ["-from_price", "name", "id"],
+        Sort.PRICE: ["listed_price", "name", "id"],
+        Sort.PRICE_DESC: ["-listed_price", "name", "id"],
         Sort.NEWEST: ["-created_at", "-id"],
     }
     if filters.q:

@@ -62,10 +62,22 @@ ON CONFLICT (source, at) DO NOTHING
 
 # Passed moments are deleted and the revision bumped in one statement, so no reader ever sees
 # the rows gone without the new number. Of concurrent folds, the first deletes the rows; the
-# others wait for its commit, then find nothing to delete and bump nothing.
+# others wait for its commit, then find nothing to delete and bump nothing. The same statement
+# reprices the stored listing price of the products whose variants' sales started or ended
+# (migration 0010), so listings sort and filter on the prices of the new revision.
 _SCHEDULE_FOLD_SQL = f"""
 WITH passed AS (
-    DELETE FROM {_SCHEDULE_TABLE} WHERE at <= statement_timestamp() RETURNING 1
+    DELETE FROM {_SCHEDULE_TABLE} WHERE at <= statement_timestamp() RETURNING source
+), sale_variants AS (
+    SELECT DISTINCT CASE WHEN source ~ '^catalog\\.variant:[0-9]{{1,18}}$'
+                         THEN substr(source, 17)::bigint END AS id
+    FROM passed
+), repriced AS (
+    UPDATE catalog_product p SET listed_price = l.price, in_stock = l.in_stock
+    FROM (SELECT DISTINCT v.product_id FROM catalog_variant v JOIN sale_variants s ON s.id = v.id) c,
+         LATERAL catalog_product_listing(c.product_id, statement_timestamp()) l
+    WHERE p.id = c.product_id
+      AND (p.listed_price IS DISTINCT FROM l.price OR p.in_stock IS DISTINCT FROM l.in_stock)
 ), bumped AS (
     UPDATE {_REVISION_TABLE} SET number = number + 1
     WHERE id = %(pk)s AND EXISTS (SELECT 1 FROM passed)

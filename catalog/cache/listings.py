@@ -6,7 +6,6 @@ from dataclasses import replace
 from functools import partial
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -25,10 +24,10 @@ from catalog.cache.base import (
     url_with_query,
 )
 from catalog.forms import SORT_CHOICES, ProductFilterForm
+from catalog.paging import product_page_get
 from catalog.selectors import (
     ProductFilters,
     Sort,
-    product_list,
     product_list_featured,
     product_list_newest,
 )
@@ -102,28 +101,29 @@ def _listing_build(
             kept = replace(filters, category="")
         category_ids = tree.descendant_ids(chosen["id"]) if chosen else tree.visible_ids
 
-    paginator = Paginator(
-        product_list(category_ids=category_ids, filters=kept, at=request_moment(request)),
-        settings.CATALOG_PAGE_SIZE,
-    )
-    page = paginator.get_page(kept.page)
+    page = product_page_get(category_ids=category_ids, filters=kept, at=request_moment(request))
     heading, description = _listing_texts(category, kept)
     base_params = kept.as_params(with_page=False)
 
-    def page_url(number: int) -> str:
-        return url_with_query(path, base_params + ([("page", str(number))] if number > 1 else []))
+    def link(target: tuple[str, str] | None) -> str | None:
+        if target is None:
+            return None
+        return url_with_query(path, base_params + ([target] if target != ("page", "1") else []))
 
     canonical_params = kept.as_params(with_sort=False, with_page=False)
-    if page.number > 1:
-        canonical_params.append(("page", str(page.number)))
+    canonical_params += [
+        pair for pair in kept.as_params(with_page=True) if pair[0] in ("page", "after", "before")
+    ]
+    if page.number is not None and page.number > 1:
+        title = gettext("%(title)s (page %(page)s)") % {"title": heading, "page": page.number}
+    elif page.number is None:
+        title = gettext("%(title)s (more products)") % {"title": heading}
+    else:
+        title = heading
     context = {
         "path": path,
         "heading": heading,
-        "title": page_title(
-            gettext("%(title)s (page %(page)s)") % {"title": heading, "page": page.number}
-            if page.number > 1
-            else heading
-        ),
+        "title": page_title(title),
         "meta_description": description,
         "canonical": absolute_url(url_with_query(path, canonical_params)),
         "noindex": bool(kept.q),
@@ -140,24 +140,40 @@ def _listing_build(
         "filters": kept,
         "values": dict(base_params),
         "ignored": [str(ProductFilterForm.base_fields[name].label) for name in ignored],
-        "products": [product_card(product) for product in page.object_list],
-        "count": paginator.count,
+        "products": [product_card(product) for product in page.products],
+        "count": page.count,
+        "count_more": page.count_more,
         "page_number": page.number,
-        "num_pages": paginator.num_pages,
-        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
-        "next_url": page_url(page.number + 1) if page.has_next() else None,
+        "num_pages": page.num_pages,
+        "page_is_last": page.is_last,
+        "previous_url": link(page.previous),
+        "next_url": link(page.next),
+        "first_url": link(("page", "1")) if page.number != 1 else None,
+        "last_url": link(("page", "last")) if page.keyset and not page.is_last else None,
         "page_links": [
-            {"number": number, "url": page_url(number), "current": number == page.number}
-            if number != Paginator.ELLIPSIS
+            {"number": number, "url": link(("page", str(number))), "current": number == page.number}
+            if number is not None
             else None
-            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            for number in _page_numbers(page.number, page.num_pages)
         ]
-        if paginator.num_pages > 1
+        if page.num_pages > 1 or page.keyset
         else [],
         "clear_url": path,
     }
     template_name = "catalog/category_detail.html" if category else "catalog/product_list.html"
     return template_name, {**layout_context(tree), **context}
+
+
+def _page_numbers(current: int | None, total: int) -> list[int | None]:
+    """Page numbers to link, None for a gap: the first, the last and two either side of ``current``."""
+    around = set(range(current - 2, current + 3)) if current is not None else set()
+    shown = sorted(n for n in {1, total} | around if 1 <= n <= total)
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
 
 
 def _listing_texts(category: dict | None, filters: ProductFilters) -> tuple[str, str]:

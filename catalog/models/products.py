@@ -29,6 +29,11 @@ class ReturnExemption(models.TextChoices):
     OTHER = "other", _("Not suited to return by its nature (the buyer confirms it when buying)")
 
 
+# Products a listing may show: the predicate of the listing indexes, which every listing query repeats.
+_LISTED = Q(is_active=True, listed_price__isnull=False)
+_LISTED_IN_STOCK = _LISTED & Q(in_stock=True)
+
+
 class Product(models.Model):
     """What a shopper sees on a product page; what is sold is one of its variants."""
 
@@ -66,6 +71,12 @@ class Product(models.Model):
     # Kept current by database triggers over name, description and the
     # variants' SKUs (see migration 0002), so every write path updates it.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Kept by database triggers on the variants and by the scheduled-change fold (migration
+    # 0010): the lowest price a shopper pays now among active variants, NULL without one (so
+    # also "has an active variant"), and whether an active variant has stock. Listings filter,
+    # sort and paginate on these through the partial indexes below.
+    listed_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, editable=False)
+    in_stock = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("product")
@@ -75,6 +86,24 @@ class Product(models.Model):
             GinIndex(fields=["search_vector"], name="catalog_product_search_gin"),
             models.Index(fields=["is_active", "category"], name="catalog_product_active_cat"),
             models.Index(fields=["-created_at"], name="catalog_product_newest"),
+            models.Index(fields=["name", "id"], name="catalog_product_list_name", condition=_LISTED),
+            models.Index(
+                fields=["listed_price", "name", "id"], name="catalog_product_list_price", condition=_LISTED
+            ),
+            models.Index(
+                fields=["-listed_price", "name", "id"],
+                name="catalog_product_list_price_dn",
+                condition=_LISTED,
+            ),
+            models.Index(fields=["created_at", "id"], name="catalog_product_list_newest", condition=_LISTED),
+            models.Index(
+                fields=["created_at", "id"], name="catalog_product_list_in_stock", condition=_LISTED_IN_STOCK
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                name="catalog_product_list_featured",
+                condition=_LISTED_IN_STOCK & Q(is_featured=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

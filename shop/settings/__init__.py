@@ -257,6 +257,9 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="CNY")
 # The shop's postal address, printed on invoices and packing slips; "\n" separates lines.
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True)
 CATALOG_PAGE_SIZE = 24
+# Listing pages reachable by number; beyond them "next"/"previous" links and a last-page link
+# read by sort key, so any page costs about what page 1 does. Counts stop at these pages' rows.
+CATALOG_PAGE_NUMBER_LIMIT = env.int("CATALOG_PAGE_NUMBER_LIMIT", default=20)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
 # Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... (the protocol allows 50,000).
 CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)

@@ -1,0 +1,59 @@
+"""Listing pages beyond the numbered ones: keyset cursors, the last page, the capped count."""
+
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+
+from tests.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seven(settings):
+    settings.CATALOG_PAGE_SIZE = 2
+    settings.CATALOG_PAGE_NUMBER_LIMIT = 2
+    for n in range(7):
+        VariantFactory(product=ProductFactory(name=f"Tea {n}"), price=Decimal(50 - n), stock=1)
+
+
+def names(html: str) -> list[str]:
+    return re.findall(r'<span class="product-card-name">(.*?)</span>', html)
+
+
+def link(html: str, attribute: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" {attribute}', html)
+    return unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("sort", ["", "price", "-price", "newest"])
+def test_following_next_links_reaches_every_product_once_and_the_last_page_matches(client, seven, sort):
+    url = f"/products/?sort={sort}" if sort else "/products/"
+    seen: list[str] = []
+    while url:
+        html = client.get(url).content.decode()
+        seen += names(html)
+        url = link(html, 'rel="next"')
+    last = client.get(link(client.get("/products/?sort=" + sort).content.decode(), 'data-page="last"'))
+
+    assert sorted(seen) == [f"Tea {n}" for n in range(7)]
+    assert len(set(seen)) == 7
+    assert names(last.content.decode()) == seen[-2:]
+    assert "More than 4 products" in client.get("/products/").content.decode()
+
+
+def test_previous_from_the_last_page_goes_back_in_order(client, seven):
+    last = client.get("/products/?page=last").content.decode()
+    previous = client.get(link(last, 'rel="prev"')).content.decode()
+
+    assert names(previous) + names(last) == ["Tea 3", "Tea 4", "Tea 5", "Tea 6"]
+
+
+@pytest.mark.parametrize("cursor", ["junk", "W10", "WyJwcmljZSIsWzEsMiwzXV0", "%00", "a" * 2000])
+def test_a_malformed_cursor_is_ignored_with_a_note(client, seven, cursor):
+    response = client.get("/products/", {"after": cursor})
+
+    assert response.status_code == 200
+    assert names(response.content.decode()) == ["Tea 0", "Tea 1"]
