@@ -5,6 +5,7 @@ ones lose their files. Activating and deactivating go through catalog/services.p
 """
 
 from django.contrib import admin, messages
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -18,13 +19,17 @@ from catalog.admin.forms import CategoryChoiceField, category_tree
 from catalog.admin.inlines import ProductImageInline, RecommendationOverrideInline, VariantInline
 from catalog.admin.thumbnails import THUMBNAIL_COLUMN_SIZE, thumbnail_img
 from catalog.back_in_stock import back_in_stock_requests_notify
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, Variant
 from catalog.services import (
     product_image_discard_files,
     product_image_make_thumbnails,
     product_set_active,
 )
+from shop.admin_paginator import EstimatedCountPaginator
 from shop.money import format_money
+
+# Longer search text is cut: no name or SKU is longer, and the query stays small.
+SEARCH_TERM_MAX_LENGTH = 200
 
 
 @admin.register(Product)
@@ -53,8 +58,14 @@ class ProductAdmin(admin.ModelAdmin):
         LowStockFilter,
     ]
     list_select_related = ["category"]
-    search_fields = ["name", "variants__sku"]
-    search_help_text = _("Search by product name or variant SKU.")
+    # Newest first on the primary key, and counts PostgreSQL estimates on big lists: no page
+    # sorts or counts every product (shop.admin_paginator).
+    ordering = ["-id"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    # get_search_results does the matching; Django needs a field here to show the search box.
+    search_fields = ["name"]
+    search_help_text = _("Search by whole words of the product name, or by a variant's exact SKU.")
     prepopulated_fields = {"slug": ("name",)}
     fields = [
         "name",
@@ -77,6 +88,7 @@ class ProductAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .defer("search_vector")
             .annotate(
                 min_price=active_variant_aggregate(Min("price")),
                 max_price=active_variant_aggregate(Max("price")),
@@ -88,12 +100,24 @@ class ProductAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        # Django would join variants to search SKUs and then need DISTINCT;
-        # matching in a subquery keeps one row per product and the annotations right.
-        if not search_term.strip():
+        # Both halves use an index (the SKU's unique index, the search vector's GIN index); an OR
+        # of the two in one WHERE would check every product, so their ids are united instead.
+        # A subquery keeps one row per product and the annotations right, without DISTINCT.
+        term = search_term.strip()[:SEARCH_TERM_MAX_LENGTH]
+        if not term:
             return queryset, False
-        matching, _duplicates = super().get_search_results(request, Product.objects.order_by(), search_term)
-        return queryset.filter(pk__in=matching.values("pk")), False
+        # Whole words only: the planner estimates whole lexemes well (so a rare word takes the
+        # GIN index), but not prefixes, and a bad estimate made it read every product.
+        query = SearchQuery(term, search_type="websearch", config="simple") | SearchQuery(
+            term, search_type="websearch", config="english"
+        )
+        matching = (
+            Variant.objects.filter(sku=term)
+            .order_by()
+            .values("product_id")
+            .union(Product.objects.filter(search_vector=query).order_by().values("id"))
+        )
+        return queryset.filter(pk__in=matching), False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "category":

@@ -185,6 +185,11 @@ class Order(PostalAddress):
             # an address's orders of the last hour by it, and a client's by its IP hash.
             models.Index(fields=["email_canonical", "created_at"], name="orders_order_email_recent"),
             models.Index(fields=["client_ip_hash", "created_at"], name="orders_order_client_ip_recent"),
+            # The order list's search finds an order by its phone (stored in E.164), and its
+            # payment and fulfilment filters and the shopper-facing status filter count and page
+            # by the two states (a rare state must not read every order).
+            models.Index(fields=["phone"], name="orders_order_phone"),
+            models.Index(fields=["fulfilment_status", "payment_status"], name="orders_order_states"),
             # The cancel_unpaid_orders job scans only open unpaid orders.
             models.Index(
                 fields=["created_at"],

@@ -1,0 +1,111 @@
+"""The product list at scale: searches on their indexes, no full COUNT, query counts pinned.
+
+30,000 products built with set-based SQL and ANALYZEd, so the planner chooses as it would
+with a real catalogue.
+"""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product
+from shop.admin_paginator import EXACT_COUNT_LIMIT
+from tests.catalog.product_admin_forms import CHANGELIST_URL
+from tests.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = 30_000
+# Variant.sku's indexes (the unique one, and Django's pattern-ops twin): either serves equality.
+SKU_INDEX_PREFIX = "catalog_variant_sku_"
+
+
+def _catalogue_of(size: int) -> None:
+    """``size`` products like one made by the factories, each with one variant, then ANALYZE."""
+    template = VariantFactory(product=ProductFactory(name="Template"), sku="TPL-0")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO catalog_product (name, slug, description, category_id, is_active, is_featured,
+                                         return_exemption, created_at, updated_at)
+            SELECT 'Shirt ' || g || CASE WHEN g %% 1000 = 0 THEN ' Corduroy' ELSE ' Cotton' END,
+                   'shirt-' || g, '', p.category_id, true, false, '', now(), now()
+              FROM catalog_product p, generate_series(1, %s) g WHERE p.id = %s
+            """,
+            [size - 1, template.product_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO catalog_variant (product_id, sku, options, price, stock, is_active, position,
+                                         created_at, updated_at)
+            SELECT p.id, 'SKU-' || p.id, '{}', 10 + p.id %% 90, p.id %% 7, true, 0, now(), now()
+              FROM catalog_product p WHERE p.id <> %s
+            """,
+            [template.product_id],
+        )
+        cursor.execute("ANALYZE catalog_product; ANALYZE catalog_variant")
+
+
+def _search_plan(term: str) -> tuple[set[str], set[str]]:
+    """The indexes and the node types of the plan of the list's search for ``term``."""
+    product_admin = admin.site._registry[Product]
+    queryset, _duplicates = product_admin.get_search_results(None, Product.objects.order_by("-id"), term)
+    plan = queryset[:100].explain(format="json")
+    return set(re.findall(r'"Index Name": "(\w+)"', plan)), set(re.findall(r'"Node Type": "([\w ]+)"', plan))
+
+
+def test_searches_use_the_sku_index_and_the_search_vector_index():
+    _catalogue_of(PRODUCTS)
+    sku = f"SKU-{Product.objects.order_by('-id').values_list('id', flat=True)[10]}"
+
+    sku_indexes, sku_nodes = _search_plan(sku)
+    name_indexes, name_nodes = _search_plan("corduroy")
+
+    assert any(name.startswith(SKU_INDEX_PREFIX) for name in sku_indexes)
+    assert "catalog_product_search_gin" in name_indexes
+    assert "Seq Scan" not in sku_nodes | name_nodes
+
+
+def test_the_unfiltered_list_counts_no_rows_and_says_about(staff_client):
+    _catalogue_of(PRODUCTS)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(CHANGELIST_URL)
+
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts == []
+    assert response.context["cl"].paginator.count_is_estimate
+    assert response.context["cl"].result_count > EXACT_COUNT_LIMIT
+    assert "about " in response.content.decode()
+
+
+def test_a_search_finds_a_product_by_exact_sku_and_by_name_among_many(staff_client):
+    _catalogue_of(PRODUCTS)
+    wanted = Product.objects.get(name="Shirt 2000 Corduroy")
+
+    by_sku = staff_client.get(CHANGELIST_URL, {"q": f"SKU-{wanted.pk}"})
+    by_name = staff_client.get(CHANGELIST_URL, {"q": "Corduroy"})
+
+    assert list(by_sku.context["cl"].result_list) == [wanted]
+    assert by_name.context["cl"].result_count == PRODUCTS // 1000 - 1
+    assert not by_name.context["cl"].paginator.count_is_estimate
+
+
+# Session, user and its two-factor device, then the page: the estimate, the count (a small
+# list), the rows, and the category filter's tree.
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [({}, 7), ({"q": "Cotton"}, 7), ({"is_active__exact": "1"}, 7), ({"stock": "low"}, 7)],
+)
+def test_the_change_list_takes_a_pinned_number_of_queries(
+    staff_client, django_assert_num_queries, query, expected
+):
+    _catalogue_of(200)
+
+    with django_assert_num_queries(expected):
+        response = staff_client.get(CHANGELIST_URL, query)
+
+    assert response.status_code == 200
