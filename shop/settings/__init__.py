@@ -257,6 +257,9 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="CNY")
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True)
 CATALOG_PAGE_SIZE = 24
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
+# Keep the catalogue revision in each process, told of changes by LISTEN/NOTIFY (catalog/revision.py):
+# a warm page then costs no query. Off: one query per page, as without a listener.
+CATALOG_REVISION_LISTEN = env.bool("CATALOG_REVISION_LISTEN", default=True)
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
