@@ -84,7 +84,8 @@ MIDDLEWARE = [
     # Outermost: a request id and one log line for every request, error pages included.
     "shop.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once (shop/security_headers.py).
+    "shop.security_headers.ContentSecurityPolicyMiddleware",
     "shop.security_headers.PermissionsPolicyMiddleware",
     "shop.security_headers.RejectNulCharactersMiddleware",
     "shop.security_headers.RequestBodyLimitMiddleware",
