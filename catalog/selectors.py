@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Category, Product, ProductImage, Variant
+from catalog.revision import revision_generation, revision_held, revision_keep
 from catalog.services import CATALOG_REVISION_PK
 
 SEARCH_MAX_LENGTH = 100
@@ -204,20 +205,30 @@ class CatalogRevisionRead:
 
 
 def catalog_revision() -> CatalogRevisionRead | None:
-    """The catalogue revision with the scheduled changes passed (one query); ``None`` without the row.
+    """The catalogue revision with the scheduled changes passed; ``None`` without the row.
+
+    One query, or none while this process holds a revision it was told is current.
 
     Callers must not cache anything when this is ``None``: without the row no
     change would ever invalidate the cache.
     """
-    # Every storefront request runs this, so it skips the ORM's query compiler
-    # (about half the cost of a warm page's only query).
+    # No query while this process's listener is connected and nothing changed since the
+    # last read (catalog/revision.py); the read is the same either way.
+    held = revision_held()
+    if held is not None:
+        return held
+    generation = revision_generation()
+    # Every storefront request without the listener runs this, so it skips the ORM's
+    # query compiler (about half the cost of a warm page's only query).
     with connection.cursor() as cursor:
         cursor.execute(_REVISION_SQL, [CATALOG_REVISION_PK])
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return None
     number, passed, next_change, moment = row
-    return CatalogRevisionRead(number=number, passed=passed, moment=moment, next_change=next_change)
+    read = CatalogRevisionRead(number=number, passed=passed, moment=moment, next_change=next_change)
+    revision_keep(read, generation)
+    return read
 
 
 def category_tree_get() -> CategoryTree:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.images import image_validate, thumbnails_make
 from catalog.models import CatalogRevision, CatalogScheduledChange, Product, ProductImage
+from catalog.revision import revision_forget
 
 CATALOG_REVISION_PK = 1
 SCHEDULE_SOURCE_MAX_LENGTH = CatalogScheduledChange._meta.get_field("source").max_length
@@ -20,6 +21,8 @@ SCHEDULE_SOURCE_MAX_LENGTH = CatalogScheduledChange._meta.get_field("source").ma
 
 def _catalog_revision_bump() -> None:
     CatalogRevision.objects.filter(pk=CATALOG_REVISION_PK).update(number=F("number") + 1)
+    # Other processes hear of it from the database; this one need not wait.
+    revision_forget()
 
 
 def catalog_mark_changed() -> None:
@@ -114,6 +117,7 @@ def catalog_schedule_set(*, source: str, moments: Iterable[datetime]) -> None:
         raise ValueError("Scheduled moments must be aware datetimes.")
     with connection.cursor() as cursor:
         cursor.execute(_SCHEDULE_SET_SQL, {"source": source, "moments": moments})
+    transaction.on_commit(revision_forget)
 
 
 def catalog_schedule_fold() -> tuple[int, datetime, datetime | None] | None:
@@ -132,6 +136,7 @@ def catalog_schedule_fold() -> tuple[int, datetime, datetime | None] | None:
     with connection.cursor() as cursor:
         cursor.execute(_SCHEDULE_FOLD_SQL, {"pk": CATALOG_REVISION_PK})
         row = cursor.fetchone()
+    revision_forget()
     return (row[0], row[1], row[2]) if row else None
 
 

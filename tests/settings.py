@@ -13,3 +13,7 @@ import os
 os.environ["DEBUG"] = "1"
 
 from shop.settings import *  # noqa: F403
+
+# A listener thread would hold a connection to the test database, which must be dropped at the
+# end; the tests that need the listener turn it on and stop it (tests/catalog/test_revision_listener.py).
+CATALOG_REVISION_LISTEN = False

@@ -35,7 +35,6 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -52,6 +51,7 @@ from catalog.selectors import (
     category_tree_get,
 )
 from catalog.services import catalog_schedule_fold
+from shop.csrf import csrf_token_get
 from shop.i18n import path_without_language
 
 logger = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ def holes_fill(html: str, request: HttpRequest) -> str:
     # Links first: they may hold a CSRF hole of their own.
     return (
         html.replace(holes["links"], _header_links(request))
-        .replace(holes["csrf"], get_token(request))
+        .replace(holes["csrf"], csrf_token_get(request))
         .replace(holes["next"], escape(path_without_language(request)))
         .replace(holes["messages"], messages_html)
     )

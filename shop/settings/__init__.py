@@ -84,7 +84,8 @@ MIDDLEWARE = [
     # Outermost: a request id and one log line for every request, error pages included.
     "shop.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once (shop/security_headers.py).
+    "shop.security_headers.ContentSecurityPolicyMiddleware",
     "shop.security_headers.PermissionsPolicyMiddleware",
     "shop.security_headers.RejectNulCharactersMiddleware",
     "shop.security_headers.RequestBodyLimitMiddleware",
@@ -263,6 +264,9 @@ CATALOG_PAGE_NUMBER_LIMIT = env.int("CATALOG_PAGE_NUMBER_LIMIT", default=20)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
 # Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... (the protocol allows 50,000).
 CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)
+# Keep the catalogue revision in each process, told of changes by LISTEN/NOTIFY (catalog/revision.py):
+# a warm page then costs no query. Off: one query per page, as without a listener.
+CATALOG_REVISION_LISTEN = env.bool("CATALOG_REVISION_LISTEN", default=True)
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)

@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from csp.utils import build_policy
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 
+from shop.security_headers import ContentSecurityPolicyMiddleware
 from tests.factories import ProductFactory, StaffUserFactory, VariantFactory
 from tests.helpers import staff_login
 
@@ -180,3 +183,31 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_policy_built_once_is_the_one_django_csp_builds_and_follows_the_settings(client, settings):
+    first = client.get("/")["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "connect-src": ["'none'"]}
+    }
+    changed = client.get("/")["Content-Security-Policy"]
+
+    assert first != changed
+    assert changed == build_policy()
+    assert "connect-src 'none'" in changed
+
+
+def test_a_response_that_updates_its_policy_still_gets_its_update(rf):
+    def view(request):
+        response = HttpResponse("pay")
+        response._csp_update = {"form-action": ["https://pay.example.com"]}
+        return response
+
+    middleware = ContentSecurityPolicyMiddleware(view)
+    plain = ContentSecurityPolicyMiddleware(lambda request: HttpResponse("page"))
+
+    updated = _policy(middleware(rf.get("/pay/")))
+    unchanged = _policy(plain(rf.get("/")))
+
+    assert updated["form-action"] == ["'self'", "https://pay.example.com"]
+    assert unchanged["form-action"] == ["'self'"]
