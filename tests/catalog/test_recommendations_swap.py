@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from catalog.exceptions import RecommendationsBusy
@@ -122,3 +123,30 @@ def test_readers_see_the_old_set_until_the_run_commits_and_a_second_run_meanwhil
     assert during == [(sencha.pk, matcha.pk, 1, 9)]
     assert outcomes == ["busy", "replaced"]
     assert sorted(stored()) == sorted(new_rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compute_recommendations_command_stops_with_a_message_while_another_run_is_at_work():
+    tea = CategoryFactory()
+    sencha, matcha = product("Sencha", category=tea), product("Matcha", category=tea)
+    recommend({sencha: [matcha]})
+
+    def run() -> None:
+        try:
+            product_recommendations_rebuild(
+                pairs=slow_pairs([(matcha.pk, sencha.pk, 1, 3)], 1.5),
+                popularity=RowsQuery("SELECT 1, 1, 1 WHERE false", {}),
+            )
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=run)
+    slow.start()
+    time.sleep(0.5)
+    with pytest.raises(CommandError, match="Another compute_recommendations run is at work"):
+        call_command("compute_recommendations")
+    during = stored()
+    slow.join()
+
+    assert during == [(sencha.pk, matcha.pk, 1, 9)]
+    assert stored() == [(matcha.pk, sencha.pk, 1, 3)]
