@@ -49,12 +49,18 @@ WITH bought AS MATERIALIZED (
 reach AS (
     SELECT product_id, COUNT(*) AS orders FROM bought GROUP BY product_id
 ),
-pairs AS (
-    SELECT a.product_id, b.product_id AS recommended_id, COUNT(*) AS score
+-- Each pair counted once (the lower id first), then turned both ways: half the rows to group.
+half AS (
+    SELECT a.product_id AS low, b.product_id AS high, COUNT(*) AS score
     FROM bought a
-    JOIN bought b ON b.order_id = a.order_id AND b.product_id <> a.product_id
+    JOIN bought b ON b.order_id = a.order_id AND b.product_id > a.product_id
     GROUP BY a.product_id, b.product_id
     HAVING COUNT(*) >= %(min_orders)s
+),
+pairs AS (
+    SELECT low AS product_id, high AS recommended_id, score FROM half
+    UNION ALL
+    SELECT high, low, score FROM half
 ),
 ranked AS (
     SELECT pairs.product_id, pairs.recommended_id, pairs.score,
