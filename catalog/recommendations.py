@@ -152,7 +152,7 @@ def _fresh_create(cursor, model: type) -> _Fresh:
     cursor.execute(f"DROP TABLE IF EXISTS {_quote(fresh)}")
     cursor.execute(
         f"CREATE TABLE {_quote(fresh)} (LIKE {_quote(table)} "
-        "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+        "INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
     )
     return _Fresh(model=model, name=fresh, renames=[], foreign_keys=[])
 
