@@ -29,3 +29,7 @@ class VariantInStock(BackInStockError):
 
 class TooManyWaiting(BackInStockError):
     """The address already waits for ``catalog.back_in_stock.BACK_IN_STOCK_MAX_WAITING`` other variants."""
+
+
+class RecommendationsBusy(ShopError):
+    """Another run is replacing the precomputed recommendations right now."""

@@ -5,12 +5,14 @@
   categories. Visibility and stock are checked as the rows are read, so
   nothing hidden or sold out is ever recommended.
 - The precomputed tables: orders counts co-purchases in paid orders and hands
-  the rows to ``product_recommendations_replace`` (catalog knows no orders).
+  catalog the query that yields the rows (catalog knows no orders);
+  ``product_recommendations_rebuild`` runs it into fresh tables and swaps them
+  in (see docs/architecture.md, "Recommendations: fresh tables swapped in").
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from catalog.exceptions import RecommendationsBusy
 from catalog.models import Product, ProductPopularity, ProductRecommendation, RecommendationOverride
 from catalog.selectors import product_list
 from catalog.services import catalog_mark_changed
@@ -89,64 +92,232 @@ def product_list_recommended(
 
 
 # The precomputed tables -------------------------------------------------------------------------
+# Each run builds both tables afresh under other names in one transaction and swaps them in at its
+# end, so readers see the old complete set until the commit, then the new one; no row is ever
+# updated or deleted, so no run leaves dead rows behind, and every constraint is checked once, over
+# the whole table, instead of once per row.
+
+# Arbitrary, fixed: the advisory lock that lets one run at a time replace the tables.
+_LOCK_KEY = 7_215_021
+# A batch job, not a page: room for its sorts and hashes in memory, and more time than the
+# statement timeout that guards web requests.
+_WORK_MEM = "256MB"
+_STATEMENT_TIMEOUT = "10min"
+# Waiting this long for the short exclusive locks of the swap fails the run rather than make every
+# reader queue behind it (a reader blocked by a long transaction would otherwise wait for it too).
+_LOCK_TIMEOUT = "5s"
+_PAIR_COLUMNS = ("product_id", "recommended_id", "rank", "score")
+_POPULARITY_COLUMNS = ("product_id", "units_sold", "order_count")
+
+
+@dataclass(frozen=True)
+class RowsQuery:
+    """A SELECT run by PostgreSQL whose columns are the table's, in order; ``%(name)s`` parameters."""
+
+    sql: str
+    params: Mapping[str, object]
 
 
 @dataclass(frozen=True)
 class RecommendationsReplaced:
-    """What ``product_recommendations_replace`` stored."""
+    """What ``product_recommendations_rebuild`` stored."""
 
     pairs: int
     products: int
     popular_products: int
 
 
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
 def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quote(model._meta.db_table)
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """A model's table built afresh under another name, and what it must be renamed to at the swap."""
+
+    model: type
+    name: str
+    renames: list[tuple[str, str, str]]  # (kind: constraint | index | sequence, fresh name, final name)
+    foreign_keys: list[tuple[str, str]]  # (fresh name, definition), added once the rows are final
+
+
+def _fresh_create(cursor, model: type) -> _Fresh:
+    """An empty copy of ``model``'s table: columns, defaults, identity and checks, nothing else yet."""
+    table = model._meta.db_table
+    fresh = f"{table}_fresh"
+    cursor.execute(f"DROP TABLE IF EXISTS {_quote(fresh)}")
+    cursor.execute(
+        f"CREATE TABLE {_quote(fresh)} (LIKE {_quote(table)} "
+        "INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+    )
+    return _Fresh(model=model, name=fresh, renames=[], foreign_keys=[])
+
+
+def _fresh_index(cursor, fresh: _Fresh) -> None:
+    """Give the filled copy the live table's keys, unique constraints and indexes, built in bulk.
+
+    Definitions are read from the live table, so the copy is what the migrations made, and the
+    names become the live ones at the swap (later migrations find them by name).
+    """
+    table = fresh.model._meta.db_table
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f', 'x') ORDER BY conname",
+        [_quote(table)],
+    )
+    for number, (name, kind, definition) in enumerate(cursor.fetchall()):
+        temporary = f"{fresh.name}_c{number}"
+        fresh.renames.append(("constraint", temporary, name))
+        if kind == "f":
+            fresh.foreign_keys.append((temporary, definition))
+        else:
+            cursor.execute(
+                f"ALTER TABLE {_quote(fresh.name)} ADD CONSTRAINT {_quote(temporary)} {definition}"
+            )
+    cursor.execute(
+        "SELECT index.relname, pg_get_indexdef(i.indexrelid), i.indisunique FROM pg_index i "
+        "JOIN pg_class index ON index.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY index.relname",
+        [_quote(table)],
+    )
+    for number, (name, definition, unique) in enumerate(cursor.fetchall()):
+        temporary = f"{fresh.name}_i{number}"
+        method_and_columns = definition.split(" USING ", 1)[1]
+        cursor.execute(
+            f"CREATE {'UNIQUE ' if unique else ''}INDEX {_quote(temporary)} "
+            f"ON {_quote(fresh.name)} USING {method_and_columns}"
+        )
+        fresh.renames.append(("index", temporary, name))
+    if fresh.model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
+        column = fresh.model._meta.pk.column
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s), pg_get_serial_sequence(%s, %s)",
+            [_quote(table), column, _quote(fresh.name), column],
+        )
+        live_sequence, fresh_sequence = cursor.fetchone()
+        fresh.renames.append(("sequence", fresh_sequence, live_sequence.rsplit(".", 1)[-1]))
+    cursor.execute(f"ANALYZE {_quote(fresh.name)}")
+
+
+def _fresh_check_references(cursor, fresh: _Fresh) -> None:
+    """Drop rows naming products deleted meanwhile, then add and validate the foreign keys set-based.
+
+    Runs with the products locked against writes, so none can go between the clean-up and the check.
+    """
+    for field in fresh.model._meta.concrete_fields:
+        if field.is_relation:
+            target = field.target_field
+            cursor.execute(
+                f"DELETE FROM {_quote(fresh.name)} AS fresh WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {_table(target.model)} AS target "
+                f"WHERE target.{_quote(target.column)} = fresh.{_quote(field.column)})"
+            )
+    for name, definition in fresh.foreign_keys:
+        cursor.execute(f"ALTER TABLE {_quote(fresh.name)} ADD CONSTRAINT {_quote(name)} {definition}")
+
+
+def _fresh_swap_in(cursor, fresh: _Fresh) -> None:
+    """Drop the live table and give the copy its name and its constraints', indexes' and sequence's."""
+    table = fresh.model._meta.db_table
+    cursor.execute(f"DROP TABLE {_quote(table)}")
+    cursor.execute(f"ALTER TABLE {_quote(fresh.name)} RENAME TO {_quote(table)}")
+    for kind, temporary, final in fresh.renames:
+        if kind == "constraint":
+            cursor.execute(
+                f"ALTER TABLE {_quote(table)} RENAME CONSTRAINT {_quote(temporary)} TO {_quote(final)}"
+            )
+        elif kind == "index":
+            cursor.execute(f"ALTER INDEX {_quote(temporary)} RENAME TO {_quote(final)}")
+        else:
+            cursor.execute(f"ALTER SEQUENCE {temporary} RENAME TO {_quote(final)}")
 
 
 @transaction.atomic(durable=True)
+def product_recommendations_rebuild(*, pairs: RowsQuery, popularity: RowsQuery) -> RecommendationsReplaced:
+    """Replace both precomputed tables with what two queries yield, swapping in freshly built tables.
+
+    ``pairs`` yields ``(product_id, recommended_id, rank, score)``, rank 1 the best per product;
+    ``popularity`` yields ``(product_id, units_sold, order_count)``. Both run inside PostgreSQL
+    straight into new tables (no row passes through Python), which get the live tables' keys,
+    indexes and foreign keys (checked set-based) and replace them at the end under a short
+    exclusive lock. Readers see the old rows until the commit, then the new ones; no dead rows are
+    left. Rows naming a product deleted meanwhile are dropped. Bumps the catalogue revision once.
+
+    One run at a time (a transaction-level advisory lock): raises ``RecommendationsBusy`` at once
+    when another run holds it. Raises ``IntegrityError`` (and changes nothing) for rows that break
+    the tables' constraints, ``OperationalError`` when the swap's locks are not granted within
+    ``_LOCK_TIMEOUT``. Must not run inside a transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise RecommendationsBusy("Recommendations are being recomputed by another run; try again later.")
+        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+        cursor.execute(f"SET LOCAL statement_timeout = '{_STATEMENT_TIMEOUT}'")
+        built = []
+        for model, columns, source in (
+            (ProductRecommendation, _PAIR_COLUMNS, pairs),
+            (ProductPopularity, _POPULARITY_COLUMNS, popularity),
+        ):
+            fresh = _fresh_create(cursor, model)
+            names = ", ".join(columns)
+            cursor.execute(
+                f"INSERT INTO {_quote(fresh.name)} ({names}) "
+                f"SELECT {names} FROM ({source.sql}) AS source({names})",
+                source.params,
+            )
+            _fresh_index(cursor, fresh)
+            built.append(fresh)
+        cursor.execute(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
+        # Lock order as a product's deletion takes it (its recommendations, then the product):
+        # SHARE keeps writers out of the live tables but lets readers in until the swap itself.
+        cursor.execute(
+            f"LOCK TABLE {_table(ProductRecommendation)}, {_table(ProductPopularity)} IN SHARE MODE"
+        )
+        cursor.execute(f"LOCK TABLE {_table(Product)} IN SHARE ROW EXCLUSIVE MODE")
+        for fresh in built:
+            _fresh_check_references(cursor, fresh)
+        recommendations, popular = built
+        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT product_id) FROM {_quote(recommendations.name)}")
+        stored_pairs, products = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*) FROM {_quote(popular.name)}")
+        (stored_popular,) = cursor.fetchone()
+        live = f"{_table(ProductRecommendation)}, {_table(ProductPopularity)}"
+        cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
+        for fresh in built:
+            _fresh_swap_in(cursor, fresh)
+    catalog_mark_changed()
+    return RecommendationsReplaced(pairs=stored_pairs, products=products, popular_products=stored_popular)
+
+
 def product_recommendations_replace(
     *,
     pairs: Sequence[tuple[int, int, int, int]],
     popularity: Sequence[tuple[int, int, int]],
 ) -> RecommendationsReplaced:
-    """Swap both precomputed tables for fresh rows, in one transaction.
+    """Replace both precomputed tables with the given rows (``product_recommendations_rebuild``\'s contract).
 
-    ``pairs``: ``(product_id, recommended_id, rank, score)``, rank 1 the best
-    per product. ``popularity``: ``(product_id, units_sold, order_count)``.
-    Readers see the old rows until the commit, then the new ones. Rows naming
-    a product deleted meanwhile are skipped. Bumps the catalogue revision, so
-    cached pages show the new recommendations. Raises ``IntegrityError`` (and
-    writes nothing) for rows that break the tables' constraints.
+    For rows made in Python (tests, imports); the nightly run hands over a query instead.
     """
-    product = _table(Product)
-    ProductRecommendation.objects.all().delete()
-    ProductPopularity.objects.all().delete()
-    with connection.cursor() as cursor:
-        # One INSERT over arrays: a round trip for 100,000 rows instead of 100.
-        cursor.execute(
-            f"INSERT INTO {_table(ProductRecommendation)} (product_id, recommended_id, rank, score) "
-            "SELECT t.p, t.r, t.k, t.s FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[]) "
-            "AS t(p, r, k, s) "
-            f"WHERE EXISTS (SELECT 1 FROM {product} WHERE id = t.p) "
-            f"AND EXISTS (SELECT 1 FROM {product} WHERE id = t.r)",
-            [list(column) for column in _columns(pairs, 4)],
-        )
-        stored_pairs = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {_table(ProductPopularity)} (product_id, units_sold, order_count) "
-            "SELECT t.p, t.u, t.o FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS t(p, u, o) "
-            f"WHERE EXISTS (SELECT 1 FROM {product} WHERE id = t.p)",
-            [list(column) for column in _columns(popularity, 3)],
-        )
-        stored_popular = cursor.rowcount
-    catalog_mark_changed()
-    return RecommendationsReplaced(
-        pairs=stored_pairs,
-        products=ProductRecommendation.objects.values("product_id").distinct().count(),
-        popular_products=stored_popular,
+    return product_recommendations_rebuild(
+        pairs=RowsQuery(
+            "SELECT * FROM unnest(%(a)s::bigint[], %(b)s::bigint[], %(c)s::int[], %(d)s::int[]) "
+            "AS t(product_id, recommended_id, rank, score)",
+            dict(zip("abcd", _columns(pairs, 4), strict=True)),
+        ),
+        popularity=RowsQuery(
+            "SELECT * FROM unnest(%(a)s::bigint[], %(b)s::int[], %(c)s::int[]) "
+            "AS t(product_id, units_sold, order_count)",
+            dict(zip("abc", _columns(popularity, 3), strict=True)),
+        ),
     )
 
 
-def _columns(rows: Sequence[tuple], width: int) -> list[tuple]:
-    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+def _columns(rows: Sequence[tuple], width: int) -> list[list]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]

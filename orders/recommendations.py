@@ -1,9 +1,10 @@
 """Recommendations computed from orders: what is bought together, and what sells.
 
-Only orders knows about orders, so the counting happens here, in SQL, over
-paid orders that were not cancelled; the rows go to the catalogue through
-``catalog.recommendations.product_recommendations_replace``, which swaps its
-tables in one transaction and bumps the catalogue revision. Run nightly by
+Only orders knows about orders, so the counting is written here, in SQL, over
+paid orders that were not cancelled; catalog runs the two queries straight into
+fresh tables through ``catalog.recommendations.product_recommendations_rebuild``,
+which swaps them in at its end and bumps the catalogue revision. No row passes
+through Python, so memory stays flat whatever the number of orders. Run nightly by
 ``manage.py compute_recommendations`` (cron), and after ``seed_demo_orders``.
 """
 
@@ -11,18 +12,16 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Variant
-from catalog.recommendations import product_recommendations_replace
+from catalog.recommendations import RowsQuery, product_recommendations_rebuild
 from orders.models import Order, OrderLine
 
 DEFAULT_TOP = 12
 DEFAULT_BESTSELLER_DAYS = 90
 DEFAULT_MIN_ORDERS = 1
-_WORK_MEM = "64MB"
-_STATEMENT_TIMEOUT = "10min"
 
 
 def _sql(template: str) -> str:
@@ -40,7 +39,7 @@ def _sql(template: str) -> str:
 # function. Ties: the more widely bought product first, then the lower id, so
 # the same orders always give the same ranking.
 _PAIRS_SQL = """
-WITH bought AS (
+WITH bought AS MATERIALIZED (
     SELECT DISTINCT line.order_id, variant.product_id
     FROM {line} line
     JOIN {order} o ON o.id = line.order_id
@@ -48,21 +47,29 @@ WITH bought AS (
     WHERE o.payment_status = %(paid)s AND o.cancelled_at IS NULL
 ),
 reach AS (
-    SELECT order_id, product_id, COUNT(*) OVER (PARTITION BY product_id) AS orders FROM bought
+    SELECT product_id, COUNT(*) AS orders FROM bought GROUP BY product_id
 ),
-pairs AS (
-    SELECT a.product_id, b.product_id AS recommended_id, COUNT(*) AS score, MAX(b.orders) AS orders
-    FROM reach a
-    JOIN reach b ON b.order_id = a.order_id AND b.product_id <> a.product_id
+-- Each pair counted once (the lower id first), then turned both ways: half the rows to group.
+half AS (
+    SELECT a.product_id AS low, b.product_id AS high, COUNT(*) AS score
+    FROM bought a
+    JOIN bought b ON b.order_id = a.order_id AND b.product_id > a.product_id
     GROUP BY a.product_id, b.product_id
     HAVING COUNT(*) >= %(min_orders)s
 ),
+pairs AS (
+    SELECT low AS product_id, high AS recommended_id, score FROM half
+    UNION ALL
+    SELECT high, low, score FROM half
+),
 ranked AS (
-    SELECT product_id, recommended_id, score,
+    SELECT pairs.product_id, pairs.recommended_id, pairs.score,
            ROW_NUMBER() OVER (
-               PARTITION BY product_id ORDER BY score DESC, orders DESC, recommended_id
+               PARTITION BY pairs.product_id
+               ORDER BY pairs.score DESC, reach.orders DESC, pairs.recommended_id
            ) AS rank
     FROM pairs
+    JOIN reach ON reach.product_id = pairs.recommended_id
 )
 SELECT product_id, recommended_id, rank, score FROM ranked WHERE rank <= %(top)s
 """
@@ -100,24 +107,20 @@ def recommendations_compute(
     window of the bestseller counts; ``min_orders``: how many paid orders a
     pair must share to count. Counting is two SQL statements over order lines
     (a self-join on the order, grouped by product pair, ranked with a window
-    function); storing is one transaction. Must not run inside a transaction.
-    Raises ``ValueError`` for a limit below 1.
+    function) that catalog runs straight into fresh tables and swaps in, in one
+    transaction. Must not run inside a transaction. Raises ``ValueError`` for a
+    limit below 1, ``catalog.exceptions.RecommendationsBusy`` while another run
+    is at work.
     """
     if top < 1 or bestseller_days < 1 or min_orders < 1:
         raise ValueError("top, bestseller_days and min_orders must be at least 1")
     started = time.monotonic()
     paid = Order.PaymentStatus.PAID.value
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A batch job, not a page: room for its sorts in memory, and more time
-        # than the statement timeout that guards web requests.
-        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
-        cursor.execute(f"SET LOCAL statement_timeout = '{_STATEMENT_TIMEOUT}'")
-        cursor.execute(_sql(_PAIRS_SQL), {"paid": paid, "min_orders": min_orders, "top": top})
-        pairs = cursor.fetchall()
-        since = timezone.now() - timedelta(days=bestseller_days)
-        cursor.execute(_sql(_POPULARITY_SQL), {"paid": paid, "since": since})
-        popularity = cursor.fetchall()
-    stored = product_recommendations_replace(pairs=pairs, popularity=popularity)
+    since = timezone.now() - timedelta(days=bestseller_days)
+    stored = product_recommendations_rebuild(
+        pairs=RowsQuery(_sql(_PAIRS_SQL), {"paid": paid, "min_orders": min_orders, "top": top}),
+        popularity=RowsQuery(_sql(_POPULARITY_SQL), {"paid": paid, "since": since}),
+    )
     return RecommendationsComputed(
         pairs=stored.pairs,
         products=stored.products,

@@ -11,8 +11,8 @@ from catalog.models.products import Product
 class ProductRecommendation(models.Model):
     """A precomputed "customers who bought this also bought" pair.
 
-    Written only by ``product_recommendations_replace``, which swaps the whole
-    table in one transaction; orders computes the rows from paid orders.
+    Written only by ``product_recommendations_rebuild``, which builds a fresh
+    table and swaps it in; orders computes the rows from paid orders.
     """
 
     product = models.ForeignKey(

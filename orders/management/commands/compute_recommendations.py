@@ -4,14 +4,17 @@ Run it by hand after a big import, and nightly from cron, for example::
 
     30 3 * * * cd /path/to/shop && .venv/bin/python manage.py compute_recommendations
 
-Several runs at once are harmless: each replaces the tables in one transaction.
+One run at a time: a second one started meanwhile stops at once with a message (exit status 1).
+Each run builds fresh tables and swaps them in at its end, so shoppers see the old
+recommendations until then and no dead rows are left.
 """
 
 import argparse
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from catalog.exceptions import RecommendationsBusy
 from orders.recommendations import (
     DEFAULT_BESTSELLER_DAYS,
     DEFAULT_MIN_ORDERS,
@@ -39,7 +42,7 @@ def _whole_number(maximum: int):
 class Command(BaseCommand):
     help = (
         "Count which products are bought together in paid orders, and the recent bestsellers, "
-        "and replace the stored recommendations in one transaction. Run it nightly from cron."
+        "and replace the stored recommendations with freshly built tables. Run it nightly from cron."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -63,7 +66,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, top: int, days: int, min_orders: int, **options) -> None:
-        result = recommendations_compute(top=top, bestseller_days=days, min_orders=min_orders)
+        try:
+            result = recommendations_compute(top=top, bestseller_days=days, min_orders=min_orders)
+        except RecommendationsBusy as exc:
+            raise CommandError(
+                _("Another compute_recommendations run is at work; this one changed nothing.")
+            ) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 _(
