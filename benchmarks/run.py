@@ -13,7 +13,8 @@
 
 Sections: the recommendations precompute on paid demo orders
 (``benchmarks/recommendations.py``; first, so the catalogue pages show
-recommendations), catalogue pages (``benchmarks/catalogue.py``) and checkout
+recommendations), catalogue pages warm (``benchmarks/catalogue.py``) and cold
+(``benchmarks/cold.py``: every page kind with an empty cache, p50/p99), checkout
 throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``)
 and after-sales on the demo orders (``benchmarks/aftersales.py``: the returns
 report, the staff queue, order pages with and without requests).
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from benchmarks.base import Section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-SECTION_NAMES = ("recommendations", "catalogue", "checkout", "aftersales")
+SECTION_NAMES = ("recommendations", "catalogue", "cold", "checkout", "aftersales")
 DEFAULT_PRODUCTS = 100_000
 
 
@@ -121,6 +122,7 @@ def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     from benchmarks.aftersales import aftersales_section
     from benchmarks.catalogue import catalogue_section
     from benchmarks.checkout import checkout_section_make
+    from benchmarks.cold import cold_section
     from benchmarks.recommendations import recommendations_section
 
     if options is None:
@@ -128,6 +130,7 @@ def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     chosen = {
         "recommendations": recommendations_section,
         "catalogue": catalogue_section,
+        "cold": cold_section,
         "checkout": checkout_section_make(shoppers=options.shoppers, duration=options.checkout_duration),
         "aftersales": aftersales_section,
     }
