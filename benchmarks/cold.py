@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.base import BenchContext, markdown_table
@@ -155,13 +156,15 @@ def cold_pages() -> list[ColdPage]:
     return pages + _sitemap_pages()
 
 
-def cold_measure(page: ColdPage, *, repeats: int = REPEATS) -> ColdResult:
-    """GET ``page`` ``repeats`` times, each with an empty cache and no cookies."""
-    client = BenchContext.client()
+def cold_measure(page: ColdPage, *, repeats: int = REPEATS, client: Client | None = None) -> ColdResult:
+    """GET ``page`` ``repeats`` times, each with an empty cache (no cookies, unless ``client`` is given)."""
+    anonymous = client is None
+    client = client or BenchContext.client()
     statuses, milliseconds, queries = [], [], []
     for _ in range(repeats):
         cache.clear()
-        client.cookies.clear()
+        if anonymous:
+            client.cookies.clear()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(page.path)
@@ -185,42 +188,49 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}"
 
 
-def cold_report(results: list[ColdResult]) -> str:
-    """The table and the goal lines, the issue's figures beside as "before"."""
+def cold_table(results: list[ColdResult], *, before: dict[str, tuple[str, str]] | None = None) -> str:
+    """A row per page: statuses, p50/p99, queries, its goal's verdict (and the figures before, if given)."""
     rows = []
     for result in results:
-        before = BEFORE_MS.get(result.page.name.split(" (")[0], ("n/a", "n/a"))
-        rows.append(
-            [
-                f"{result.page.name} `{result.page.path}`",
-                _range(result.statuses),
-                _ms(result.p50),
-                _ms(result.p99),
-                _range(result.queries),
-                f"{before[0]} / {before[1]}",
-                {True: "PASS", False: "FAIL", None: "n/a"}[result.passed],
-            ]
-        )
-    table = markdown_table(
-        ["page (cold)", "status", "p50 ms", "p99 ms", "queries", "before: p50 ms at 10k / 100k", "goal"],
-        rows,
-    )
+        row = [
+            f"{result.page.name} `{result.page.path}`",
+            _range(result.statuses),
+            _ms(result.p50),
+            _ms(result.p99),
+            _range(result.queries),
+        ]
+        if before is not None:
+            earlier = before.get(result.page.name.split(" (")[0], ("n/a", "n/a"))
+            row.append(f"{earlier[0]} / {earlier[1]}")
+        row.append({True: "PASS", False: "FAIL", None: "n/a"}[result.passed])
+        rows.append(row)
+    headers = ["page (cold)", "status", "p50 ms", "p99 ms", "queries"]
+    if before is not None:
+        headers.append("before: p50 ms at 10k / 100k")
+    return markdown_table([*headers, "goal"], rows)
+
+
+def goal_line(goal: str, group: list[ColdResult]) -> str:
+    """One goal over a group of pages: the worst p99 and which pages miss it."""
+    failing = [result.page.name for result in group if result.passed is not True]
+    worst = max((result.p99 for result in group if result.p99 is not None), default=None)
+    verdict = "PASS" if group and not failing else f"FAIL ({', '.join(failing)})" if group else "n/a"
+    return f"- {goal}: worst {_ms(worst)} ms, {verdict}"
+
+
+def cold_report(results: list[ColdResult]) -> str:
+    """The table and the goal lines, the issue's figures beside as "before"."""
     catalogue = [result for result in results if result.page.goal_ms == P99_GOAL_MS]
     sitemap = [result for result in results if result.page.goal_ms != P99_GOAL_MS]
-
-    def line(goal: str, group: list[ColdResult]) -> str:
-        failing = [result.page.name for result in group if result.passed is not True]
-        worst = max((result.p99 for result in group if result.p99 is not None), default=None)
-        verdict = "PASS" if group and not failing else f"FAIL ({', '.join(failing)})" if group else "n/a"
-        return f"- {goal}: worst {_ms(worst)} ms, {verdict}"
-
     return "\n".join(
         [
-            table,
+            cold_table(results, before=BEFORE_MS),
             "",
             "Goals:",
-            line(f"every catalogue page cold, p99 < {P99_GOAL_MS:.0f} ms (at 100,000 products)", catalogue),
-            line(f"each sitemap page cold < {SITEMAP_GOAL_MS:,.0f} ms", sitemap),
+            goal_line(
+                f"every catalogue page cold, p99 < {P99_GOAL_MS:.0f} ms (at 100,000 products)", catalogue
+            ),
+            goal_line(f"each sitemap page cold < {SITEMAP_GOAL_MS:,.0f} ms", sitemap),
         ]
     )
 

@@ -17,7 +17,8 @@ recommendations), catalogue pages warm (``benchmarks/catalogue.py``) and cold
 (``benchmarks/cold.py``: every page kind with an empty cache, p50/p99), checkout
 throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``)
 and after-sales on the demo orders (``benchmarks/aftersales.py``: the returns
-report, the staff queue, order pages with and without requests).
+report, the staff queue, order pages with and without requests), then the admin's product
+and order lists cold (``benchmarks/admin_lists.py``).
 To add one, write a section function ``(BenchContext) -> str`` and add it in
 ``sections()``.
 """
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from benchmarks.base import Section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-SECTION_NAMES = ("recommendations", "catalogue", "cold", "checkout", "aftersales")
+SECTION_NAMES = ("recommendations", "catalogue", "cold", "checkout", "aftersales", "admin")
 DEFAULT_PRODUCTS = 100_000
 
 
@@ -119,6 +120,7 @@ def _say(message: str) -> None:
 def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     """The report's sections, in order (those named by ``--sections``, all without options)."""
     # Imported here: they use models, which need django.setup() first.
+    from benchmarks.admin_lists import admin_section
     from benchmarks.aftersales import aftersales_section
     from benchmarks.catalogue import catalogue_section
     from benchmarks.checkout import checkout_section_make
@@ -133,6 +135,7 @@ def sections(options: argparse.Namespace | None = None) -> list["Section"]:
         "cold": cold_section,
         "checkout": checkout_section_make(shoppers=options.shoppers, duration=options.checkout_duration),
         "aftersales": aftersales_section,
+        "admin": admin_section,
     }
     return [chosen[name] for name in SECTION_NAMES if name in options.sections]
 

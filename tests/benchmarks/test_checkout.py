@@ -311,6 +311,7 @@ def test_the_bench_runs_every_section_unless_told_otherwise():
         "cold_section",
         "checkout_section",
         "aftersales_section",
+        "admin_section",
     ]
     assert [section.__name__ for section in sections(_arguments(["--sections", "checkout"]))] == [
         "checkout_section"
