@@ -302,9 +302,9 @@ def _file_link(field_name: str, naming: ProductImage, source: str, name: str) ->
     storage = ProductImage._meta.get_field(field_name).storage
     if not isinstance(storage, FileSystemStorage):
         return ""
-    target = storage.get_available_name(
-        ProductImage._meta.get_field(field_name).generate_filename(naming, name)
-    )
+    # The names are the product's own (its id, its unique slug): a file already there means an
+    # earlier run's leftover, and then the link fails and the picture is drawn and saved instead.
+    target = ProductImage._meta.get_field(field_name).generate_filename(naming, name)
     path = Path(storage.path(target))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
