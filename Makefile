@@ -83,7 +83,7 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || { \
 		echo "Installing wrk for the benchmark (apt-get)..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m benchmarks.run $(BENCH_ARGS)
+	$(PY) -m benchmarks.run $(if $(BENCH_PRODUCTS),--products $(BENCH_PRODUCTS)) $(BENCH_ARGS)
 
 # Compile translations after editing locale/zh_Hans/LC_MESSAGES/django.po.
 messages: install

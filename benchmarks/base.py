@@ -11,10 +11,15 @@ from benchmarks.wrk import WrkOptions
 
 @dataclass(frozen=True)
 class BenchContext:
-    """A running gunicorn (``port``), wrk settings, and an in-process client on the same database."""
+    """A running gunicorn (``port``), wrk settings, and an in-process client on the same database.
+
+    ``bare_port``: the second gunicorn serving the truly bare baseline
+    (``benchmarks.bare_settings``), when it runs.
+    """
 
     port: int
     wrk: WrkOptions
+    bare_port: int | None = None
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"

@@ -2,20 +2,23 @@
 
 1. The database ``<shop database>_bench`` on the same PostgreSQL server (see
    ``benchmarks/settings.py``) is created if missing, migrated, and seeded
-   once with 10,000 demo products.
+   once with 100,000 demo products (``--products`` or BENCH_PRODUCTS).
 2. Static files are collected into ``var/bench/static`` (DEBUG is off).
 3. gunicorn runs with one sync worker per CPU (as ``make serve`` does) on a
    free 127.0.0.1 port, with DEBUG=0, HTTPS=0, a throwaway SECRET_KEY and
-   ALLOWED_HOSTS=127.0.0.1.
+   ALLOWED_HOSTS=127.0.0.1. A second gunicorn with as many workers serves
+   the truly bare baseline (``benchmarks/bare_settings.py``).
 4. Each section measures against it and returns Markdown; the report is
    printed and written to ``benchmarks/results/latest.md``.
 
 Sections: the recommendations precompute on paid demo orders
 (``benchmarks/recommendations.py``; first, so the catalogue pages show
-recommendations), catalogue pages (``benchmarks/catalogue.py``) and checkout
+recommendations), catalogue pages warm (``benchmarks/catalogue.py``) and cold
+(``benchmarks/cold.py``: every page kind with an empty cache, p50/p99), checkout
 throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``)
 and after-sales on the demo orders (``benchmarks/aftersales.py``: the returns
-report, the staff queue, order pages with and without requests).
+report, the staff queue, order pages with and without requests), then the admin's product
+and order lists cold (``benchmarks/admin_lists.py``).
 To add one, write a section function ``(BenchContext) -> str`` and add it in
 ``sections()``.
 """
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
     from benchmarks.base import Section
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-SECTION_NAMES = ("recommendations", "catalogue", "checkout", "aftersales")
+SECTION_NAMES = ("recommendations", "catalogue", "cold", "checkout", "aftersales", "admin")
+DEFAULT_PRODUCTS = 100_000
 
 
 def cpus_available() -> int:
@@ -48,12 +52,15 @@ def cpus_available() -> int:
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--products", type=int, default=10_000, help="demo products in the benchmark database"
+        "--products",
+        type=int,
+        default=int(os.environ.get("BENCH_PRODUCTS") or DEFAULT_PRODUCTS),
+        help="demo products in the benchmark database (default: BENCH_PRODUCTS or %(default)s)",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument(
         "--workers", type=int, default=cpus_available(), help="gunicorn sync workers (default: one per CPU)"
     )
@@ -113,9 +120,11 @@ def _say(message: str) -> None:
 def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     """The report's sections, in order (those named by ``--sections``, all without options)."""
     # Imported here: they use models, which need django.setup() first.
+    from benchmarks.admin_lists import admin_section
     from benchmarks.aftersales import aftersales_section
     from benchmarks.catalogue import catalogue_section
     from benchmarks.checkout import checkout_section_make
+    from benchmarks.cold import cold_section
     from benchmarks.recommendations import recommendations_section
 
     if options is None:
@@ -123,8 +132,10 @@ def sections(options: argparse.Namespace | None = None) -> list["Section"]:
     chosen = {
         "recommendations": recommendations_section,
         "catalogue": catalogue_section,
+        "cold": cold_section,
         "checkout": checkout_section_make(shoppers=options.shoppers, duration=options.checkout_duration),
         "aftersales": aftersales_section,
+        "admin": admin_section,
     }
     return [chosen[name] for name in SECTION_NAMES if name in options.sections]
 
@@ -143,7 +154,7 @@ def _prepare(products: int) -> None:
     _say(f"Migrating {name}...")
     call_command("migrate", interactive=False, verbosity=0)
     if Product.objects.count() < products:
-        _say(f"Seeding {products:,} demo products into {name} (once; under a minute)...")
+        _say(f"Seeding {products:,} demo products into {name} (once; about a minute per 100,000)...")
         result = demo_catalog_seed(products=products)
         _say(f"Seeded {result.products_created:,} products in {result.seconds:.1f} s.")
     _say("Collecting static files...")
@@ -168,7 +179,8 @@ def _header(options: argparse.Namespace) -> str:
             f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {postgres}.",
             f"- Data: {Product.objects.count():,} products, {Variant.objects.count():,} variants "
             f"in database `{connection.settings_dict['NAME']}`.",
-            f"- Server: gunicorn, {options.workers} sync workers, DEBUG off, per-process local-memory cache.",
+            f"- Server: gunicorn, {options.workers} sync workers, DEBUG off, per-process local-memory cache; "
+            f"the truly bare baseline on a second gunicorn with as many workers.",
         ]
     )
 
@@ -194,9 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     _prepare(options.products)
     wrk = WrkOptions(options.threads, options.connections, options.duration, options.warmup)
     parts = [_header(options)]
-    _say(f"Starting gunicorn ({options.workers} workers)...")
-    with gunicorn_running(environment=environment, workers=options.workers) as port:
-        context = BenchContext(port=port, wrk=wrk)
+    _say(f"Starting gunicorn ({options.workers} workers) and the truly bare baseline beside it...")
+    with (
+        gunicorn_running(environment=environment, workers=options.workers) as port,
+        gunicorn_running(
+            environment=environment,
+            workers=options.workers,
+            app="benchmarks.bare_wsgi:application",
+            health_path="/",
+        ) as bare_port,
+    ):
+        context = BenchContext(port=port, wrk=wrk, bare_port=bare_port)
         for section in sections(options):
             _say(f"Running {section.__name__}...")
             parts.append(section(context))

@@ -63,17 +63,22 @@ def _gunicorn() -> str:
 
 @contextmanager
 def gunicorn_running(
-    *, environment: dict[str, str], workers: int = 2, startup_seconds: float = 60.0
+    *,
+    environment: dict[str, str],
+    workers: int = 2,
+    startup_seconds: float = 60.0,
+    app: str = "shop.wsgi:application",
+    health_path: str = "/healthz",
 ) -> Iterator[int]:
-    """Run gunicorn (sync workers) on a free local port until the block ends; yields the port.
+    """Run gunicorn (sync workers) serving ``app`` on a free local port until the block ends; yields the port.
 
-    Waits until /healthz answers 200. Always stops the server, also on errors
+    Waits until ``health_path`` answers 200. Always stops the server, also on errors
     and Ctrl-C; raises RuntimeError with gunicorn's output if it cannot start.
     """
     port = free_port()
     command = [
         _gunicorn(),
-        "shop.wsgi:application",
+        app,
         f"--bind={HOST}:{port}",
         f"--workers={workers}",
         "--worker-class=sync",
@@ -85,7 +90,7 @@ def gunicorn_running(
             command, env=environment, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            _wait_until_healthy(process, port, startup_seconds, log)
+            _wait_until_healthy(process, port, health_path, startup_seconds, log)
             yield port
         finally:
             process.terminate()
@@ -96,12 +101,12 @@ def gunicorn_running(
                 process.wait()
 
 
-def _wait_until_healthy(process: subprocess.Popen, port: int, seconds: float, log) -> None:
+def _wait_until_healthy(process: subprocess.Popen, port: int, path: str, seconds: float, log) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        if http_status(port, "/healthz", timeout=2.0) == 200:
+        if http_status(port, path, timeout=2.0) == 200:
             return
         time.sleep(0.2)
     log.seek(0)

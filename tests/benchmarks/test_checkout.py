@@ -308,8 +308,10 @@ def test_the_bench_runs_every_section_unless_told_otherwise():
     assert [section.__name__ for section in sections()] == [
         "recommendations_section",
         "catalogue_section",
+        "cold_section",
         "checkout_section",
         "aftersales_section",
+        "admin_section",
     ]
     assert [section.__name__ for section in sections(_arguments(["--sections", "checkout"]))] == [
         "checkout_section"

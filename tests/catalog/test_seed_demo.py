@@ -1,5 +1,6 @@
 import hashlib
 import io
+import os
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,8 @@ from django.db.models import Count
 from PIL import Image
 
 from catalog.demo import demo_catalog_seed
+from catalog.demo import seed as demo_seed
+from catalog.demo.data import product_spec
 from catalog.models import CatalogRevision, Category, Product, ProductImage, Variant
 from tests.factories import ProductFactory
 
@@ -245,9 +248,9 @@ def test_worker_processes_draw_the_same_pictures_as_a_single_process():
     assert catalogue_snapshot()["pictures"] == single["pictures"]
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "100001", "1.5", ""])
+@pytest.mark.parametrize("value", ["abc", "-1", "1000001", "1.5", ""])
 def test_a_bad_product_count_is_refused_with_a_clear_message(value):
-    with pytest.raises(CommandError, match="expected a whole number from 0 to 100000"):
+    with pytest.raises(CommandError, match="expected a whole number from 0 to 1000000"):
         call_command("seed_demo", "--products", value)
 
     assert not Product.objects.exists()
@@ -261,3 +264,25 @@ def test_every_demo_variant_has_a_packed_weight_for_shipping_rates():
     assert min(weights) >= 150
     assert max(weights) <= 2050
     assert len(set(weights)) > 3
+
+
+def test_products_past_the_distinct_pictures_share_a_few_scenes_as_hard_links(monkeypatch):
+    monkeypatch.setattr(demo_seed, "DISTINCT_PICTURES", 10)
+    monkeypatch.setattr(demo_seed, "SHARED_SCENES", 1)
+    demo_catalog_seed(products=60, processes=1)
+
+    groups: dict[tuple[str, float], list[str]] = {}
+    for number in range(11, 61):
+        spec = product_spec(number=number)
+        groups.setdefault((spec.initials, spec.hue), []).append(spec.slug)
+    first_slug, second_slug = next(slugs for slugs in groups.values() if len(slugs) > 1)[:2]
+    first = ProductImage.objects.get(product__slug=first_slug)
+    second = ProductImage.objects.get(product__slug=second_slug)
+
+    assert ProductImage.objects.count() == 60
+    assert second.image.name == f"products/{second.product_id}/{second_slug}.jpg"
+    assert second.thumbnail_small.name == f"thumbnails/{second_slug}-small.jpg"
+    for field in ("image", "thumbnail_small", "thumbnail_large"):
+        assert os.path.samefile(getattr(first, field).path, getattr(second, field).path)
+    os.remove(first.image.path)
+    assert os.path.exists(second.image.path)  # deleting one product's file leaves the other's
