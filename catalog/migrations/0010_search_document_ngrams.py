@@ -20,14 +20,14 @@ CREATE OR REPLACE FUNCTION catalog_product_document(p_id bigint, p_name text, p_
 RETURNS tsvector LANGUAGE sql STABLE AS $$
     SELECT setweight(to_tsvector('english', coalesce(p_name, '')), 'A')
         || setweight(to_tsvector('simple', coalesce(p_name, '')), 'A')
-        || setweight(to_tsvector('simple', coalesce(
-               (SELECT string_agg(v.sku || ' ' || replace(v.sku, '-', ' '), ' ')
-                  FROM catalog_variant v WHERE v.product_id = p_id), '')), 'A')
-        || coalesce((SELECT array_to_tsvector(array_agg(DISTINCT 'sku=' || lower(v.sku)))
-                       FROM catalog_variant v
-                      WHERE v.product_id = p_id AND v.is_active AND v.sku <> ''), '')
+        || setweight(to_tsvector('simple', coalesce(skus.words, '')), 'A')
+        || coalesce(array_to_tsvector(skus.exact), '')
         || setweight(to_tsvector('english', coalesce(p_description, '')), 'B')
         || array_to_tsvector(shop_cjk_ngrams(coalesce(p_name, '') || ' ' || coalesce(p_description, '')))
+      FROM (SELECT string_agg(v.sku || ' ' || replace(v.sku, '-', ' '), ' ') AS words,
+                   array_agg(DISTINCT 'sku=' || lower(v.sku)) FILTER (WHERE v.is_active AND v.sku <> '')
+                       AS exact
+              FROM catalog_variant v WHERE v.product_id = p_id) AS skus
 $$;
 """
 
