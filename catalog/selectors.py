@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField, SearchRank
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
     Exists,
     F,
+    FloatField,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -32,15 +34,13 @@ from django.utils import timezone
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.revision import revision_generation, revision_held, revision_keep
 from catalog.services import CATALOG_REVISION_PK
+from shop.ngrams import CjkNgramQuery, cjk_terms_split
 
 SEARCH_MAX_LENGTH = 100
 # The revision, how many scheduled changes have passed since it last changed, the next one to
 # come and the database's clock, in one call of a function that keeps its plans (migration
 # catalog 0007): about half the cost of the same reads as one plain query.
 _REVISION_SQL = "SELECT number, passed, next_change, moment FROM catalog_revision_read(%s)"
-
-# Han, kana and hangul: PostgreSQL's parser does not split these into words.
-_CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
 
 
 class Sort:
@@ -267,10 +267,6 @@ def _first_image(field: str) -> Subquery:
     )
 
 
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
 def product_list(
     *, category_ids: Collection[int], filters: ProductFilters | None = None, at: datetime | None = None
 ) -> QuerySet[Product]:
@@ -327,27 +323,63 @@ def product_list(
     return queryset.order_by(*order.get(filters.effective_sort, order[Sort.NAME]))
 
 
+class _Matches(Func):
+    """``vector @@ query`` as a boolean expression (the ``search_vector=`` lookup rewraps other queries)."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _SkuQuery(SearchQueryCombinable, Func):
+    """The tsquery of the exact-SKU lexeme ``sku=<lower-case SKU>`` the search document holds.
+
+    The lexeme is quoted, never parsed: a query is data, not tsquery syntax.
+    """
+
+    template = "%(expressions)s::tsquery"
+    output_field = SearchQueryField()
+
+    def __init__(self, sku: str) -> None:
+        lexeme = ("sku=" + sku.lower()).replace("\\", "\\\\").replace("'", "''")
+        super().__init__(Value(f"'{lexeme}'"))
+
+
 def _search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
-    """Full-text search; an exact SKU ranks first; CJK text matches by substring."""
-    if has_cjk(q):
-        terms = q.split()
-        for term in terms:
-            queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
-        name_match = Q()
-        for term in terms:
-            name_match &= Q(name__icontains=term)
-        return queryset.annotate(
-            search_exact=Case(When(name_match, then=Value(1)), default=Value(0), output_field=IntegerField()),
-            search_rank=Value(0.0),
+    """Search on the GIN index of the search document; an exact SKU ranks first, then name hits.
+
+    Words match by full text (English stems and plain words, SKUs included). A
+    term of CJK text matches as a substring of the name or description: the
+    index narrows on its character pairs (shop/ngrams.py), a LIKE confirms.
+    Only the matching rows are ranked.
+    """
+    cjk_terms, text = cjk_terms_split(q)
+    query: SearchQueryCombinable | None = None
+    if text:
+        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
+            text, search_type="websearch", config="simple"
         )
-    query = SearchQuery(q, search_type="websearch", config="english") | SearchQuery(
-        q, search_type="websearch", config="simple"
+    search_exact: Case | Value = Value(0)
+    if text and not cjk_terms:
+        sku = _SkuQuery(q.strip())
+        exact = When(_Matches(F("search_vector"), sku), then=Value(1))
+        search_exact = Case(exact, default=Value(0), output_field=IntegerField())
+        query = query | sku
+    name_hit = Q()
+    for term in cjk_terms:
+        ngrams = CjkNgramQuery(term)
+        query = ngrams if query is None else query & ngrams
+        queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
+        name_hit &= Q(name__icontains=term)
+    text_rank = SearchRank(F("search_vector"), query) if text else Value(0.0)
+    if cjk_terms:
+        search_rank = Case(When(name_hit, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        search_rank = search_rank + text_rank
+    else:
+        search_rank = text_rank
+    return queryset.filter(_Matches(F("search_vector"), query)).annotate(
+        search_exact=search_exact, search_rank=search_rank
     )
-    sku_match = Exists(_active_variants().filter(sku__iexact=q))
-    return queryset.annotate(
-        search_exact=Case(When(sku_match, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        search_rank=SearchRank(F("search_vector"), query),
-    ).filter(Q(search_vector=query) | Q(search_exact=1))
 
 
 def product_list_featured(
