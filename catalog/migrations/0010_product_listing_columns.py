@@ -33,7 +33,9 @@ BEGIN
     IF cardinality(product_ids) IS DISTINCT FROM 0 AND product_ids IS NOT NULL THEN
         -- Lock first (in id order), then read the variants in the next statement, which sees
         -- what a concurrent change to another variant of the same product committed meanwhile.
-        PERFORM 1 FROM catalog_product WHERE id = ANY(product_ids) ORDER BY id FOR NO KEY UPDATE;
+        -- A join rather than id = ANY(array): a bulk insert's thousands of ids stay one hash join.
+        PERFORM 1 FROM catalog_product p JOIN unnest(product_ids) AS c(id) ON p.id = c.id
+         ORDER BY p.id FOR NO KEY UPDATE OF p;
         UPDATE catalog_product p
            SET listed_price = l.price, in_stock = l.in_stock
           FROM unnest(product_ids) AS c(id), LATERAL catalog_product_listing(c.id, statement_timestamp()) l
@@ -105,13 +107,16 @@ ANALYZE catalog_product;
 -- field) or created with values gets them recomputed from its variants, never overwritten.
 CREATE FUNCTION catalog_product_listing_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        NEW.listed_price := NULL;
-        NEW.in_stock := false;
-    ELSIF NEW.listed_price IS DISTINCT FROM OLD.listed_price OR NEW.in_stock IS DISTINCT FROM OLD.in_stock THEN
-        SELECT l.price, l.in_stock INTO NEW.listed_price, NEW.in_stock
-          FROM catalog_product_listing(NEW.id, statement_timestamp()) l;
+    -- On insert, from the variants already there: bulk loads insert variants first (foreign keys
+    -- are checked at commit), and a product created the usual way has none yet.
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.listed_price IS NOT DISTINCT FROM OLD.listed_price
+                AND NEW.in_stock IS NOT DISTINCT FROM OLD.in_stock THEN
+            RETURN NEW;
+        END IF;
     END IF;
+    SELECT l.price, coalesce(l.in_stock, false) INTO NEW.listed_price, NEW.in_stock
+      FROM catalog_product_listing(NEW.id, statement_timestamp()) l;
     RETURN NEW;
 END
 $$;

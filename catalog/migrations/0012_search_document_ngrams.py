@@ -116,7 +116,7 @@ REBUILD = "UPDATE catalog_product SET search_vector = catalog_product_document(i
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0009_product_return_exemption"), ("shop", "0014_cjk_ngrams")]
+    dependencies = [("catalog", "0011_catalog_revision_notify"), ("shop", "0014_cjk_ngrams")]
 
     operations = [
         migrations.RunSQL(DOCUMENT + STATEMENT_TRIGGERS, ROW_TRIGGERS + OLD_DOCUMENT + REBUILD),
