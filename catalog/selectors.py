@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -298,7 +299,12 @@ def product_list(
             from_price=Subquery(paid.order_by("paid_price")[:1]),
             to_price=Subquery(paid.order_by("-paid_price")[:1]),
             regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
-            on_sale=Exists(active.filter(variant_on_sale_q(at=at))),
+            # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
+            # hash of every variant on sale when it expects many rows (the home page's short lists).
+            on_sale=Coalesce(
+                Subquery(active.filter(variant_on_sale_q(at=at)).values(flag=Value(True))[:1]),
+                Value(False),
+            ),
             image_small=_first_image("thumbnail_small"),
             image_full=_first_image("image"),
             image_alt=_first_image("alt_text"),

@@ -57,3 +57,12 @@ def test_a_malformed_cursor_is_ignored_with_a_note(client, seven, cursor):
 
     assert response.status_code == 200
     assert names(response.content.decode()) == ["Tea 0", "Tea 1"]
+
+
+def test_the_pager_beyond_the_numbered_pages_speaks_chinese(client, seven):
+    html = client.get("/products/?page=last", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "第一页" in html
+    assert "上一页" in html
+    assert "超过 4 件商品" in html
+    assert "First page" not in html
