@@ -131,7 +131,10 @@ class ProductAdmin(admin.ModelAdmin):
             obj.first_thumbnail, ProductImage.thumbnail_small.field.storage, THUMBNAIL_COLUMN_SIZE
         )
 
-    @admin.display(description=_("price"), ordering="min_price")
+    # The price and stock columns sort on the stored listing price and stock flag (kept by
+    # PostgreSQL, catalog migration 0010): sorting on the computed ones would work out every
+    # product's prices and stock before the first page.
+    @admin.display(description=_("price"), ordering="listed_price")
     def price_range(self, obj: Product) -> str:
         if obj.min_price is None:
             return "—"
@@ -139,7 +142,7 @@ class ProductAdmin(admin.ModelAdmin):
             return format_money(obj.min_price)
         return f"{format_money(obj.min_price)} – {format_money(obj.max_price)}"  # noqa: RUF001
 
-    @admin.display(description=_("stock"), ordering="total_stock")
+    @admin.display(description=_("stock"), ordering="in_stock")
     def total_stock(self, obj: Product) -> int:
         return obj.total_stock
 

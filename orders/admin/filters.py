@@ -76,11 +76,15 @@ PLACED_MONTHS_OFFERED = 12
 
 
 def _month_start(year: int, month: int) -> datetime:
-    return timezone.make_aware(datetime(year, month, 1))
+    """Midnight starting the month in the shop's time zone (TIME_ZONE), whatever zone is active."""
+    return timezone.make_aware(datetime(year, month, 1), timezone.get_default_timezone())
 
 
 class PlacedMonthFilter(admin.SimpleListFilter):
-    """Orders placed in one of the last twelve months (shop time), a range on the placed-at index.
+    """Orders placed in one of the last twelve months, a range on the placed-at index.
+
+    Months are the shop's (settings.TIME_ZONE): the months offered, and each month's first and
+    last instant, the same for every member of staff.
 
     The months come from the calendar, not from the orders, so listing them reads nothing.
     """
@@ -89,7 +93,7 @@ class PlacedMonthFilter(admin.SimpleListFilter):
     parameter_name = "month"
 
     def lookups(self, request, model_admin):
-        today = timezone.localdate()
+        today = timezone.localdate(timezone=timezone.get_default_timezone())
         months = []
         year, month = today.year, today.month
         for _step in range(PLACED_MONTHS_OFFERED):

@@ -85,9 +85,10 @@ class OrderAdmin(admin.ModelAdmin):
     search_help_text = _(
         "Search by an order's exact number, the customer's exact email address or their phone number."
     )
-    # Newest first on the primary key, and counts PostgreSQL estimates on big lists: no page
-    # sorts or counts a million orders (shop.admin_paginator).
-    ordering = ["-id"]
+    # Newest first on the placed-at index (a month's orders are a range of it), and counts
+    # PostgreSQL estimates on big lists: no page sorts or counts a million orders
+    # (shop.admin_paginator).
+    ordering = ["-created_at", "-id"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     # Apps above orders add theirs between the items and the history (order_admin_inline_add).

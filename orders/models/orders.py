@@ -190,6 +190,10 @@ class Order(PostalAddress):
             # by the two states (a rare state must not read every order).
             models.Index(fields=["phone"], name="orders_order_phone"),
             models.Index(fields=["fulfilment_status", "payment_status"], name="orders_order_states"),
+            # The cancelled filter (and the cancelled status) pages and counts the few cancelled orders.
+            models.Index(
+                fields=["created_at"], name="orders_order_cancelled", condition=Q(cancelled_at__isnull=False)
+            ),
             # The cancel_unpaid_orders job scans only open unpaid orders.
             models.Index(
                 fields=["created_at"],

@@ -17,9 +17,12 @@ def order_status_filter(*, status: str) -> Q:
 
     Mirrors ``Order.display_status`` case by case; raises ValueError for an unknown status.
     """
+    # Equalities and IN lists on the two states (never NOT), which their index can serve.
     refunded = Q(payment_status=Order.PaymentStatus.REFUNDED)
-    open_ = ~refunded & Q(cancelled_at__isnull=True)
+    not_refunded = Q(payment_status__in=[Order.PaymentStatus.UNPAID, Order.PaymentStatus.PAID])
+    open_ = not_refunded & Q(cancelled_at__isnull=True)
     paid = Q(payment_status=Order.PaymentStatus.PAID)
+    unpaid = Q(payment_status=Order.PaymentStatus.UNPAID)
     ships_unpaid = Q(payment_method__in=payment_codes_shipping_unpaid())
     delivered = Q(fulfilment_status=Order.FulfilmentStatus.DELIVERED)
     unfulfilled = Q(fulfilment_status=Order.FulfilmentStatus.UNFULFILLED)
@@ -27,7 +30,7 @@ def order_status_filter(*, status: str) -> Q:
         case Order.Status.REFUNDED:
             return refunded
         case Order.Status.CANCELLED:
-            return ~refunded & Q(cancelled_at__isnull=False)
+            return not_refunded & Q(cancelled_at__isnull=False)
         case Order.Status.COMPLETED:
             return open_ & delivered & paid
         case Order.Status.SHIPPED:
@@ -37,7 +40,7 @@ def order_status_filter(*, status: str) -> Q:
         case Order.Status.AWAITING_SHIPMENT:
             return open_ & unfulfilled & (paid | ships_unpaid)
         case Order.Status.PENDING_PAYMENT:
-            return open_ & ~paid & (delivered | (unfulfilled & ~ships_unpaid))
+            return open_ & unpaid & (delivered | (unfulfilled & ~ships_unpaid))
     raise ValueError(f"Unknown order status: {status!r}")
 
 

@@ -4,6 +4,7 @@
 with a real catalogue.
 """
 
+import json
 import re
 
 import pytest
@@ -109,3 +110,42 @@ def test_the_change_list_takes_a_pinned_number_of_queries(
         response = staff_client.get(CHANGELIST_URL, query)
 
     assert response.status_code == 200
+
+
+def _subplan_loops(plan: dict) -> list[int]:
+    """How many times each subquery of ``plan`` (the row's prices, stock and photo) ran."""
+    loops = (
+        [plan["Actual Loops"]]
+        if plan.get("Subplan Name") or plan.get("Parent Relationship") == "SubPlan"
+        else []
+    )
+    for child in plan.get("Plans", []):
+        loops += _subplan_loops(child)
+    return loops
+
+
+def test_sorting_by_price_or_stock_works_out_prices_and_stock_only_for_the_page(staff_client):
+    _catalogue_of(PRODUCTS)
+    product_admin = admin.site._registry[Product]
+
+    for column, stored in [("price_range", "listed_price"), ("total_stock", "in_stock")]:
+        for direction in ["", "-"]:
+            sort = f"{direction}{product_admin.list_display.index(column) + 1}"
+            with CaptureQueriesContext(connection) as queries:
+                response = staff_client.get(CHANGELIST_URL, {"o": sort})
+
+            rows = response.context["cl"].result_list
+            page = [
+                query["sql"] for query in queries if query["sql"].startswith('SELECT "catalog_product"."id"')
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {page[-1]}")
+                plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            loops = _subplan_loops(plan[0]["Plan"])
+            # Each subquery ran once per product shown, not once per product in the catalogue.
+            assert loops and max(loops) <= len(rows) == product_admin.list_per_page, sort
+            values = [getattr(product, stored) for product in rows]
+            assert values == sorted(
+                values, key=lambda value: (value is None, value), reverse=direction == "-"
+            )

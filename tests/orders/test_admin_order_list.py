@@ -250,3 +250,19 @@ def test_staff_cannot_add_or_delete_orders(staff_client):
     assert add.status_code == 403
     assert delete.status_code == 403
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+@pytest.mark.parametrize("active_zone", ["Asia/Shanghai", "America/New_York"])
+def test_the_month_filter_cuts_months_at_midnight_in_the_shop_time_zone(staff_client, settings, active_zone):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    # 31 March 23:59 and 1 April 00:30 in Shanghai, both still 31 March in UTC.
+    last_of_march, first_of_april = OrderFactory(), OrderFactory()
+    Order.objects.filter(pk=last_of_march.pk).update(created_at=datetime(2025, 3, 31, 15, 59, tzinfo=UTC))
+    Order.objects.filter(pk=first_of_april.pk).update(created_at=datetime(2025, 3, 31, 16, 30, tzinfo=UTC))
+
+    with timezone.override(active_zone):
+        march = staff_client.get(CHANGELIST, {"month": "2025-03"})
+        april = staff_client.get(CHANGELIST, {"month": "2025-04"})
+
+    assert listed_numbers(march) == {last_of_march.number}
+    assert listed_numbers(april) == {first_of_april.number}
