@@ -28,6 +28,8 @@ def _catalogue_of(size: int) -> None:
     """``size`` products like one made by the factories, each with one variant, then ANALYZE."""
     template = VariantFactory(product=ProductFactory(name="Template"), sku="TPL-0")
     with connection.cursor() as cursor:
+        # Tens of thousands of rows and their triggers may outlast the shop's statement timeout.
+        cursor.execute("SET LOCAL statement_timeout = 0")
         cursor.execute(
             """
             INSERT INTO catalog_product (name, slug, description, category_id, is_active, is_featured,

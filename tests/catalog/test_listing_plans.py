@@ -20,6 +20,7 @@ from catalog.cache.listings import HOME_PRODUCT_COUNT
 from catalog.models import Product
 from catalog.paging import cursor_encode
 from catalog.selectors import Sort
+from tests.bulk_rows import rows_clone
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +66,7 @@ def _build() -> dict:
     product = ProductFactory(slug="template-product", category=rest)
     variant = VariantFactory(product=product, sku="TEMPLATE")
     with connection.cursor() as cursor:
-        _clone(
-            cursor,
+        rows_clone(
             "catalog_product",
             template_id=product.pk,
             overrides={
@@ -82,8 +82,7 @@ def _build() -> dict:
         # In slices with fresh statistics between them: each slice's statement-level refresh then
         # reads the variants by index (one slice of 50,000 with the statistics of one variant would not).
         for start in range(product.pk, product.pk + PRODUCTS, SLICE):
-            _clone(
-                cursor,
+            rows_clone(
                 "catalog_variant",
                 template_id=variant.pk,
                 overrides={
@@ -101,21 +100,6 @@ def _build() -> dict:
         )
         cursor.execute("ANALYZE catalog_product; ANALYZE catalog_variant; ANALYZE catalog_productpopularity")
     return {"big": big, "small": small, "rest": rest}
-
-
-def _clone(cursor, table: str, *, template_id: int, overrides: dict[str, str], source: str) -> None:
-    """Insert one row per row of ``source`` (aliased ``n``), copying the template row's other columns."""
-    columns = [
-        column.name
-        for column in connection.introspection.get_table_description(cursor, table)
-        if column.name != "id"
-    ]
-    values = [overrides.get(column, f"t.{column}") for column in columns]
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM {table} t, {source} WHERE t.id = %s",
-        [template_id],
-    )
 
 
 def explained(client, url: str) -> list[tuple[str, dict]]:
