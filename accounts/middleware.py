@@ -1,12 +1,12 @@
 """The admin's two-factor gate: staff reach the admin only after their second factor (MIDDLEWARE)."""
 
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -19,12 +19,21 @@ from accounts.two_factor import (
 
 
 def _admin_prefix() -> str:
-    return reverse("admin:index")
+    return _admin_paths(get_resolver(get_urlconf()), get_script_prefix())[0]
 
 
 def _admin_path_exempt(path: str) -> bool:
     # Signing in (the password step) and out of the admin need no second factor.
-    return path in (reverse("admin:login"), reverse("admin:logout"))
+    return path in _admin_paths(get_resolver(get_urlconf()), get_script_prefix())[1:]
+
+
+@lru_cache(maxsize=8)
+def _admin_paths(resolver: URLResolver, script_prefix: str) -> tuple[str, str, str]:
+    """The admin's index, login and logout paths, reversed once per URLconf and script prefix.
+
+    Every request asks for the prefix; reversing it each time cost more than serving a cached page.
+    """
+    return reverse("admin:index"), reverse("admin:login"), reverse("admin:logout")
 
 
 def _user_with_current_verification(request: HttpRequest, user: Any) -> Any:

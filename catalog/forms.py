@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -127,10 +128,22 @@ def product_filters_parse(
 ) -> tuple[ProductFilters, tuple[str, ...]]:
     """The filters of a listing's query string and the names of the fields that were ignored.
 
-    An empty query string (most visits) skips building the form.
+    An empty query string (most visits) skips building the form, and a query string seen lately
+    is not parsed again: building the form costs more than serving a cached page.
     """
     if not query:
         return ProductFilters(), ()
+    return _filters_parse(tuple((key, tuple(values)) for key, values in query.lists()), with_category)
+
+
+@lru_cache(maxsize=1024)
+def _filters_parse(
+    items: tuple[tuple[str, tuple[str, ...]], ...], with_category: bool
+) -> tuple[ProductFilters, tuple[str, ...]]:
+    # The result depends on the parameters alone (no language, no request), and both parts are immutable.
+    query = QueryDict(mutable=True)
+    for key, values in items:
+        query.setlist(key, list(values))
     form = ProductFilterForm(query, with_category=with_category)
     return form.filters(), form.ignored_fields()
 
