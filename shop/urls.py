@@ -7,6 +7,9 @@ from shop import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The storefront's pages first: most requests are theirs, and resolving stops at the first match
+    # (their paths overlap no other app's).
+    path("", include("catalog.urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-pages.xml", sitemaps.sitemap_pages, name="sitemap_pages"),
@@ -20,7 +23,6 @@ urlpatterns = [
     path("orders/<str:number>/after-sales/", include("aftersales.urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
-    path("", include("catalog.urls")),
 ]
 
 if settings.SERVE_MEDIA:
