@@ -33,3 +33,7 @@ class TooManyWaiting(BackInStockError):
 
 class RecommendationsBusy(ShopError):
     """Another run is replacing the precomputed recommendations right now."""
+
+
+class RecommendationsNotPermitted(ShopError):
+    """The role running the rebuild cannot give the fresh tables the live tables' owner."""

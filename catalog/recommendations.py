@@ -16,11 +16,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from catalog.exceptions import RecommendationsBusy
+from catalog.exceptions import RecommendationsBusy, RecommendationsNotPermitted
 from catalog.models import Product, ProductPopularity, ProductRecommendation, RecommendationOverride
 from catalog.selectors import product_list
 from catalog.services import catalog_mark_changed
@@ -154,7 +154,46 @@ def _fresh_create(cursor, model: type) -> _Fresh:
         f"CREATE TABLE {_quote(fresh)} (LIKE {_quote(table)} "
         "INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
     )
+    _fresh_grant(cursor, table=table, fresh=fresh)
     return _Fresh(model=model, name=fresh, renames=[], foreign_keys=[])
+
+
+def _owners_check(cursor, models: Sequence[type]) -> None:
+    """Raise ``RecommendationsNotPermitted`` unless this role may hand a table to each live table's owner.
+
+    Checked before anything is created, so a run that could not keep the owner changes nothing.
+    """
+    cursor.execute(
+        "SELECT relname, pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'MEMBER') "
+        "FROM pg_class WHERE oid = ANY(%s::regclass[]) ORDER BY relname",
+        [[_table(model) for model in models]],
+    )
+    for table, owner, member in cursor.fetchall():
+        if not member:
+            raise RecommendationsNotPermitted(
+                f"{table} belongs to {owner}: run compute_recommendations as that role or a member of it, "
+                "so the tables swapped in keep their owner."
+            )
+
+
+def _fresh_grant(cursor, *, table: str, fresh: str) -> None:
+    """Give the copy the live table's owner and every privilege granted on it (LIKE copies neither)."""
+    cursor.execute(
+        "SELECT quote_ident(pg_get_userbyid(relowner)) FROM pg_class WHERE oid = %s::regclass",
+        [_quote(table)],
+    )
+    (owner,) = cursor.fetchone()
+    cursor.execute(f"ALTER TABLE {_quote(fresh)} OWNER TO {owner}")
+    cursor.execute(
+        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
+        "a.privilege_type, a.is_grantable "
+        "FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a "
+        "WHERE c.oid = %s::regclass AND a.grantee <> c.relowner ORDER BY 1, 2",
+        [_quote(table)],
+    )
+    for grantee, privilege, grantable in cursor.fetchall():
+        option = " WITH GRANT OPTION" if grantable else ""
+        cursor.execute(f"GRANT {privilege} ON {_quote(fresh)} TO {grantee}{option}")
 
 
 def _fresh_index(cursor, fresh: _Fresh) -> None:
@@ -205,10 +244,11 @@ def _fresh_index(cursor, fresh: _Fresh) -> None:
     cursor.execute(f"ANALYZE {_quote(fresh.name)}")
 
 
-def _fresh_check_references(cursor, fresh: _Fresh) -> None:
-    """Drop rows naming products deleted meanwhile, then add and validate the foreign keys set-based.
+def _fresh_drop_orphans(cursor, fresh: _Fresh) -> None:
+    """Drop rows naming products deleted since the rows were counted; reads the products, locks none.
 
-    Runs with the products locked against writes, so none can go between the clean-up and the check.
+    Runs once the live tables are held in ``SHARE`` mode: a product's deletion deletes its rows
+    there first, so it waits, and no product can go between this clean-up and the swap.
     """
     for field in fresh.model._meta.concrete_fields:
         if field.is_relation:
@@ -218,8 +258,16 @@ def _fresh_check_references(cursor, fresh: _Fresh) -> None:
                 f"(SELECT 1 FROM {_table(target.model)} AS target "
                 f"WHERE target.{_quote(target.column)} = fresh.{_quote(field.column)})"
             )
+
+
+def _fresh_add_foreign_keys(cursor, fresh: _Fresh) -> None:
+    """Add the foreign keys ``NOT VALID``: no scan, so the products' lock it takes is held only to the commit.
+
+    ``_foreign_keys_validate`` checks them over the whole table after the swap.
+    """
     for name, definition in fresh.foreign_keys:
-        cursor.execute(f"ALTER TABLE {_quote(fresh.name)} ADD CONSTRAINT {_quote(name)} {definition}")
+        checked = definition.removesuffix(" NOT VALID")
+        cursor.execute(f"ALTER TABLE {_quote(fresh.name)} ADD CONSTRAINT {_quote(name)} {checked} NOT VALID")
 
 
 def _fresh_swap_in(cursor, fresh: _Fresh) -> None:
@@ -238,32 +286,41 @@ def _fresh_swap_in(cursor, fresh: _Fresh) -> None:
             cursor.execute(f"ALTER SEQUENCE {temporary} RENAME TO {_quote(final)}")
 
 
-@transaction.atomic(durable=True)
 def product_recommendations_rebuild(*, pairs: RowsQuery, popularity: RowsQuery) -> RecommendationsReplaced:
     """Replace both precomputed tables with what two queries yield, swapping in freshly built tables.
 
     ``pairs`` yields ``(product_id, recommended_id, rank, score)``, rank 1 the best per product;
     ``popularity`` yields ``(product_id, units_sold, order_count)``. Both run inside PostgreSQL
-    straight into new tables (no row passes through Python), which get the live tables' keys,
-    indexes and foreign keys (checked set-based) and replace them at the end under a short
-    exclusive lock. Readers see the old rows until the commit, then the new ones; no dead rows are
-    left. Rows naming a product deleted meanwhile are dropped. Bumps the catalogue revision once.
+    straight into new tables (no row passes through Python), which get the live tables' owner,
+    grants, keys and indexes and replace them at the end under a short exclusive lock; the foreign
+    keys are then validated set-based in a second transaction that blocks no product write.
+    Readers see the old rows until the commit, then the new ones; no dead rows are left. Rows
+    naming a product deleted meanwhile are dropped. Bumps the catalogue revision once.
 
     One run at a time (a transaction-level advisory lock): raises ``RecommendationsBusy`` at once
-    when another run holds it. Raises ``IntegrityError`` (and changes nothing) for rows that break
-    the tables' constraints, ``OperationalError`` when the swap's locks are not granted within
-    ``_LOCK_TIMEOUT``. Must not run inside a transaction.
+    when another run holds it. Raises ``RecommendationsNotPermitted`` (and changes nothing) when
+    this role cannot give the new tables the live tables' owner, ``IntegrityError`` (and changes
+    nothing) for rows that break the tables' constraints, ``OperationalError`` when the swap's
+    locks are not granted within ``_LOCK_TIMEOUT``. Must not run inside a transaction.
     """
+    replaced = _rebuild_and_swap(pairs=pairs, popularity=popularity)
+    _foreign_keys_validate()
+    return replaced
+
+
+@transaction.atomic(durable=True)
+def _rebuild_and_swap(*, pairs: RowsQuery, popularity: RowsQuery) -> RecommendationsReplaced:
+    models = (ProductRecommendation, ProductPopularity)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
         if not cursor.fetchone()[0]:
             raise RecommendationsBusy("Recommendations are being recomputed by another run; try again later.")
+        _owners_check(cursor, models)
         cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
         cursor.execute(f"SET LOCAL statement_timeout = '{_STATEMENT_TIMEOUT}'")
         built = []
-        for model, columns, source in (
-            (ProductRecommendation, _PAIR_COLUMNS, pairs),
-            (ProductPopularity, _POPULARITY_COLUMNS, popularity),
+        for model, columns, source in zip(
+            models, (_PAIR_COLUMNS, _POPULARITY_COLUMNS), (pairs, popularity), strict=True
         ):
             fresh = _fresh_create(cursor, model)
             names = ", ".join(columns)
@@ -275,25 +332,62 @@ def product_recommendations_rebuild(*, pairs: RowsQuery, popularity: RowsQuery) 
             _fresh_index(cursor, fresh)
             built.append(fresh)
         cursor.execute(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
-        # Lock order as a product's deletion takes it (its recommendations, then the product):
-        # SHARE keeps writers out of the live tables but lets readers in until the swap itself.
-        cursor.execute(
-            f"LOCK TABLE {_table(ProductRecommendation)}, {_table(ProductPopularity)} IN SHARE MODE"
-        )
-        cursor.execute(f"LOCK TABLE {_table(Product)} IN SHARE ROW EXCLUSIVE MODE")
+        # Lock order as a product's deletion takes it (its recommendations, then the product).
+        # SHARE on the live tables keeps product deletions out (they delete these rows first) while
+        # readers, and product updates, go on; the products are locked only by the foreign keys
+        # added below, from there to the commit: no scan runs in between.
+        live = f"{_table(ProductRecommendation)}, {_table(ProductPopularity)}"
+        cursor.execute(f"LOCK TABLE {live} IN SHARE MODE")
         for fresh in built:
-            _fresh_check_references(cursor, fresh)
+            _fresh_drop_orphans(cursor, fresh)
         recommendations, popular = built
         cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT product_id) FROM {_quote(recommendations.name)}")
         stored_pairs, products = cursor.fetchone()
         cursor.execute(f"SELECT COUNT(*) FROM {_quote(popular.name)}")
         (stored_popular,) = cursor.fetchone()
-        live = f"{_table(ProductRecommendation)}, {_table(ProductPopularity)}"
+        for fresh in built:
+            _fresh_add_foreign_keys(cursor, fresh)
         cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
         for fresh in built:
             _fresh_swap_in(cursor, fresh)
     catalog_mark_changed()
     return RecommendationsReplaced(pairs=stored_pairs, products=products, popular_products=stored_popular)
+
+
+def _foreign_keys_validate() -> None:
+    """Validate the live tables' foreign keys left ``NOT VALID`` by a swap, each in one scan.
+
+    ``VALIDATE CONSTRAINT`` takes ``SHARE UPDATE EXCLUSIVE`` on the table (readers and writers
+    go on) and ``ROW SHARE`` on the products (their updates and deletions go on). A row naming a
+    product deleted by raw SQL, which ``_fresh_drop_orphans`` cannot keep out, is deleted before
+    validating again. When another run holds the advisory lock, its own validation does this.
+    """
+    models = (ProductRecommendation, ProductPopularity)
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute(f"SET LOCAL statement_timeout = '{_STATEMENT_TIMEOUT}'")
+        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+        cursor.execute(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, a.attname FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f' AND NOT c.convalidated ORDER BY 1, 2",
+            [[_table(model) for model in models]],
+        )
+        for table, name, column in cursor.fetchall():
+            validate = f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}"
+            try:
+                with transaction.atomic():
+                    cursor.execute(validate)
+            except IntegrityError:
+                cursor.execute(
+                    f"DELETE FROM {_quote(table)} AS live WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {_table(Product)} AS product "
+                    f"WHERE product.{_quote(Product._meta.pk.column)} = live.{_quote(column)})"
+                )
+                cursor.execute(validate)
 
 
 def product_recommendations_replace(

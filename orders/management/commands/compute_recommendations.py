@@ -14,7 +14,7 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from catalog.exceptions import RecommendationsBusy
+from catalog.exceptions import RecommendationsBusy, RecommendationsNotPermitted
 from orders.recommendations import (
     DEFAULT_BESTSELLER_DAYS,
     DEFAULT_MIN_ORDERS,
@@ -71,6 +71,14 @@ class Command(BaseCommand):
         except RecommendationsBusy as exc:
             raise CommandError(
                 _("Another compute_recommendations run is at work; this one changed nothing.")
+            ) from exc
+        except RecommendationsNotPermitted as exc:
+            raise CommandError(
+                _(
+                    "This role cannot give the new recommendation tables their owner, so nothing was "
+                    "changed: %(detail)s"
+                )
+                % {"detail": exc}
             ) from exc
         self.stdout.write(
             self.style.SUCCESS(
