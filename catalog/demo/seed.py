@@ -75,6 +75,10 @@ def demo_catalog_seed(
         return DemoSeedResult(skipped=True, seconds=time.monotonic() - started)
     products_created = variants_created = images_created = 0
     with transaction.atomic():
+        # One transaction for the whole catalogue, which waits on the picture workers between its
+        # statements: the shop's limit on an idle transaction is for requests, not for this.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         categories, categories_created = _categories_ensure()
         with _picture_pool(products, max(1, processes or os.cpu_count() or 1)) as draw:
             for first in range(1, products + 1, _SEED_BATCH):
