@@ -4,7 +4,7 @@ Reading the revision was a warm page's only query, and on a busy machine about h
 time. Each process now keeps the last revision it read while a listener thread of its
 own holds a connection that LISTENs on ``catalog_revision``; triggers NOTIFY it in the
 transaction of every change to the revision or the scheduled changes (migration
-``0010_catalog_revision_notify``), so a change committed by any process or by hand
+``0011_catalog_revision_notify``), so a change committed by any process or by hand
 reaches every process as it commits. A process that makes a change itself forgets its
 copy at once (``revision_forget``).
 

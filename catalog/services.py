@@ -46,12 +46,15 @@ _REVISION_TABLE = connection.ops.quote_name(CatalogRevision._meta.db_table)
 # Moments of one source: future rows no longer wanted go, wanted ones not there yet come, rows
 # in both stay. Passed rows are left for the fold, so that while the revision stays the same the
 # number of passed moments only ever grows (a smaller count would bring back an older key).
+# Wanted moments are those after the transaction began, not after this statement: one that
+# passed since a variant trigger stored the listing price earlier in the transaction is kept as
+# a passed row, so the fold reprices it instead of nobody ever doing so.
 # Inserting only what is missing means the DELETE and the INSERT, which see one snapshot and
 # run in no fixed order, never touch the same row.
 _SCHEDULE_SET_SQL = f"""
 WITH wanted AS (
     SELECT DISTINCT moment FROM unnest(%(moments)s::timestamptz[]) AS moment
-    WHERE moment > statement_timestamp()
+    WHERE moment > transaction_timestamp()
 ), gone AS (
     DELETE FROM {_SCHEDULE_TABLE}
     WHERE source = %(source)s AND at > statement_timestamp() AND at NOT IN (SELECT moment FROM wanted)
@@ -102,9 +105,14 @@ def catalog_schedule_set(*, source: str, moments: Iterable[datetime]) -> None:
     characters naming one thing that changes (``"promotions.campaign:12"``);
     the catalogue uses ``"catalog.variant:<id>"`` for sale prices. At each
     moment every cached catalogue page of every process is rebuilt, without
-    a save or a job. Moments are aware datetimes; those not in the future (by
-    the database's clock) are ignored, so the caller's own change must still
-    bump the revision (``catalog_mark_changed``) when it shows at once. Runs
+    a save or a job. Moments are aware datetimes; those before the caller's
+    transaction began (by the database's clock) are ignored, so the caller's
+    own change must still bump the revision (``catalog_mark_changed``) when it
+    shows at once. Moments that passed during the transaction are kept, as
+    passed rows the next fold applies: a variant's stored listing price was
+    computed by its trigger earlier in the transaction, and a sale boundary
+    since then is repriced by that fold. Only future moments of the source
+    are removed; passed ones wait for the fold. Runs
     inside the caller's transaction, if any; takes no lock beyond the rows it
     writes. Concurrent calls for one source may leave the union of both lists,
     which costs one more cache turnover, never a missed change. Raises

@@ -4,10 +4,13 @@ Stock lives on ``Variant.stock``. Staff set it through the admin (a model
 save, which the catalogue's signals see); every other movement goes through
 this module: orders takes stock when an order is placed and returns it when
 one is cancelled. Both run inside the caller's transaction, so the stock
-moves exactly when the caller's change commits, and both write rows in
-ascending variant id order: the row locks an UPDATE holds until commit are
-then taken in the same order by every checkout and cancellation, so
-concurrent ones queue instead of deadlocking. ``QuerySet.update`` bypasses
+moves exactly when the caller's change commits. Both lock the variants'
+products first (ascending id, one statement), then write the variants in
+ascending id order: a variant whose stock crosses zero makes the listing
+trigger rewrite its product, and with the product already held that is no new
+lock. Every checkout, cancellation and staff save so takes products before
+variants, each in ascending id, and concurrent ones queue instead of
+deadlocking. ``QuerySet.update`` bypasses
 the catalogue's signals, so the catalogue revision bump and the back-in-stock
 notices are done here.
 """
@@ -20,7 +23,7 @@ from django.db.transaction import TransactionManagementError
 
 from catalog.back_in_stock import back_in_stock_requests_notify
 from catalog.exceptions import InsufficientStock
-from catalog.models import LOW_STOCK_THRESHOLD, Variant
+from catalog.models import LOW_STOCK_THRESHOLD, Product, Variant
 from catalog.services import catalog_mark_changed
 
 
@@ -33,6 +36,18 @@ def _check_arguments(*, service: str, quantities: Mapping[int, int]) -> None:
         raise ValueError(f"{service} moves at least one unit of each variant: {dict(quantities)!r}")
 
 
+def _products_lock(*, variant_ids: list[int]) -> None:
+    # The listing trigger locks a product when one of its variants crosses zero, after that
+    # variant's row: taken here first, two checkouts sharing a product (or a checkout and a
+    # staff save, which writes the product before its variants) cannot hold each other's rows.
+    list(
+        Product.objects.filter(pk__in=Variant.objects.filter(pk__in=variant_ids).values("product_id"))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
+
+
 def _available(*, variant_id: int) -> int:
     row = Variant.objects.filter(pk=variant_id).values("stock", "is_active", "product__is_active").first()
     return row["stock"] if row and row["is_active"] and row["product__is_active"] else 0
@@ -43,9 +58,10 @@ def stock_take(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
 
     Must run inside the caller's transaction (raises TransactionManagementError
     otherwise): on a failure some rows may already be updated, and the
-    caller's rollback undoes them. Each variant is taken with one conditional
-    UPDATE (active, with enough stock) in ascending id order, the lock order
-    every stock movement uses. Raises InsufficientStock for the first variant,
+    caller's rollback undoes them. Locks the variants' products first (one
+    query, ascending id), then takes each variant with one conditional UPDATE
+    (active, with enough stock) in ascending id order: products, then
+    variants, the lock order every stock movement uses. Raises InsufficientStock for the first variant,
     by id, that is short, inactive or deleted, else for the first whose product
     is inactive (checked after the updates, on the locked rows); its
     ``available`` says how many units are for sale. Raises ValueError for a
@@ -56,6 +72,7 @@ def stock_take(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     """
     _check_arguments(service="stock_take", quantities=quantities)
     variant_ids = sorted(quantities)
+    _products_lock(variant_ids=variant_ids)
     for variant_id in variant_ids:
         taken = Variant.objects.filter(
             pk=variant_id, is_active=True, stock__gte=quantities[variant_id]
@@ -78,7 +95,8 @@ def stock_return(*, quantities: Mapping[int, int]) -> None:
 
     Must run inside the caller's transaction (raises TransactionManagementError
     otherwise), so the units come back exactly when the caller's change
-    commits. Adds with F() in ascending variant id order, the lock order every
+    commits. Locks the variants' products first (one query, ascending id),
+    then adds with F() in ascending variant id order, the lock order every
     stock movement uses; variants deleted meanwhile are skipped. Raises
     ValueError for a quantity below 1, before writing anything. Bumps the
     catalogue revision after commit, and marks the shoppers waiting for these
@@ -89,6 +107,7 @@ def stock_return(*, quantities: Mapping[int, int]) -> None:
     if not quantities:
         return
     variant_ids = sorted(quantities)
+    _products_lock(variant_ids=variant_ids)
     for variant_id in variant_ids:
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
     catalog_mark_changed()

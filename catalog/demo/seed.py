@@ -149,11 +149,13 @@ def _variants_insert(new_specs: list[ProductSpec], new_ids: dict[str, int]) -> i
     """Variants of the products this batch creates, inserted BEFORE those products.
 
     Django's PostgreSQL foreign keys are DEFERRABLE INITIALLY DEFERRED, so
-    they are checked at commit. Inserted first, the variants are already there
-    when the product insert trigger builds each search_vector (SKUs included),
-    once per product, instead of the variant trigger rewriting the product row
-    once per variant: three times faster for 10,000 products. A SKU that
-    anything else already uses is skipped.
+    they are checked at commit. The variant triggers run once per statement and
+    rewrite only products that exist, so here they find none and write nothing;
+    the product's insert triggers then compute its search document (SKUs
+    included) and its listing columns from the variants already there. Each
+    product is written once, by its insert, instead of inserted and then
+    rewritten by the variant triggers. A SKU that anything else already uses
+    is skipped.
     """
     wanted = [(new_ids[spec.slug], variant) for spec in new_specs for variant in spec.variants]
     taken = set(
@@ -200,8 +202,8 @@ def _copy_insert(model: type[models.Model], rows: list[dict[str, object]]) -> No
     """Insert ``rows`` (field name -> value) with PostgreSQL's COPY, a tenth of bulk_create's cost here.
 
     Every other concrete field gets its model default, evaluated once (timestamps: now);
-    fields the database fills (``db_default``, generated) are left to it. Row triggers
-    fire as for INSERT.
+    fields the database fills (``db_default``, generated) are left to it. Row and
+    statement triggers fire as for INSERT.
     """
     if not rows:
         return

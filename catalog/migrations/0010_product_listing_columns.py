@@ -28,14 +28,22 @@ LANGUAGE sql STABLE AS $$
      WHERE v.product_id = p_id AND v.is_active
 $$;
 
+-- The one lock step of every trigger that rewrites product rows: ascending id, the order of
+-- "Lock order" in docs/architecture.md. A join rather than id = ANY(array): a bulk insert's
+-- thousands of ids stay one hash join.
+CREATE FUNCTION catalog_product_lock(product_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM catalog_product p JOIN unnest(product_ids) AS c(id) ON p.id = c.id
+     ORDER BY p.id FOR NO KEY UPDATE OF p;
+END
+$$;
+
 CREATE FUNCTION catalog_product_listing_refresh(product_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(product_ids) IS DISTINCT FROM 0 AND product_ids IS NOT NULL THEN
-        -- Lock first (in id order), then read the variants in the next statement, which sees
-        -- what a concurrent change to another variant of the same product committed meanwhile.
-        -- A join rather than id = ANY(array): a bulk insert's thousands of ids stay one hash join.
-        PERFORM 1 FROM catalog_product p JOIN unnest(product_ids) AS c(id) ON p.id = c.id
-         ORDER BY p.id FOR NO KEY UPDATE OF p;
+        -- Lock first, then read the variants in the next statement, which sees what a
+        -- concurrent change to another variant of the same product committed meanwhile.
+        PERFORM catalog_product_lock(product_ids);
         UPDATE catalog_product p
            SET listed_price = l.price, in_stock = l.in_stock
           FROM unnest(product_ids) AS c(id), LATERAL catalog_product_listing(c.id, statement_timestamp()) l
@@ -147,6 +155,7 @@ DROP FUNCTION IF EXISTS catalog_variant_listing_insert();
 DROP TRIGGER IF EXISTS catalog_product_listing_guard ON catalog_product;
 DROP FUNCTION IF EXISTS catalog_product_listing_guard();
 DROP FUNCTION IF EXISTS catalog_product_listing_refresh(bigint[]);
+DROP FUNCTION IF EXISTS catalog_product_lock(bigint[]);
 DROP FUNCTION IF EXISTS catalog_product_listing(bigint, timestamptz);
 """
 

@@ -8,7 +8,8 @@
   index lookup too.
 - The variant triggers run once per statement with transition tables: a bulk
   insert of variants rewrites each product's document once, not once per row.
-  They also fire when a variant is switched on or off (its exact-SKU lexeme).
+  They also fire when a variant is switched on or off (its exact-SKU lexeme), and lock
+  the products in ascending id before rewriting them (``catalog_product_lock``, 0010).
 
 Existing documents are rebuilt in one statement.
 """
@@ -48,24 +49,29 @@ DROP TRIGGER catalog_variant_search_update ON catalog_variant;
 DROP FUNCTION catalog_variant_search_update();
 
 CREATE FUNCTION catalog_variant_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE catalog_product p
-           SET search_vector = catalog_product_document(p.id, p.name, p.description)
-         WHERE p.id IN (SELECT product_id FROM search_new_variants);
+        touched := ARRAY(SELECT DISTINCT product_id FROM search_new_variants);
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE catalog_product p
-           SET search_vector = catalog_product_document(p.id, p.name, p.description)
-         WHERE p.id IN (SELECT product_id FROM search_old_variants);
+        touched := ARRAY(SELECT DISTINCT product_id FROM search_old_variants);
     ELSE
+        touched := ARRAY(
+            SELECT DISTINCT unnest(ARRAY[o.product_id, n.product_id])
+              FROM search_old_variants o JOIN search_new_variants n ON n.id = o.id
+             WHERE n.sku IS DISTINCT FROM o.sku
+                OR n.product_id IS DISTINCT FROM o.product_id
+                OR n.is_active IS DISTINCT FROM o.is_active);
+    END IF;
+    IF cardinality(touched) > 0 THEN
+        -- In ascending id first, as the listing refresh (migration 0010) locks them: an update
+        -- alone would lock in plan order, and two bulk changes could deadlock.
+        PERFORM catalog_product_lock(touched);
         UPDATE catalog_product p
            SET search_vector = catalog_product_document(p.id, p.name, p.description)
-         WHERE p.id IN (
-               SELECT unnest(ARRAY[o.product_id, n.product_id])
-                 FROM search_old_variants o JOIN search_new_variants n ON n.id = o.id
-                WHERE n.sku IS DISTINCT FROM o.sku
-                   OR n.product_id IS DISTINCT FROM o.product_id
-                   OR n.is_active IS DISTINCT FROM o.is_active);
+          FROM unnest(touched) AS c(id)
+         WHERE p.id = c.id;
     END IF;
     RETURN NULL;
 END

@@ -69,7 +69,7 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Kept current by database triggers over name, description and the
-    # variants' SKUs (see migrations 0002 and 0010), so every write path updates it.
+    # variants' SKUs (see migrations 0002 and 0012), so every write path updates it.
     search_vector = SearchVectorField(null=True, editable=False)
     # Kept by database triggers on the variants and by the scheduled-change fold (migration
     # 0010): the lowest price a shopper pays now among active variants, NULL without one (so

@@ -4,10 +4,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from catalog.models import CatalogRevision, Product, Variant
-from catalog.services import catalog_schedule_fold
+from catalog.receivers import variant_schedule_source
+from catalog.services import catalog_schedule_fold, catalog_schedule_set
 from tests.catalog.test_scheduled_changes import db_now, wait_until
 from tests.factories import ProductFactory, VariantFactory
 
@@ -104,3 +105,22 @@ def test_the_fold_reprices_products_whose_sale_started_or_ended():
     wait_until(ends)
     assert catalog_schedule_fold() is not None
     assert stored(product) == (Decimal("199.00"), True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sale_that_starts_between_the_variant_write_and_its_schedule_is_repriced_by_the_fold():
+    CatalogRevision.objects.get_or_create(pk=1)
+    product = ProductFactory()
+    variant = VariantFactory(product=product, price=Decimal("199.00"), stock=1)
+
+    with transaction.atomic():
+        starts = db_now() + timedelta(milliseconds=300)
+        # The trigger stores the price as at this statement, before the sale starts ...
+        Variant.objects.filter(pk=variant.pk).update(sale_price=Decimal("149.00"), sale_starts_at=starts)
+        wait_until(starts)
+        # ... and the sale has started by the time the same transaction schedules its moment.
+        catalog_schedule_set(source=variant_schedule_source(variant.pk), moments=[starts])
+    assert stored(product) == (Decimal("199.00"), True)
+
+    assert catalog_schedule_fold() is not None
+    assert stored(product) == (Decimal("149.00"), True)

@@ -101,6 +101,17 @@ def test_moments_already_passed_are_not_scheduled_and_passed_rows_wait_for_the_f
     assert moments("promotions.campaign:1") == [passed.at]
 
 
+def test_a_moment_that_passed_during_the_callers_transaction_is_kept_for_the_fold():
+    with transaction.atomic():
+        began = db_now()
+        during = began + timedelta(milliseconds=100)
+        wait_until(during)
+        catalog_schedule_set(source="catalog.variant:1", moments=[began - timedelta(seconds=1), during])
+
+        # Kept though passed: what the transaction wrote earlier was priced as before it.
+        assert moments("catalog.variant:1") == [during]
+
+
 @pytest.mark.parametrize(
     ("source", "when"),
     [

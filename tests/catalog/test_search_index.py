@@ -1,13 +1,18 @@
 """Search narrows on the GIN index of the search document, whatever the query, and keeps its meaning."""
 
+import threading
+import time
+
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 
 from catalog.models import Product, Variant
 from catalog.selectors import ProductFilters, category_tree_get, product_list
 from tests.catalog.search_catalogue import search_catalogue_build
 from tests.catalog.storefront_helpers import product_with_variant
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +155,54 @@ def _product_rows_updated() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_get_xact_tuples_updated('catalog_product'::regclass)")
         return cursor.fetchone()[0]
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_sku_change_locks_its_products_in_ascending_id_before_rewriting_them():
+    low, high = ProductFactory(name="Low"), ProductFactory(name="High")
+    VariantFactory(product=low, sku="LOW-1")
+    VariantFactory(product=high, sku="HIGH-1")
+    # Low's live row now lies after high's in the table: plan order alone would reach high first.
+    Product.objects.filter(pk=low.pk).update(name="Low teapot")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_high() -> None:
+        try:
+            with transaction.atomic():
+                list(Product.objects.filter(pk=high.pk).select_for_update(no_key=True))
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def rename_skus() -> None:
+        try:
+            Variant.objects.filter(product__in=[low, high]).update(sku=Concat(F("sku"), Value("-B")))
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_high)
+    holder.start()
+    held.wait(timeout=30)
+    writer = threading.Thread(target=rename_skus)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # The writer waits for high while already holding low, the lower id.
+        with pytest.raises(DatabaseError), transaction.atomic():
+            list(Product.objects.filter(pk=low.pk).select_for_update(no_key=True, nowait=True))
+    finally:
+        release.set()
+        holder.join()
+        writer.join()
+
+    renamed = Product.objects.filter(search_vector="low-1-b")
+    assert list(renamed.values_list("name", flat=True)) == ["Low teapot"]

@@ -32,6 +32,18 @@ def updated_variant_ids(captured: CaptureQueriesContext) -> list[int]:
     return [int(re.search(r'"catalog_variant"\."id" = (\d+)', sql).group(1)) for sql in updates]
 
 
+def statements_in_order(captured: CaptureQueriesContext) -> list[str]:
+    """What each statement did, in order: "lock products" or "update variants" (others left out)."""
+    kinds = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql.startswith('SELECT "catalog_product"') and sql.endswith("FOR NO KEY UPDATE"):
+            kinds.append("lock products")
+        elif sql.startswith('UPDATE "catalog_variant"'):
+            kinds.append("update variants")
+    return kinds
+
+
 def revision() -> int:
     return CatalogRevision.objects.get(pk=1).number
 
@@ -126,10 +138,10 @@ def test_take_bumps_the_catalogue_revision_when_a_variant_falls_to_low_stock(
 
 
 @pytest.mark.django_db
-def test_take_costs_one_update_per_variant_and_one_read(django_assert_num_queries):
+def test_take_costs_one_product_lock_one_update_per_variant_and_one_read(django_assert_num_queries):
     variants = [VariantFactory(stock=10) for _ in range(3)]
 
-    with transaction.atomic(), django_assert_num_queries(4):
+    with transaction.atomic(), django_assert_num_queries(5):
         stock_take(quantities={variant.pk: 1 for variant in variants})
 
 
@@ -224,3 +236,43 @@ def test_two_takes_of_the_last_unit_sell_it_once():
 
     assert sorted(outcomes) == ["refused, 0 left", "sold"]
     assert stocks(variant) == [0]
+
+
+# Lock order: products, then variants -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("service", [stock_take, stock_return])
+def test_stock_movements_lock_the_products_in_one_query_before_any_variant(service):
+    teapot, mug = ProductFactory(), ProductFactory()
+    small, large = VariantFactory(product=mug, stock=1), VariantFactory(product=teapot, stock=5)
+    lone = VariantFactory(product=mug, stock=1)
+
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        service(quantities={lone.pk: 1, large.pk: 1, small.pk: 1})
+
+    assert statements_in_order(captured) == ["lock products"] + ["update variants"] * 3
+    lock = next(q["sql"] for q in captured.captured_queries if q["sql"].endswith("FOR NO KEY UPDATE"))
+    assert re.search(r'"catalog_product"\."id" AS "pk" .* ORDER BY 1 ASC FOR NO KEY UPDATE$', lock)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_checkouts_sharing_a_product_whose_variants_sell_out_both_succeed():
+    """T1 buys a and b, T2 buys b and c; a and c sell out, so the trigger rewrites their product."""
+    teapot = ProductFactory()
+    first = VariantFactory(product=teapot, stock=1)
+    shared = VariantFactory(stock=10)
+    last = VariantFactory(product=teapot, stock=1)
+
+    def buy(*variants: Variant):
+        def take() -> str:
+            with transaction.atomic():
+                stock_take(quantities={variant.pk: 1 for variant in variants})
+            return "sold"
+
+        return take
+
+    for _ in range(5):
+        Variant.objects.filter(pk__in=[first.pk, last.pk]).update(stock=1)
+        assert run_together(buy(first, shared), buy(shared, last)) == ["sold", "sold"]
+    assert stocks(first, shared, last) == [0, 0, 0]
