@@ -27,6 +27,7 @@ from catalog.services import (
     product_image_make_thumbnails,
     product_set_active,
 )
+from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin
 from shop.admin_paginator import EstimatedCountPaginator
 from shop.money import format_money
 
@@ -54,7 +55,7 @@ def prefix_search_query(term: str) -> SearchQuery | None:
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     inlines = [VariantInline, ProductImageInline, RecommendationOverrideInline]
 
     class Media:
@@ -83,6 +84,7 @@ class ProductAdmin(admin.ModelAdmin):
     # sorts or counts every product (shop.admin_paginator).
     ordering = ["-id"]
     paginator = EstimatedCountPaginator
+    list_per_page = LONG_LIST_PER_PAGE
     show_full_result_count = False
     # get_search_results does the matching; Django needs a field here to show the search box.
     search_fields = ["name"]

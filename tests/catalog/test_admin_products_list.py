@@ -237,3 +237,19 @@ def test_the_product_list_still_matches_whole_words_only(staff_client):
 
     assert list(staff_client.get(CHANGELIST_URL, {"q": "gre"}).context["cl"].result_list) == []
     assert len(staff_client.get(CHANGELIST_URL, {"q": "green"}).context["cl"].result_list) == 1
+
+
+def test_the_list_shows_fifty_rows_with_django_s_own_row_checkbox(staff_client):
+    from django.contrib import admin
+
+    products = [ProductFactory(name=f"Mug {number}") for number in range(51)]
+
+    response = staff_client.get(CHANGELIST_URL)
+
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 50
+    product_admin = admin.site._registry[Product]
+    assert product_admin.action_checkbox(products[-1]) == admin.ModelAdmin.action_checkbox(
+        product_admin, products[-1]
+    )
+    assert product_admin.action_checkbox(products[-1]) in response.content.decode()
