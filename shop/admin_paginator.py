@@ -4,14 +4,15 @@ An exact count reads every matching row (a million orders: a full scan on every 
 Where the list is unfiltered, the row count PostgreSQL keeps for the table (``pg_class.reltuples``,
 refreshed by VACUUM and ANALYZE) answers; where it is filtered or searched, the planner's row
 estimate for the query does (EXPLAIN, which plans and reads no rows). Only when the estimate says
-the answer is small is the exact COUNT run, so small lists and small results stay exact.
+the answer is small is the exact COUNT run, so small lists and small results stay exact. A page
+past the estimated last one (the estimate undercounted) gets the exact count before it is refused.
 ``count_is_estimate`` tells the page to say "about" (templates/admin/estimated_pagination.html
 and estimated_search_form.html, which a model admin's pagination.html and search_form.html include).
 """
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -62,3 +63,15 @@ class EstimatedCountPaginator(Paginator):
             return self.object_list.count()
         self.count_is_estimate = True
         return estimate
+
+    def validate_number(self, number) -> int:
+        # An undercounting estimate must not make real pages unreachable: count exactly, then judge.
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.count_is_estimate:
+                raise
+        self.count_is_estimate = False
+        self.__dict__["count"] = self.object_list.count()
+        self.__dict__.pop("num_pages", None)
+        return super().validate_number(number)

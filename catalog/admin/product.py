@@ -4,6 +4,8 @@ Photo files follow the rows: new or replaced photos get thumbnails, deleted
 ones lose their files. Activating and deactivating go through catalog/services.py.
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
@@ -25,15 +27,35 @@ from catalog.services import (
     product_image_make_thumbnails,
     product_set_active,
 )
+from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin
 from shop.admin_paginator import EstimatedCountPaginator
 from shop.money import format_money
 
 # Longer search text is cut: no name or SKU is longer, and the query stays small.
 SEARCH_TERM_MAX_LENGTH = 200
+# The autocomplete pickers also match the start of a word ("gre" finds "green"), among the newest
+# this many products: a short prefix matches much of the catalogue, and a picker shows a few.
+AUTOCOMPLETE_PREFIX_MATCH_LIMIT = 100
+# Words of the search text, for the prefix query (nothing else reaches the tsquery syntax).
+_WORD = re.compile(r"\w+")
+
+
+def _is_autocomplete(request: HttpRequest | None) -> bool:
+    """Whether ``request`` is the admin's autocomplete view (a picker typing a product's name)."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
+def prefix_search_query(term: str) -> SearchQuery | None:
+    """Every word of ``term`` as the start of a word (simple config), or None without a word."""
+    words = _WORD.findall(term.lower())
+    if not words:
+        return None
+    return SearchQuery(" & ".join(f"'{word}':*" for word in words), search_type="raw", config="simple")
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     inlines = [VariantInline, ProductImageInline, RecommendationOverrideInline]
 
     class Media:
@@ -62,6 +84,7 @@ class ProductAdmin(admin.ModelAdmin):
     # sorts or counts every product (shop.admin_paginator).
     ordering = ["-id"]
     paginator = EstimatedCountPaginator
+    list_per_page = LONG_LIST_PER_PAGE
     show_full_result_count = False
     # get_search_results does the matching; Django needs a field here to show the search box.
     search_fields = ["name"]
@@ -117,6 +140,14 @@ class ProductAdmin(admin.ModelAdmin):
             .values("product_id")
             .union(Product.objects.filter(search_vector=query).order_by().values("id"))
         )
+        prefix_query = prefix_search_query(term) if _is_autocomplete(request) else None
+        if prefix_query is not None:
+            newest_prefix_matches = (
+                Product.objects.filter(search_vector=prefix_query)
+                .order_by("-id")
+                .values("id")[:AUTOCOMPLETE_PREFIX_MATCH_LIMIT]
+            )
+            matching = matching.union(newest_prefix_matches)
         return queryset.filter(pk__in=matching), False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

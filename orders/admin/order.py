@@ -55,6 +55,7 @@ from orders.admin.views import (
 from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_lines_to_ship
 from shop.addresses import Country
+from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin
 from shop.admin_paginator import EstimatedCountPaginator
 from shop.identity import email_canonical
 from shop.money import format_money
@@ -62,7 +63,7 @@ from shop.phones import phone_display, phone_normalised
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     """Orders are read-only here: every change is a button or action calling orders.services."""
 
     # Fits 1280 px beside the navigation and the filters, in English and Chinese: the date
@@ -90,6 +91,7 @@ class OrderAdmin(admin.ModelAdmin):
     # (shop.admin_paginator).
     ordering = ["-created_at", "-id"]
     paginator = EstimatedCountPaginator
+    list_per_page = LONG_LIST_PER_PAGE
     show_full_result_count = False
     # Apps above orders add theirs between the items and the history (order_admin_inline_add).
     inlines = [OrderLineInline, OrderDiscountInline, ShipmentInline, OrderEventInline]

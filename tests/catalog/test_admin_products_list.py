@@ -205,3 +205,51 @@ def test_the_change_list_counts_per_filter_choice(staff_client):
 
     assert response.status_code == 200
     assert "Low or out of stock (2)" in response.content.decode()
+
+
+AUTOCOMPLETE_URL = reverse("admin:autocomplete")
+RECOMMENDED_PICKER = {
+    "app_label": "catalog",
+    "model_name": "recommendationoverride",
+    "field_name": "recommended",
+}
+
+
+def _picked_names(staff_client, term: str) -> list[str]:
+    response = staff_client.get(AUTOCOMPLETE_URL, {**RECOMMENDED_PICKER, "term": term})
+    assert response.status_code == 200
+    return [row["text"] for row in response.json()["results"]]
+
+
+def test_the_product_picker_finds_a_product_by_the_start_of_its_words(staff_client):
+    ProductFactory(name="Green Tea Mug")
+    ProductFactory(name="Grey Wool Scarf")
+
+    assert _picked_names(staff_client, "gre") == ["Grey Wool Scarf", "Green Tea Mug"]
+    assert _picked_names(staff_client, "gre te") == ["Green Tea Mug"]
+    assert _picked_names(staff_client, "green") == ["Green Tea Mug"]
+    # Text that is no word at all reaches no query syntax.
+    assert _picked_names(staff_client, "':* & !") == []
+
+
+def test_the_product_list_still_matches_whole_words_only(staff_client):
+    ProductFactory(name="Green Tea Mug")
+
+    assert list(staff_client.get(CHANGELIST_URL, {"q": "gre"}).context["cl"].result_list) == []
+    assert len(staff_client.get(CHANGELIST_URL, {"q": "green"}).context["cl"].result_list) == 1
+
+
+def test_the_list_shows_fifty_rows_with_django_s_own_row_checkbox(staff_client):
+    from django.contrib import admin
+
+    products = [ProductFactory(name=f"Mug {number}") for number in range(51)]
+
+    response = staff_client.get(CHANGELIST_URL)
+
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 50
+    product_admin = admin.site._registry[Product]
+    assert product_admin.action_checkbox(products[-1]) == admin.ModelAdmin.action_checkbox(
+        product_admin, products[-1]
+    )
+    assert product_admin.action_checkbox(products[-1]) in response.content.decode()
