@@ -150,21 +150,28 @@ def product_page_get(
 
     Queries: the count up to the numbered pages plus one row, the page's ids
     (an index range for keyset sorts, whatever the depth), and the card data of
-    those ids. Cursors must be valid for the sort (the form checks them); a
-    page number beyond the numbered pages shows the last numbered one.
+    those ids; relevance, which has numbered pages only, reads and counts the
+    ids of all its numbered pages in one query (two in all). Cursors must be
+    valid for the sort (the form checks them); a page number beyond the
+    numbered pages shows the last numbered one.
     """
     size = settings.CATALOG_PAGE_SIZE
     limit = settings.CATALOG_PAGE_NUMBER_LIMIT
     sort = filters.effective_sort
     queryset = product_list(category_ids=category_ids, filters=filters, at=at)
     cap = size * limit
-    count = queryset.order_by().values("pk")[: cap + 1].count()
+    rows = queryset.values_list("pk", flat=True)
+    # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
+    # them in order, and counts them too. Others count up to the cap, then read one page's ids.
+    numbered_ids = None if sort_is_keyset(sort) else list(rows[: cap + 1])
+    count = (
+        len(numbered_ids) if numbered_ids is not None else queryset.order_by().values("pk")[: cap + 1].count()
+    )
     count_more = count > cap
     keyset = sort_is_keyset(sort) and count_more
     num_pages = max(1, -(-min(count, cap) // size))
     after = cursor_decode(filters.after, sort=sort) if keyset else None
     before = cursor_decode(filters.before, sort=sort) if keyset and after is None else None
-    rows = queryset.values_list("pk", flat=True)
     previous: tuple[str, str] | None = None
     following: tuple[str, str] | None = None
     number: int | None = None
@@ -183,7 +190,8 @@ def product_page_get(
         ids = ids[:size]
     else:
         number = min(filters.page, num_pages)
-        ids = list(rows[(number - 1) * size : number * size])
+        page_rows = numbered_ids if numbered_ids is not None else rows
+        ids = list(page_rows[(number - 1) * size : number * size])
     products = _cards(queryset, ids)
     if number is not None:
         if number > 1:
