@@ -55,17 +55,26 @@ def product_list_recommended(
         product_id__in=ids, action=RecommendationOverride.Action.HIDE, recommended=OuterRef("pk")
     )
     pairs = ProductRecommendation.objects.filter(product_id__in=ids).order_by()
-    sellers = (
-        Product.objects.filter(
-            is_active=True, category_id__in=Product.objects.filter(pk__in=ids).values("category_id")
-        )
-        .annotate(units=Coalesce(F("popularity__units_sold"), 0))
-        .order_by("-units", "-created_at", "-id")
-        .values_list("pk")[: limit * CATEGORY_DEPTH]
+    # The categories' best sellers, never a sort of a whole category: those that sold, walked down
+    # the units-sold index, and the newest products, walked down the newest index, for categories
+    # where fewer sold than are shown (the newest of those that never sold are among them).
+    categories = Product.objects.filter(pk__in=ids).values("category_id")
+    depth = limit * CATEGORY_DEPTH
+    sold = (
+        ProductPopularity.objects.filter(product__is_active=True, product__category_id__in=categories)
+        .order_by("-units_sold", "-product__created_at", "-product_id")
+        .values_list("product_id")[:depth]
+    )
+    newest = (
+        # Listed and in stock, as what is shown must be: the filter of the in-stock listing index.
+        Product.objects.filter(is_active=True, listed_price__isnull=False, in_stock=True)
+        .filter(category_id__in=categories)
+        .order_by("-created_at", "-id")
+        .values_list("pk")[:depth]
     )
     # A few dozen candidates first (a UNION the planner sizes right), so stock and
     # visibility are checked for those rows only, not for the whole catalogue.
-    candidates = pairs.values_list("recommended_id").union(pins.values_list("recommended_id"), sellers)
+    candidates = pairs.values_list("recommended_id").union(pins.values_list("recommended_id"), sold, newest)
     mine = pairs.filter(recommended=OuterRef("pk")).values("recommended")
     return (
         product_list(category_ids=category_ids, at=at)

@@ -49,6 +49,11 @@ def catalogue(django_db_setup, django_db_blocker) -> Iterator[dict]:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("DELETE FROM catalog_productpopularity")
         cursor.execute(
+            "DELETE FROM catalog_productimage WHERE product_id IN "
+            "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
+            [ids],
+        )
+        cursor.execute(
             "DELETE FROM catalog_variant WHERE product_id IN "
             "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
             [ids],
@@ -94,11 +99,22 @@ def _build() -> dict:
                 source=f"(SELECT id FROM catalog_product WHERE id > {start} AND id <= {start + SLICE}) n",
             )
             cursor.execute("ANALYZE catalog_variant")
+        # One picture each, as the cards show (its files are never opened).
+        cursor.execute(
+            "INSERT INTO catalog_productimage (product_id, image, thumbnail_small, thumbnail_large,"
+            " width, height, alt_text, position, created_at)"
+            " SELECT id, 'p.jpg', 's.jpg', 'l.jpg', 800, 800, name, 0, now()"
+            " FROM catalog_product WHERE id >= %s",
+            [product.pk],
+        )
         cursor.execute(
             "INSERT INTO catalog_productpopularity (product_id, units_sold, order_count) "
             "SELECT id, 1 + mod(id, 97), 1 FROM catalog_product WHERE mod(id, 10) = 3"
         )
-        cursor.execute("ANALYZE catalog_product; ANALYZE catalog_variant; ANALYZE catalog_productpopularity")
+        cursor.execute(
+            "ANALYZE catalog_product; ANALYZE catalog_variant; ANALYZE catalog_productpopularity;"
+            " ANALYZE catalog_productimage"
+        )
     return {"big": big, "small": small, "rest": rest}
 
 
@@ -159,7 +175,10 @@ def assert_reads_about_a_page(plan: dict, *, size: int) -> None:
 
 
 def assert_cards_read_their_rows_only(plan: dict, *, size: int) -> None:
-    assert [node["Node Type"] for node in scans(plan, "catalog_product")] == ["Index Scan"]
+    # By the primary key, one probe per id or a bitmap of them: the planner may take either.
+    [product_scan] = scans(plan, "catalog_product")
+    assert product_scan["Node Type"] in ("Index Scan", "Bitmap Heap Scan")
+    assert rows_read(product_scan) <= size
     for node in scans(plan, "catalog_variant") + scans(plan, "catalog_productimage"):
         assert node["Node Type"] == "Index Scan"
         assert node["Actual Loops"] <= size
