@@ -266,6 +266,9 @@ CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)
 # Keep the catalogue revision in each process, told of changes by LISTEN/NOTIFY (catalog/revision.py):
 # a warm page then costs no query. Off: one query per page, as without a listener.
 CATALOG_REVISION_LISTEN = env.bool("CATALOG_REVISION_LISTEN", default=True)
+# Seconds a process uses a held revision before reading it again, in case its listener's link
+# died silently (notifications lost until TCP keepalive notices): a stale page lasts at most this.
+CATALOG_REVISION_HELD_SECONDS = env.float("CATALOG_REVISION_HELD_SECONDS", default=30.0)
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
