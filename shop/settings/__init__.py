@@ -261,7 +261,8 @@ CATALOG_PAGE_SIZE = 24
 # read by sort key, so any page costs about what page 1 does. Counts stop at these pages' rows.
 CATALOG_PAGE_NUMBER_LIMIT = env.int("CATALOG_PAGE_NUMBER_LIMIT", default=20)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
-# Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... (the protocol allows 50,000).
+# Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... Each product is listed at
+# 3 addresses (plain, ?lang=en, ?lang=zh-hans), and the protocol allows 50,000 URLs a page.
 CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)
 # Keep the catalogue revision in each process, told of changes by LISTEN/NOTIFY (catalog/revision.py):
 # a warm page then costs no query. Off: one query per page, as without a listener.
