@@ -15,7 +15,7 @@ import binascii
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -37,6 +37,8 @@ _CURSOR_MAX_LENGTH = 600
 _ID_MAX = 2**63 - 1
 _NAME_MAX = Product._meta.get_field("name").max_length
 _PRICE_MAX = Decimal(10) ** 10
+_PRICE_PLACES = Product._meta.get_field("listed_price").decimal_places
+_PRICE_STEP = Decimal(1).scaleb(-_PRICE_PLACES)
 
 
 def sort_is_keyset(sort: str) -> bool:
@@ -73,7 +75,10 @@ def cursor_decode(token: str, *, sort: str) -> tuple | None:
         return None
     parsed = []
     for (field, _descending), value in zip(keys, data[1], strict=True):
-        value = _key_value(field, value)
+        try:
+            value = _key_value(field, value)
+        except (ValueError, OverflowError, ArithmeticError):
+            return None
         if value is None:
             return None
         parsed.append(value)
@@ -81,23 +86,36 @@ def cursor_decode(token: str, *, sort: str) -> tuple | None:
 
 
 def _key_value(field: str, value: Any) -> Any:
+    """A cursor's value for ``field`` if the database can compare it as is, else None (or an error).
+
+    Strings must encode to UTF-8 (JSON lets a lone surrogate through), prices
+    fit the column (at most two decimal places), moments are real aware
+    datetimes that convert to UTC, ids are positive 64-bit integers.
+    """
     if field == "id":
         ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _ID_MAX
         return value if ok else None
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    value.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
     if field == "name":
-        return (
-            value if isinstance(value, str) and 0 < len(value) <= _NAME_MAX and "\x00" not in value else None
-        )
-    if not isinstance(value, str) or len(value) > 40:
+        return value if 0 < len(value) <= _NAME_MAX else None
+    if len(value) > 40:
         return None
     if field == "listed_price":
         try:
             price = Decimal(value)
         except InvalidOperation:
             return None
-        return price if price.is_finite() and 0 <= price < _PRICE_MAX else None
+        if not price.is_finite() or price.as_tuple().exponent < -_PRICE_PLACES:
+            return None
+        # Rewritten with exactly two places, so "0E+9999" reaches the database as "0.00".
+        return price.quantize(_PRICE_STEP) if 0 <= price < _PRICE_MAX else None
     moment = parse_datetime(value) if field == "created_at" else None
-    return moment if moment is not None and moment.tzinfo is not None else None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+    return moment
 
 
 def _after_q(sort: str, key: tuple, *, backwards: bool) -> Q:

@@ -14,8 +14,13 @@ before, so correctness never rests on the listener:
 - ``CATALOG_REVISION_LISTEN`` is on and the listener is connected and listening;
 - no notification arrived since the read was started (each one, and each (re)connection,
   moves the generation on; a read started under an older generation is not kept);
-- the next scheduled change has not passed by this process's clock, so a sale still
-  starts or ends the instant it passes, with no notification at all;
+- the next scheduled change has not passed by the database's clock, as this process
+  reckons it: its own clock plus the offset measured when the revision was read (the
+  database's moment less this process's time then), so a sale still starts or ends the
+  instant it passes, with no notification at all, even on a host whose clock is off;
+- the copy is younger than ``CATALOG_REVISION_HELD_SECONDS``: a link that died without a
+  word (no FIN, no RST) looks connected until TCP keepalive gives up, and notifications
+  sent meanwhile are lost, so a held copy is re-read at least that often;
 - the caller is outside a transaction, whose snapshot or own writes may differ.
 
 Gunicorn's sync workers fork: the thread is started lazily by the first read in each
@@ -28,6 +33,8 @@ import dataclasses
 import logging
 import os
 import threading
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -54,6 +61,10 @@ class _ProcessRevision:
         self.listening = False
         self.read: Any = None
         self.read_generation = -1
+        # The database's clock less this process's, measured when ``read`` was kept.
+        self.read_offset = timedelta(0)
+        # time.monotonic() when ``read`` was kept.
+        self.read_kept_at = 0.0
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -74,11 +85,15 @@ def _current() -> _ProcessRevision:
     return _process
 
 
-def revision_held() -> Any:
-    """The revision this process holds, re-stamped with the current moment; None to read the database.
+def revision_held(*, now: datetime | None = None, monotonic: float | None = None) -> Any:
+    """The revision this process holds, re-stamped with the database's current moment; None to read it.
 
     Starts the listener on first use in a process. The value is the
-    ``CatalogRevisionRead`` last kept with ``revision_keep``.
+    ``CatalogRevisionRead`` last kept with ``revision_keep``; its ``moment`` is
+    ``now`` (this process's clock, ``timezone.now()`` by default) plus the
+    offset to the database's clock measured at the read. None once that
+    moment reaches the next scheduled change, or once the copy is older than
+    ``CATALOG_REVISION_HELD_SECONDS`` by ``monotonic`` (``time.monotonic()``).
     """
     if not settings.CATALOG_REVISION_LISTEN or connection.in_atomic_block:
         return None
@@ -86,13 +101,19 @@ def revision_held() -> Any:
     if process.thread is None:
         _listener_start(process)
         return None
-    read = process.read
-    if read is None or not process.listening or process.read_generation != process.generation:
+    with process.lock:
+        read, offset, kept_at = process.read, process.read_offset, process.read_kept_at
+        current = process.listening and process.read_generation == process.generation
+    if read is None or not current:
         return None
-    now = timezone.now()
-    if read.next_change is not None and now >= read.next_change:
+    if (
+        time.monotonic() if monotonic is None else monotonic
+    ) - kept_at >= settings.CATALOG_REVISION_HELD_SECONDS:
         return None
-    return dataclasses.replace(read, moment=now)
+    moment = (timezone.now() if now is None else now) + offset
+    if read.next_change is not None and moment >= read.next_change:
+        return None
+    return dataclasses.replace(read, moment=moment)
 
 
 def revision_generation() -> int | None:
@@ -103,15 +124,23 @@ def revision_generation() -> int | None:
     return process.generation if process.listening else None
 
 
-def revision_keep(read: Any, generation: int | None) -> None:
-    """Keep ``read`` for later requests, unless something changed since ``generation`` was taken."""
+def revision_keep(read: Any, generation: int | None, *, now: datetime | None = None) -> None:
+    """Keep ``read`` for later requests, unless something changed since ``generation`` was taken.
+
+    Call it just after the read: ``now`` (this process's clock, ``timezone.now()``
+    by default) is taken as the instant of ``read.moment``, the database's clock,
+    and their difference is applied to every later use of the copy.
+    """
     if read is None or generation is None:
         return
+    offset = read.moment - (timezone.now() if now is None else now)
     process = _current()
     with process.lock:
         if process.listening and process.generation == generation:
             process.read = read
             process.read_generation = generation
+            process.read_offset = offset
+            process.read_kept_at = time.monotonic()
 
 
 def revision_forget() -> None:

@@ -8,8 +8,13 @@ section page is cached under the catalogue revision: a catalogue change shows at
 repeated request costs the revision query alone.
 
 URLs are built from settings.SITE_URL, the same origin as the canonical links, whatever host
-the sitemap was requested on. A ``<loc>`` is the page's plain address (the x-default); its
-``xhtml:link`` alternates carry the ``?lang=`` address of each language (shop/i18n.py).
+the sitemap was requested on. Each page has one ``<url>`` per address: the plain one (the
+x-default) and its ``?lang=`` address in each language (shop/i18n.py), each with the full set of
+``xhtml:link`` alternates, as search engines ask; a products page of N ids thus lists up to
+N * (languages + 1) URLs.
+
+A products page past the last one is a 404 checked against the page count, itself cached under
+the revision, so probing page numbers stores nothing.
 """
 
 import math
@@ -22,7 +27,6 @@ from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from catalog.cache.base import (
-    MISSING,
     absolute_url,
     cache_key,
     category_tree,
@@ -37,17 +41,27 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
-def _product_page_count() -> int:
+def _product_page_count_get() -> int:
     return math.ceil(product_last_id_get() / settings.CATALOG_SITEMAP_PAGE_SIZE)
 
 
+def _product_page_count(request: HttpRequest) -> int:
+    return request_cache_get_or_build(
+        request, cache_key(request, "sitemap", "count", per_language=False), _product_page_count_get
+    )
+
+
 def _url_entry(location: str, lastmod: str | None = None) -> str:
+    """One ``<url>`` for each address of the page (every language, then the plain x-default)."""
+    alternates = language_alternates(location)
     links = "".join(
         f'<xhtml:link rel="alternate" hreflang="{hreflang}" href="{escape(href)}"/>'
-        for hreflang, href in language_alternates(location)
+        for hreflang, href in alternates
     )
     modified = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-    return f"<url><loc>{escape(location)}</loc>{modified}{links}</url>\n"
+    return "".join(
+        f"<url><loc>{escape(href)}</loc>{modified}{links}</url>\n" for _hreflang, href in alternates
+    )
 
 
 def _urlset(entries: list[str]) -> str:
@@ -55,9 +69,10 @@ def _urlset(entries: list[str]) -> str:
     return f"{XML_DECLARATION}{opening}\n{''.join(entries)}</urlset>\n"
 
 
-def _index_xml() -> str:
+def _index_xml(request: HttpRequest) -> str:
     sections = [reverse("sitemap_pages")] + [
-        reverse("sitemap_products", kwargs={"page": page}) for page in range(1, _product_page_count() + 1)
+        reverse("sitemap_products", kwargs={"page": page})
+        for page in range(1, _product_page_count(request) + 1)
     ]
     entries = "".join(f"<sitemap><loc>{escape(absolute_url(path))}</loc></sitemap>\n" for path in sections)
     return f'{XML_DECLARATION}<sitemapindex xmlns="{SITEMAP_NS}">\n{entries}</sitemapindex>\n'
@@ -70,8 +85,6 @@ def _pages_xml(request: HttpRequest) -> str:
 
 
 def _products_xml(request: HttpRequest, page: int) -> str:
-    if not 1 <= page <= _product_page_count():
-        return MISSING
     tree = category_tree(request)
     size = settings.CATALOG_SITEMAP_PAGE_SIZE
     products = product_sitemap_list(
@@ -93,15 +106,13 @@ def _xml_response(request: HttpRequest, *parts: object, build) -> HttpResponse:
     xml = request_cache_get_or_build(
         request, cache_key(request, "sitemap", *parts, per_language=False), build
     )
-    if xml == MISSING:
-        raise Http404("No such sitemap page.")
     return HttpResponse(xml, content_type=CONTENT_TYPE)
 
 
 @require_safe
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """The sitemap index: the pages section and every products page."""
-    return _xml_response(request, "index", build=_index_xml)
+    return _xml_response(request, "index", build=partial(_index_xml, request))
 
 
 @require_safe
@@ -113,4 +124,7 @@ def sitemap_pages(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sitemap_products(request: HttpRequest, page: int) -> HttpResponse:
     """The visible products of one range of ids; 404 for a page past the last product."""
+    if not 1 <= page <= _product_page_count(request):
+        # Not cached: a miss per probed number would fill the cache.
+        raise Http404("No such sitemap page.")
     return _xml_response(request, "products", page, build=partial(_products_xml, request, page))

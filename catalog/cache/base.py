@@ -52,7 +52,7 @@ from catalog.selectors import (
 )
 from catalog.services import catalog_schedule_fold
 from shop.csrf import csrf_token_get
-from shop.i18n import path_without_language
+from shop.i18n import language_from_query, path_without_language, url_in_language
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,9 @@ def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageB
         template_name, context = page
         return render_to_string(template_name, context)
 
-    html = request_cache_get_or_build(request, cache_key(request, kind, *parts), render)
+    # A ``?lang=`` page names itself as canonical, so it is a page of its own.
+    key = cache_key(request, kind, *parts, language_from_query(request))
+    html = request_cache_get_or_build(request, key, render)
     if html == MISSING:
         raise Http404("No such page.")
     return HttpResponse(holes_fill(html, request))
@@ -239,6 +241,13 @@ def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageB
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+def canonical_url(request: HttpRequest, path: str) -> str:
+    """The absolute canonical URL of ``path`` as this request asked for it: with its ``?lang=``
+    when it has one (each language's address is canonical for itself), else the plain x-default."""
+    language = language_from_query(request)
+    return url_in_language(absolute_url(path), language) if language else absolute_url(path)
 
 
 def url_with_query(path: str, params: list[tuple[str, str]]) -> str:

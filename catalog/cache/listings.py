@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from catalog.bestsellers import product_list_bestsellers
 from catalog.cache.base import (
-    absolute_url,
+    canonical_url,
     category_tree,
     layout_context,
     meta_summary,
@@ -59,7 +59,7 @@ def _home_build(*, request: HttpRequest) -> tuple[str, dict]:
         "featured": [product_card(p) for p in featured],
         "newest": [product_card(p) for p in newest],
         "bestsellers": [product_card(p) for p in bestsellers],
-        "canonical": absolute_url(reverse("catalog:home")),
+        "canonical": canonical_url(request, reverse("catalog:home")),
     }
     return "catalog/home.html", {**layout_context(tree), **context}
 
@@ -125,7 +125,7 @@ def _listing_build(
         "heading": heading,
         "title": page_title(title),
         "meta_description": description,
-        "canonical": absolute_url(url_with_query(path, canonical_params)),
+        "canonical": canonical_url(request, url_with_query(path, canonical_params)),
         "noindex": bool(kept.q),
         "search_query": kept.q,
         "current_category_slug": top_category_slug(tree, category["id"]) if category else "",

@@ -20,6 +20,7 @@ from catalog.cache.base import (
     absolute_url,
     cache_key,
     cache_seconds,
+    canonical_url,
     category_tree,
     holes_fill,
     layout_context,
@@ -39,6 +40,7 @@ from catalog.selectors import (
     product_get_visible,
     product_list,
 )
+from shop.i18n import language_from_query
 from shop.money import format_money
 
 RECOMMENDATION_COUNT = 6
@@ -86,7 +88,8 @@ def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None
             "variant_ids": [variant["id"] for variant in product["variants"]],
         }
 
-    parts = (slug,) if variant_id is None else (slug, variant_id)
+    # A ``?lang=`` page names itself as canonical, so it is a page of its own.
+    parts = (slug, language_from_query(request), *(() if variant_id is None else (variant_id,)))
     page = request_cache_get_or_build(request, cache_key(request, "product", *parts), render)
     if page == MISSING:
         raise Http404("No such page.")
@@ -216,7 +219,7 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
         "title": page_title(product.name),
         "meta_description": meta_summary(product.description)
         or gettext("Buy %(product)s at %(shop)s.") % {"product": product.name, "shop": settings.SHOP_NAME},
-        "canonical": absolute_url(url),
+        "canonical": canonical_url(request, url),
         # Product data, cached with the page: the return window shoppers are promised, or why there is none.
         "no_reason_days": settings.AFTER_SALES_NO_REASON_DAYS,
         "return_exemption": str(ReturnExemption(product.return_exemption).label)

@@ -261,11 +261,15 @@ CATALOG_PAGE_SIZE = 24
 # read by sort key, so any page costs about what page 1 does. Counts stop at these pages' rows.
 CATALOG_PAGE_NUMBER_LIMIT = env.int("CATALOG_PAGE_NUMBER_LIMIT", default=20)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
-# Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... (the protocol allows 50,000).
+# Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... Each product is listed at
+# 3 addresses (plain, ?lang=en, ?lang=zh-hans), and the protocol allows 50,000 URLs a page.
 CATALOG_SITEMAP_PAGE_SIZE = env.int("CATALOG_SITEMAP_PAGE_SIZE", default=10_000)
 # Keep the catalogue revision in each process, told of changes by LISTEN/NOTIFY (catalog/revision.py):
 # a warm page then costs no query. Off: one query per page, as without a listener.
 CATALOG_REVISION_LISTEN = env.bool("CATALOG_REVISION_LISTEN", default=True)
+# Seconds a process uses a held revision before reading it again, in case its listener's link
+# died silently (notifications lost until TCP keepalive notices): a stale page lasts at most this.
+CATALOG_REVISION_HELD_SECONDS = env.float("CATALOG_REVISION_HELD_SECONDS", default=30.0)
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)

@@ -1,5 +1,7 @@
 """Listing pages beyond the numbered ones: keyset cursors, the last page, the capped count."""
 
+import base64
+import json
 import re
 from decimal import Decimal
 from html import unescape
@@ -66,3 +68,45 @@ def test_the_pager_beyond_the_numbered_pages_speaks_chinese(client, seven):
     assert "上一页" in html
     assert "超过 4 件商品" in html
     assert "First page" not in html
+
+
+def crafted(sort: str, key: list) -> str:
+    raw = json.dumps([sort, key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("newest", ["2024-02-30T00:00:00+00:00", 1]),
+        ("newest", ["2024-02-01T00:00:00+99:00", 1]),
+        ("newest", ["2024-02-01T25:00:00+00:00", 1]),
+        ("newest", ["0001-01-01T00:00:00+23:00", 1]),
+        ("newest", ["2024-02-01T00:00:00+00:00", 2**63]),
+        ("newest", ["2024-02-01T00:00:00+00:00", 0]),
+        ("newest", ["2024-02-01T00:00:00+00:00", True]),
+        ("name", ["\ud800", 1]),
+        ("name", ["Tea \udfff", 1]),
+        ("price", ["1E-20000", "a", 1]),
+        ("price", ["1E+20000", "a", 1]),
+        ("price", ["1.005", "a", 1]),
+        ("price", ["-1", "a", 1]),
+        ("price", ["10", "\ud800", 1]),
+        ("-price", ["NaN", "a", 1]),
+    ],
+)
+def test_a_crafted_cursor_is_ignored_with_a_note(client, seven, sort, key):
+    response = client.get("/products/", {"sort": sort, "after": crafted(sort, key)})
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Some filters were not valid and have been ignored: Next page" in html
+    assert len(names(html)) == 2
+
+
+def test_a_cursor_price_with_a_wide_exponent_is_read_as_two_places(client, seven):
+    response = client.get("/products/", {"sort": "price", "after": crafted("price", ["0E+9999", "Tea", 1])})
+
+    assert response.status_code == 200
+    assert "have been ignored" not in response.content.decode()
+    assert len(names(response.content.decode())) == 2

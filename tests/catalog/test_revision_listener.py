@@ -6,18 +6,25 @@ at commit), and each stops its listener before the test database is dropped.
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import CatalogRevision
-from catalog.revision import revision_forget, revision_generation, revision_keep, revision_listener_stop
+from catalog.revision import (
+    revision_forget,
+    revision_generation,
+    revision_held,
+    revision_keep,
+    revision_listener_stop,
+)
 from catalog.revision import revision_listening as listening
-from catalog.selectors import catalog_revision
+from catalog.selectors import CatalogRevisionRead, catalog_revision
 from tests.catalog.test_scheduled_changes import SALE_TEXT, db_now, teapot_on_sale_from, wait_until
 from tests.factories import ProductFactory, VariantFactory
 
@@ -173,3 +180,69 @@ def test_a_page_in_a_transaction_never_uses_the_held_revision(client, listener):
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         catalog_revision()
     assert len(queries) == 1
+
+
+def kept_while_listening(client, *, db_ahead: timedelta, next_change_in: timedelta | None) -> datetime:
+    """Keep a read whose database clock is ``db_ahead`` of this process's; return this process's time."""
+    listening_warm(client, "/")
+    local = timezone.now()
+    read = CatalogRevisionRead(
+        number=1,
+        passed=0,
+        moment=local + db_ahead,
+        next_change=None if next_change_in is None else local + db_ahead + next_change_in,
+    )
+    revision_keep(read, revision_generation(), now=local)
+    return local
+
+
+def test_a_held_revision_is_stamped_with_the_databases_clock_not_the_hosts(client, listener):
+    local = kept_while_listening(client, db_ahead=timedelta(minutes=7), next_change_in=None)
+
+    held = revision_held(now=local + timedelta(seconds=3))
+
+    assert held.moment == local + timedelta(minutes=7, seconds=3)
+
+
+def test_a_scheduled_change_passed_by_the_databases_clock_ends_the_held_revision_on_a_slow_host(
+    client, listener
+):
+    # The host's clock is an hour behind the database's; the sale starts ten seconds after the read.
+    local = kept_while_listening(client, db_ahead=timedelta(hours=1), next_change_in=timedelta(seconds=10))
+
+    assert revision_held(now=local + timedelta(seconds=9)) is not None
+    assert revision_held(now=local + timedelta(seconds=10)) is None
+
+
+def test_a_scheduled_change_is_not_taken_as_passed_early_on_a_fast_host(client, listener):
+    local = kept_while_listening(client, db_ahead=-timedelta(hours=1), next_change_in=timedelta(seconds=10))
+
+    assert revision_held(now=local + timedelta(seconds=9)) is not None
+
+
+def test_a_held_revision_is_read_again_once_older_than_the_cap(client, listener, settings):
+    settings.CATALOG_REVISION_HELD_SECONDS = 30
+    listening_warm(client, "/")
+    kept = time.monotonic()
+
+    fresh = revision_held(monotonic=kept + 29)
+    stale = revision_held(monotonic=kept + 31)
+
+    assert fresh is not None
+    assert stale is None
+
+
+def test_a_page_reads_the_revision_again_after_the_cap_with_no_notification(client, listener, settings):
+    # A listener whose link died silently still looks connected: the cap alone bounds how stale a page is.
+    settings.CATALOG_REVISION_HELD_SECONDS = 0.5
+    VariantFactory(product=ProductFactory(slug="sencha"), price=Decimal("20.00"))
+    listening_warm(client, "/products/sencha/")
+    generation = revision_generation()
+    held_count = queries_of(client, "/products/sencha/")[0]
+
+    time.sleep(0.6)
+    capped_count = queries_of(client, "/products/sencha/")[0]
+    held_again_count = queries_of(client, "/products/sencha/")[0]
+
+    assert revision_generation() == generation  # nothing was notified
+    assert (held_count, capped_count, held_again_count) == (0, 1, 0)

@@ -4,6 +4,7 @@ import json
 from xml.etree import ElementTree
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from catalog.selectors import category_tree_get, product_sitemap_list
@@ -62,25 +63,35 @@ def test_every_visible_product_is_listed_exactly_once_across_pages_and_hidden_on
         "/sitemap-pages.xml",
         *(f"/sitemap-products-{page}.xml" for page in range(1, page_count + 1)),
     ]
+    pages = [f"{SITE}/", f"{SITE}/category/tea/", *(f"{SITE}/products/tea-{number}/" for number in range(7))]
     assert sorted(locations) == sorted(
-        [f"{SITE}/", f"{SITE}/category/tea/", *(f"{SITE}/products/tea-{number}/" for number in range(7))]
+        f"{page}{query}" for page in pages for query in ("", "?lang=en", "?lang=zh-hans")
     )
 
 
-def test_each_url_has_its_address_in_both_languages_and_a_default(client, settings):
+def test_each_language_address_is_its_own_url_with_the_full_set_of_alternates(client, settings):
     settings.CATALOG_SITEMAP_PAGE_SIZE = 10**9  # one page, whatever ids earlier tests used
     VariantFactory(product=ProductFactory(slug="sencha", category=CategoryFactory(slug="tea")))
-
-    urlset = xml_of(client.get("/sitemap-products-1.xml"))
-
-    (url,) = [url for url in urlset.findall("sm:url", NS) if url.find("sm:loc", NS).text.endswith("/sencha/")]
-    alternates = {link.get("hreflang"): link.get("href") for link in url.findall("xhtml:link", NS)}
-    assert url.find("sm:loc", NS).text == f"{SITE}/products/sencha/"
-    assert alternates == {
+    expected = {
         "en": f"{SITE}/products/sencha/?lang=en",
         "zh-Hans": f"{SITE}/products/sencha/?lang=zh-hans",
         "x-default": f"{SITE}/products/sencha/",
     }
+
+    urlset = xml_of(client.get("/sitemap-products-1.xml"))
+
+    urls = [url for url in urlset.findall("sm:url", NS) if "/sencha/" in url.find("sm:loc", NS).text]
+    assert sorted(url.find("sm:loc", NS).text for url in urls) == sorted(expected.values())
+    for url in urls:
+        alternates = {link.get("hreflang"): link.get("href") for link in url.findall("xhtml:link", NS)}
+        assert alternates == expected
+
+
+def test_the_pages_section_lists_the_home_page_in_every_language(client):
+    urlset = xml_of(client.get("/sitemap-pages.xml"))
+
+    locations = [element.text for element in urlset.findall("sm:url/sm:loc", NS)]
+    assert locations[:3] == [f"{SITE}/?lang=en", f"{SITE}/?lang=zh-hans", f"{SITE}/"]
 
 
 def test_a_second_request_is_the_revision_query_alone_until_the_catalogue_changes(
@@ -113,6 +124,25 @@ def test_a_page_past_the_products_is_not_found(client, path):
     response = client.get(path)
 
     assert response.status_code == 404
+
+
+def test_probing_page_numbers_past_the_last_stores_nothing_and_costs_the_revision_query(
+    client, settings, django_assert_num_queries
+):
+    settings.CATALOG_SITEMAP_PAGE_SIZE = 10**9  # one page, whatever ids earlier tests used
+    VariantFactory(product=ProductFactory())
+    client.get("/sitemap.xml")
+    store = caches["default"]
+
+    client.get("/sitemap-products-2.xml")  # the 404 page's own cached parts
+    entries = len(store._cache)
+    responses = []
+    for page in range(3, 13):
+        with django_assert_num_queries(1):
+            responses.append(client.get(f"/sitemap-products-{page}.xml"))
+
+    assert {response.status_code for response in responses} == {404}
+    assert len(store._cache) == entries
 
 
 @pytest.mark.parametrize("query", ["?p=x", "?p=2", "?p=-1"])

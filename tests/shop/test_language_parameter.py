@@ -80,3 +80,36 @@ def test_the_language_switch_returns_to_the_page_without_its_lang(client):
     response = client.get("/products/?q=tea&lang=zh-hans")
 
     assert '<input name="next" type="hidden" value="/products/?q=tea">' in response.content.decode()
+
+
+def canonical_of(response) -> str:
+    found = re.search(r'<link rel="canonical" href="([^"]*)">', response.content.decode())
+    return found.group(1).replace("&amp;", "&")
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("/", "/"),
+        ("/products/?page=2&sort=price", "/products/?page=2"),
+        ("/products/sencha/", "/products/sencha/"),
+    ],
+)
+def test_each_language_address_is_its_own_canonical_and_the_plain_one_the_default(
+    client, settings, path, canonical
+):
+    settings.CATALOG_PAGE_SIZE = 1
+    for slug in ["sencha", "matcha", "genmaicha"]:
+        VariantFactory(product=ProductFactory(slug=slug))
+    joiner = "&" if "?" in path else "?"
+    separator = "&" if "?" in canonical else "?"
+
+    plain = client.get(path)
+    english = client.get(f"{path}{joiner}lang=en")
+    chinese = client.get(f"{path}{joiner}lang=zh-hans")
+    plain_again = client.get(path)  # after the ?lang= pages were cached
+
+    assert canonical_of(plain) == canonical_of(plain_again) == f"{SITE}{canonical}"
+    assert canonical_of(english) == f"{SITE}{canonical}{separator}lang=en"
+    assert canonical_of(chinese) == f"{SITE}{canonical}{separator}lang=zh-hans"
+    assert alternates_of(chinese) == alternates_of(plain)
