@@ -1,6 +1,6 @@
-"""Subqueries over each product's active variants, for the product list's columns and filters."""
+"""Subqueries over each product's active variants, for the product list's filters."""
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 
 from catalog.models import LOW_STOCK_THRESHOLD, Variant
 
@@ -8,15 +8,6 @@ from catalog.models import LOW_STOCK_THRESHOLD, Variant
 def active_variants() -> QuerySet[Variant]:
     """The active variants of the product in the outer query."""
     return Variant.objects.filter(product=OuterRef("pk"), is_active=True)
-
-
-def active_variant_aggregate(aggregate) -> Subquery:
-    """One aggregate (``Min("price")``, ``Sum("stock")``, ...) over the product's active variants."""
-    # A subquery per column rather than a join: admin search and filters can
-    # then never multiply the rows being summed.
-    return Subquery(
-        active_variants().order_by().values("product").annotate(value=aggregate).values("value")[:1]
-    )
 
 
 def in_stock_exists() -> Exists:

@@ -7,15 +7,14 @@ ones lose their files. Activating and deactivating go through catalog/services.p
 import re
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Min, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.admin.expressions import active_variant_aggregate
 from catalog.admin.filters import CategoryTreeListFilter, LowStockFilter, StockStateFilter
 from catalog.admin.forms import CategoryChoiceField, category_tree
 from catalog.admin.inlines import ProductImageInline, RecommendationOverrideInline, VariantInline
@@ -52,6 +51,44 @@ def prefix_search_query(term: str) -> SearchQuery | None:
     if not words:
         return None
     return SearchQuery(" & ".join(f"'{word}':*" for word in words), search_type="raw", config="simple")
+
+
+class ProductChangeList(ChangeList):
+    """The product list, with each shown product's prices, stock and first photo.
+
+    Read for the page's rows only, once the page is chosen (two queries): as
+    subqueries of the list's own query the planner could work them out for every
+    product it sorts.
+    """
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = products_figures_attach(list(self.result_list))
+
+
+def products_figures_attach(products: list[Product]) -> list[Product]:
+    """Set ``min_price``, ``max_price``, ``total_stock`` (active variants) and ``first_thumbnail``."""
+    ids = [product.pk for product in products]
+    figures = {
+        row["product_id"]: row
+        for row in Variant.objects.filter(product_id__in=ids, is_active=True)
+        .order_by()
+        .values("product_id")
+        .annotate(min_price=Min("price"), max_price=Max("price"), total_stock=Sum("stock"))
+    }
+    thumbnails = dict(
+        ProductImage.objects.filter(product_id__in=ids)
+        .order_by("product_id", "position", "id")
+        .distinct("product_id")
+        .values_list("product_id", "thumbnail_small")
+    )
+    for product in products:
+        row = figures.get(product.pk, {})
+        product.min_price = row.get("min_price")
+        product.max_price = row.get("max_price")
+        product.total_stock = row.get("total_stock") or 0
+        product.first_thumbnail = thumbnails.get(product.pk)
+    return products
 
 
 @admin.register(Product)
@@ -103,24 +140,10 @@ class ProductAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     actions = ["activate_products", "deactivate_products"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
-        first_thumbnail = (
-            ProductImage.objects.filter(product=OuterRef("pk"))
-            .order_by("position", "id")
-            .values("thumbnail_small")[:1]
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .defer("search_vector")
-            .annotate(
-                min_price=active_variant_aggregate(Min("price")),
-                max_price=active_variant_aggregate(Max("price")),
-                total_stock=Coalesce(
-                    active_variant_aggregate(Sum("stock")), Value(0), output_field=IntegerField()
-                ),
-                first_thumbnail=Subquery(first_thumbnail),
-            )
-        )
+        return super().get_queryset(request).defer("search_vector")
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return ProductChangeList
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # Both halves use an index (the SKU's unique index, the search vector's GIN index); an OR

@@ -300,7 +300,7 @@ def test_a_coupon_order_adds_a_fixed_number_of_statements(django_assert_num_quer
     # Besides a plain order's: the coupon with its products and categories (one query), the
     # discounts and their shares (one insert each) and the use taken (one conditional update).
     # An earlier order by the address is looked for only for a first-order coupon.
-    with django_assert_num_queries(13 + 1 + 2 + 1):
+    with django_assert_num_queries(14 + 1 + 2 + 1):
         order = order_place(cart=cart, checkout=checkout, token=uuid.uuid4())
 
     assert order.discount_total == D("10.00")
