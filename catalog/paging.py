@@ -181,7 +181,13 @@ def product_page_get(
     rows = queryset.values_list("pk", flat=True)
     # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
     # them in order, and counts them too. Others count up to the cap, then read one page's ids.
-    numbered_ids = None if sort_is_keyset(sort) else list(rows[: cap + 1])
+    numbered_ids = None
+    if not sort_is_keyset(sort):
+        # Ranked among the newest matches only; never fewer than the numbered pages hold, so the
+        # count and "more than" stay true.
+        within = max(settings.CATALOG_SEARCH_RANK_LIMIT, cap + 1)
+        ranked = product_list(category_ids=category_ids, filters=filters, at=at, rank_within=within)
+        numbered_ids = list(ranked.values_list("pk", flat=True)[: cap + 1])
     count = (
         len(numbered_ids) if numbered_ids is not None else queryset.order_by().values("pk")[: cap + 1].count()
     )
