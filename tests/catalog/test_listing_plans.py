@@ -168,7 +168,7 @@ def queries(client, url: str) -> dict[str, dict]:
 
 def assert_reads_about_a_page(plan: dict, *, size: int) -> None:
     product_scans = scans(plan, "catalog_product")
-    assert [node["Node Type"] for node in product_scans] == ["Index Scan"]
+    assert [node["Node Type"] for node in product_scans] in (["Index Scan"], ["Index Only Scan"])
     assert product_scans[0]["Index Name"] in LISTING_INDEXES
     assert rows_read(product_scans[0]) <= 3 * size
     # An incremental sort orders only ties of the index's leading key, within the rows read.
@@ -268,7 +268,7 @@ def test_a_small_category_reads_its_own_products_only(client, catalogue):
     assert own < 400
     for name in ("count", "ids"):
         [scan] = scans(plans[name], "catalog_product")
-        assert scan["Node Type"] in ("Index Scan", "Bitmap Heap Scan")
+        assert scan["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
         assert rows_read(scan) <= own
     assert_cards_read_their_rows_only(plans["cards"], size=size)
 
