@@ -162,7 +162,11 @@ class ProductPage:
 
 
 def product_page_get(
-    *, category_ids: Collection[int], filters: ProductFilters, at: datetime | None = None
+    *,
+    category_ids: Collection[int],
+    filters: ProductFilters,
+    at: datetime | None = None,
+    subtree: bool = False,
 ) -> ProductPage:
     """One page of ``product_list`` for ``filters`` (page number, cursor or last page), in three queries.
 
@@ -171,7 +175,12 @@ def product_page_get(
     those ids; relevance, which has numbered pages only, reads and counts the
     ids of all its numbered pages in one query (two in all). Cursors must be
     valid for the sort (the form checks them); a page number beyond the
-    numbered pages shows the last numbered one.
+    numbered pages shows the last numbered one. ``subtree`` says
+    ``category_ids`` are one category and its descendants (a category page, or
+    the list filtered to a category), not the whole visible catalogue: without
+    a search, the ids are then read on each category's own index range and
+    merged, so the cost is the same whatever the category's share of the
+    catalogue and however its names or prices cluster.
     """
     size = settings.CATALOG_PAGE_SIZE
     limit = settings.CATALOG_PAGE_NUMBER_LIMIT
@@ -179,6 +188,7 @@ def product_page_get(
     queryset = product_list(category_ids=category_ids, filters=filters, at=at)
     cap = size * limit
     rows = queryset.values_list("pk", flat=True)
+    branches = sorted(category_ids) if subtree and sort_is_keyset(sort) and not filters.q else []
     # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
     # them in order, and counts them too. Others count up to the cap, then read one page's ids.
     numbered_ids = None
@@ -204,18 +214,22 @@ def product_page_get(
         back = rows.order_by(*_order(sort, backwards=True))
         if before is not None:
             back = back.filter(_after_q(sort, before, backwards=True))
-        ids = list(back[: size + 1])
+        ids = _ids(back, sort=sort, branches=branches, backwards=True, stop=size + 1)
         more_before = len(ids) > size
         ids = ids[:size][::-1]
         is_last = before is None
     elif keyset and after is not None:
-        ids = list(rows.filter(_after_q(sort, after, backwards=False))[: size + 1])
+        ahead = rows.filter(_after_q(sort, after, backwards=False))
+        ids = _ids(ahead, sort=sort, branches=branches, backwards=False, stop=size + 1)
         more_after = len(ids) > size
         ids = ids[:size]
     else:
         number = min(filters.page, num_pages)
-        page_rows = numbered_ids if numbered_ids is not None else rows
-        ids = list(page_rows[(number - 1) * size : number * size])
+        start, stop = (number - 1) * size, number * size
+        if numbered_ids is not None:
+            ids = numbered_ids[start:stop]
+        else:
+            ids = _ids(rows, sort=sort, branches=branches, backwards=False, start=start, stop=stop)
     products = _cards(queryset, ids)
     if number is not None:
         if number > 1:
@@ -245,6 +259,26 @@ def product_page_get(
         next=following,
         keyset=keyset,
     )
+
+
+def _ids(
+    rows: QuerySet, *, sort: str, branches: list[int], backwards: bool, stop: int, start: int = 0
+) -> list[int]:
+    """The ids of ``rows`` (ordered by ``sort``, reversed when ``backwards``) from ``start`` to ``stop``.
+
+    With ``branches`` (category ids), one query still: a UNION ALL of one
+    branch per category, each ``category_id = X`` ordered and cut at ``stop``
+    on its category's index, merged by the outer ORDER BY (a Merge Append).
+    A category's rows are never read past its own first ``stop``, and no other
+    category's rows are read at all.
+    """
+    order = _order(sort, backwards=backwards)
+    if len(branches) < 2:
+        return list(rows.order_by(*order)[start:stop])
+    fields = [field for field, _descending in _KEYS[sort]]
+    parts = [rows.filter(category_id=pk).order_by(*order).values_list(*fields)[:stop] for pk in branches]
+    merged = parts[0].union(*parts[1:], all=True).order_by(*order)[start:stop]
+    return [row[-1] for row in merged]
 
 
 def _cards(queryset: QuerySet[Product], ids: list[int]) -> list[Product]:

@@ -85,7 +85,7 @@ def _listing_build(
     *, request: HttpRequest, filters: ProductFilters, ignored: tuple[str, ...], category_slug: str | None
 ) -> tuple[str, dict] | None:
     tree = category_tree(request)
-    category = None
+    category = chosen = None
     kept = filters
     if category_slug is not None:
         category = tree.get_visible(category_slug)
@@ -101,7 +101,11 @@ def _listing_build(
             kept = replace(filters, category="")
         category_ids = tree.descendant_ids(chosen["id"]) if chosen else tree.visible_ids
 
-    page = product_page_get(category_ids=category_ids, filters=kept, at=request_moment(request))
+    # A category's subtree (its page, or the list filtered to it) is read category by category.
+    subtree = category is not None or chosen is not None
+    page = product_page_get(
+        category_ids=category_ids, filters=kept, at=request_moment(request), subtree=subtree
+    )
     heading, description = _listing_texts(category, kept)
     base_params = kept.as_params(with_page=False)
 

@@ -99,6 +99,24 @@ class Product(models.Model):
             models.Index(
                 fields=["created_at", "id"], name="catalog_product_list_in_stock", condition=_LISTED_IN_STOCK
             ),
+            # A category's own range of each sort: a category page reads each of its categories here
+            # and merges them (catalog.paging), never walking past other categories' rows.
+            models.Index(
+                fields=["category", "name", "id"], name="catalog_product_cat_name", condition=_LISTED
+            ),
+            models.Index(
+                fields=["category", "listed_price", "name", "id"],
+                name="catalog_product_cat_price",
+                condition=_LISTED,
+            ),
+            models.Index(
+                fields=["category", "-listed_price", "name", "id"],
+                name="catalog_product_cat_price_dn",
+                condition=_LISTED,
+            ),
+            models.Index(
+                fields=["category", "created_at", "id"], name="catalog_product_cat_newest", condition=_LISTED
+            ),
             models.Index(
                 fields=["created_at", "id"],
                 name="catalog_product_list_featured",
