@@ -254,7 +254,7 @@ class ReturnReportRow:
 # are keyed by the name they were sold under, with a NULL product. Every key asked about is
 # one sold in the period, so the full join only guards a request on another order than its
 # line's.
-_RETURN_REPORT_SQL = """
+RETURN_REPORT_SQL = """
 WITH period_line AS (
     SELECT l.variant_id, NULL::varchar AS gone_name, SUM(l.quantity) AS units
     FROM orders_orderline l
@@ -308,6 +308,11 @@ ORDER BY name COLLATE "C", product_id NULLS FIRST
 """
 
 
+def return_report_params(*, start: datetime, end: datetime) -> dict[str, object]:
+    """The parameters of the report's statement for [start, end) (its plan is tested with them)."""
+    return {"start": start, "end": end, "inactive": sorted(AfterSalesRequest.INACTIVE_STATUSES)}
+
+
 def _report_order(row: ReturnReportRow) -> tuple[int, int, str, int]:
     tenths = int(row.rate * 10)
     return (-tenths, -row.returned, row.product_name, row.product_id or 0)
@@ -323,10 +328,7 @@ def return_report(*, start: datetime, end: datetime) -> list[ReturnReportRow]:
     name when the variant is gone.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RETURN_REPORT_SQL,
-            {"start": start, "end": end, "inactive": sorted(AfterSalesRequest.INACTIVE_STATUSES)},
-        )
+        cursor.execute(RETURN_REPORT_SQL, return_report_params(start=start, end=end))
         rows = [
             ReturnReportRow(
                 product_name=name,
