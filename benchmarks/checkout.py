@@ -51,8 +51,8 @@ from benchmarks.shopper import (
     input_value,
     shopper_run,
 )
+from catalog.categories import category_tree_get
 from catalog.models import Product, Variant
-from catalog.selectors import category_tree_get
 from catalog.services import catalog_mark_changed
 from orders.models import Order, OrderLine, OutboundEmail
 from promotions.models import Coupon
