@@ -15,7 +15,8 @@ Sections: the recommendations precompute on paid demo orders
 (``benchmarks/recommendations.py``; first, so the catalogue pages show
 recommendations), catalogue pages warm (``benchmarks/catalogue.py``) and cold
 (``benchmarks/cold.py``: every page kind with an empty cache, p50/p99), checkout
-throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``)
+throughput (``benchmarks/checkout.py``, its shoppers in ``benchmarks/shopper.py``, its
+open-loop runs in ``benchmarks/open_loop_section.py``)
 and after-sales on the demo orders (``benchmarks/aftersales.py``: the returns
 report, the staff queue, order pages with and without requests), then the admin's product
 and order lists cold (``benchmarks/admin_lists.py``).

@@ -1,7 +1,7 @@
 """Bestsellers: the products that sold most lately, for the home page.
 
 How well a product sells comes from ``ProductPopularity``, which orders fills
-through ``catalog.recommendations.product_recommendations_rebuild``.
+through ``catalog.recommendations_build.product_recommendations_rebuild``.
 """
 
 from __future__ import annotations

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField, SearchRank
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -30,19 +29,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Category, Product, ProductImage, Variant
-from catalog.revision import revision_generation, revision_held, revision_keep
-from catalog.services import CATALOG_REVISION_PK
+from catalog.models import Product, ProductImage, Variant
 from shop.ngrams import CjkNgramQuery, cjk_terms_split
 
 SEARCH_MAX_LENGTH = 100
-# The revision, how many scheduled changes have passed since it last changed, the next one to
-# come and the database's clock, in one call of a function that keeps its plans (migration
-# catalog 0007): about half the cost of the same reads as one plain query.
-_REVISION_SQL = "SELECT number, passed, next_change, moment FROM catalog_revision_read(%s)"
 
 
 class Sort:
@@ -105,140 +97,6 @@ class ProductFilters:
             elif self.page > 1:
                 params.append(("page", str(self.page)))
         return params
-
-
-class CategoryTree:
-    """All categories, read in one query, with the shopper-visible part worked out.
-
-    A category is visible when it and every ancestor are active. Plain data
-    only, so the tree can be cached under the catalogue revision.
-    """
-
-    def __init__(self, rows: Iterable[dict]) -> None:
-        self._nodes: dict[int, dict] = {row["id"]: dict(row) for row in rows}
-        self._order = list(self._nodes)  # rows arrive in the model's ordering
-        self._visible: set[int] = {pk for pk in self._nodes if self._is_visible(pk)}
-        self._children: dict[int | None, list[int]] = {}
-        for pk in self._order:
-            if pk in self._visible:
-                self._children.setdefault(self._nodes[pk]["parent_id"], []).append(pk)
-        self._by_slug = {self._nodes[pk]["slug"]: pk for pk in self._visible}
-        for pk, node in self._nodes.items():
-            node["url"] = reverse("catalog:category_detail", kwargs={"slug": node["slug"]})
-            node["depth"] = len(self._ancestor_ids(pk)) - 1 if pk in self._visible else 0
-            node["indent"] = "\u2014 " * node["depth"]  # shows nesting inside a <select>
-
-    def _ancestor_ids(self, pk: int) -> list[int]:
-        """Ids from the root down to ``pk``; empty when the parent chain is broken or loops."""
-        chain: list[int] = []
-        seen: set[int] = set()
-        current: int | None = pk
-        while current is not None:
-            if current in seen or current not in self._nodes:
-                return []
-            seen.add(current)
-            chain.append(current)
-            current = self._nodes[current]["parent_id"]
-        return chain[::-1]
-
-    def _is_visible(self, pk: int) -> bool:
-        chain = self._ancestor_ids(pk)
-        return bool(chain) and all(self._nodes[node_id]["is_active"] for node_id in chain)
-
-    @property
-    def visible_ids(self) -> frozenset[int]:
-        return frozenset(self._visible)
-
-    def get_visible(self, slug: str) -> dict | None:
-        pk = self._by_slug.get(slug)
-        return self._nodes[pk] if pk is not None else None
-
-    def node(self, pk: int) -> dict:
-        return self._nodes[pk]
-
-    def children(self, pk: int | None) -> list[dict]:
-        """Visible direct sub-categories (``None``: the top level), in shop order."""
-        return [self._nodes[child] for child in self._children.get(pk, [])]
-
-    def descendant_ids(self, pk: int) -> list[int]:
-        """``pk`` and every visible category below it."""
-        found = [pk]
-        for child in self._children.get(pk, []):
-            found.extend(self.descendant_ids(child))
-        return found
-
-    def ancestors(self, pk: int) -> list[dict]:
-        """Categories from the root down to ``pk`` (breadcrumbs)."""
-        return [self._nodes[node_id] for node_id in self._ancestor_ids(pk)]
-
-    def flat(self) -> list[dict]:
-        """Every visible category, depth first in shop order (for a select box)."""
-        ordered: list[dict] = []
-
-        def walk(parent: int | None) -> None:
-            for child in self._children.get(parent, []):
-                ordered.append(self._nodes[child])
-                walk(child)
-
-        walk(None)
-        return ordered
-
-
-@dataclass(frozen=True)
-class CatalogRevisionRead:
-    """What cached catalogue pages are keyed by and priced at, as read at one moment.
-
-    ``number`` changes with every saved change; ``passed`` counts the
-    scheduled changes (sales starting or ending) that have passed since, so
-    ``key`` changes the instant one passes. Pages are built as at ``moment``
-    (the database's clock when this was read), so everything stored under a
-    key shows the prices of that key. ``next_change`` is the next scheduled
-    change, or None.
-    """
-
-    number: int
-    passed: int
-    moment: datetime
-    next_change: datetime | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.number}.{self.passed}"
-
-
-def catalog_revision() -> CatalogRevisionRead | None:
-    """The catalogue revision with the scheduled changes passed; ``None`` without the row.
-
-    One query, or none while this process holds a revision it was told is current.
-
-    Callers must not cache anything when this is ``None``: without the row no
-    change would ever invalidate the cache.
-    """
-    # No query while this process's listener is connected and nothing changed since the
-    # last read (catalog/revision.py); the read is the same either way.
-    held = revision_held()
-    if held is not None:
-        return held
-    generation = revision_generation()
-    # Every storefront request without the listener runs this, so it skips the ORM's
-    # query compiler (about half the cost of a warm page's only query).
-    with connection.cursor() as cursor:
-        cursor.execute(_REVISION_SQL, [CATALOG_REVISION_PK])
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return None
-    number, passed, next_change, moment = row
-    read = CatalogRevisionRead(number=number, passed=passed, moment=moment, next_change=next_change)
-    revision_keep(read, generation)
-    return read
-
-
-def category_tree_get() -> CategoryTree:
-    """Every category in one query, as a ``CategoryTree``."""
-    rows = Category.objects.order_by("position", "name", "id").values(
-        "id", "name", "slug", "parent_id", "is_active", "position", "description"
-    )
-    return CategoryTree(rows)
 
 
 def _active_variants() -> QuerySet[Variant]:

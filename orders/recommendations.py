@@ -2,7 +2,7 @@
 
 Only orders knows about orders, so the counting is written here, in SQL, over
 paid orders that were not cancelled; catalog runs the two queries straight into
-fresh tables through ``catalog.recommendations.product_recommendations_rebuild``,
+fresh tables through ``catalog.recommendations_build.product_recommendations_rebuild``,
 which swaps them in at its end and bumps the catalogue revision. No row passes
 through Python, so memory stays flat whatever the number of orders. Run nightly by
 ``manage.py compute_recommendations`` (cron), and after ``seed_demo_orders``.
@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Variant
-from catalog.recommendations import RowsQuery, product_recommendations_rebuild
+from catalog.recommendations_build import RowsQuery, product_recommendations_rebuild
 from orders.models import Order, OrderLine
 
 DEFAULT_TOP = 12

@@ -43,13 +43,9 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
+from catalog.categories import CategoryTree, category_tree_get
 from catalog.models import Product, ProductImage
-from catalog.selectors import (
-    CatalogRevisionRead,
-    CategoryTree,
-    catalog_revision,
-    category_tree_get,
-)
+from catalog.revision_read import CatalogRevisionRead, catalog_revision
 from catalog.services import catalog_schedule_fold
 from shop.csrf import csrf_token_get
 from shop.i18n import language_from_query, path_without_language, url_in_language

@@ -1,8 +1,7 @@
-"""Product pages, cached whole with holes, and the product cards other pages show."""
+"""Product pages, cached whole with holes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -33,18 +32,15 @@ from catalog.cache.base import (
     request_moment,
     top_category_slug,
 )
+from catalog.cache.cards import RECENTLY_VIEWED_COUNT, has_session, product_cards_get
 from catalog.models import Product, ProductImage, ReturnExemption, Variant
 from catalog.recently_viewed import recently_viewed_ids, recently_viewed_record
 from catalog.recommendations import product_list_recommended
-from catalog.selectors import (
-    product_get_visible,
-    product_list,
-)
+from catalog.selectors import product_get_visible
 from shop.i18n import language_from_query
 from shop.money import format_money
 
 RECOMMENDATION_COUNT = 6
-RECENTLY_VIEWED_COUNT = 6
 
 # Product page -----------------------------------------------------------------------------------
 
@@ -68,7 +64,7 @@ def product_page(*, request: HttpRequest, slug: str, variant_id: int | None = No
     html = page["html"].replace(holes["recent"], _recently_viewed_html(request, exclude_id=product_id))
     if holes["email"] in html:
         html = html.replace(holes["email"], escape(_account_email(request)))
-    if _has_session(request):
+    if has_session(request):
         recently_viewed_record(session=request.session, product_id=product_id)
     return HttpResponse(holes_fill(html, request))
 
@@ -96,20 +92,16 @@ def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None
     return page
 
 
-def _has_session(request: HttpRequest) -> bool:
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
-
-
 def _account_email(request: HttpRequest) -> str:
     # Only a visitor with a session can be signed in; the rest cost no query.
-    if _has_session(request) and request.user.is_authenticated:
+    if has_session(request) and request.user.is_authenticated:
         return request.user.email
     return ""
 
 
 def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
     """The product page's recently viewed section, rendered once per revision, language and list."""
-    if not _has_session(request):
+    if not has_session(request):
         return ""
     ids = tuple(pk for pk in recently_viewed_ids(session=request.session) if pk != exclude_id)
     if not ids:
@@ -120,61 +112,6 @@ def _recently_viewed_html(request: HttpRequest, *, exclude_id: int) -> str:
         return render_to_string("catalog/_recently_viewed.html", {"products": cards}) if cards else ""
 
     return request_cache_get_or_build(request, cache_key(request, "recently-viewed", ids), render)
-
-
-def recently_viewed_cards_get(
-    *, request: HttpRequest, exclude_ids: Collection[int] = (), limit: int = RECENTLY_VIEWED_COUNT
-) -> list[dict]:
-    """Cards of the shopper's recently viewed products, latest first, without ``exclude_ids``.
-
-    Empty for a visitor without a session. Hidden products are left out. At
-    most one query (usually none: cards are cached per revision).
-    """
-    if not _has_session(request):
-        return []
-    ids = [pk for pk in recently_viewed_ids(session=request.session) if pk not in exclude_ids]
-    return product_cards_get(request=request, product_ids=ids)[:limit]
-
-
-def product_cards_get(*, request: HttpRequest, product_ids: Sequence[int]) -> list[dict]:
-    """Product cards of visible products in the order of ``product_ids``; hidden or unknown ids are left out.
-
-    Cards are cached per revision (the product page stores its own), so this
-    costs one query for the cards the cache misses, none when it has them all.
-    """
-    if not product_ids:
-        return []
-    store = caches["default"]
-    keys = {pk: cache_key(request, "card", pk, per_language=False) for pk in product_ids}
-    found = store.get_many([key for key in keys.values() if key is not None])
-    cards = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [pk for pk in product_ids if pk not in cards]
-    if missing:
-        visible = category_tree(request).visible_ids
-        listed = product_list(category_ids=visible, at=request_moment(request)).filter(pk__in=missing)
-        fetched = {product.pk: product_card(product) for product in listed}
-        for pk in missing:
-            cards[pk] = fetched.get(pk, MISSING)
-        store.set_many(
-            {keys[pk]: cards[pk] for pk in missing if keys[pk] is not None}, cache_seconds(request)
-        )
-    return [cards[pk] for pk in product_ids if cards[pk] != MISSING]
-
-
-def recommended_cards_get(*, request: HttpRequest, product_ids: Collection[int], limit: int) -> list[dict]:
-    """Cards of what to suggest next to ``product_ids`` (a cart's products): one query, never cached.
-
-    See ``catalog.recommendations.product_list_recommended`` for the order.
-    """
-    if not product_ids:
-        return []
-    visible = category_tree(request).visible_ids
-    return [
-        product_card(product)
-        for product in product_list_recommended(
-            product_ids=product_ids, category_ids=visible, limit=limit, at=request_moment(request)
-        )
-    ]
 
 
 def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -> tuple[str, dict] | None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
-from catalog.recommendations import product_recommendations_replace
+from catalog.recommendations_build import product_recommendations_replace
 from tests.factories import ProductFactory, VariantFactory
 
 

@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from catalog.models import ProductPopularity, ProductRecommendation
-from catalog.recommendations import product_recommendations_replace
+from catalog.recommendations_build import product_recommendations_replace
 from tests.catalog.recommendation_helpers import names, product, recommend, recommended_on, section
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 

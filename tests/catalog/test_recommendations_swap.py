@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from catalog.exceptions import RecommendationsBusy, RecommendationsNotPermitted
 from catalog.models import CatalogRevision, Product, ProductPopularity, ProductRecommendation
-from catalog.recommendations import (
+from catalog.recommendations_build import (
     RowsQuery,
     product_recommendations_rebuild,
     product_recommendations_replace,

@@ -24,7 +24,7 @@ from catalog.revision import (
     revision_listener_stop,
 )
 from catalog.revision import revision_listening as listening
-from catalog.selectors import CatalogRevisionRead, catalog_revision
+from catalog.revision_read import CatalogRevisionRead, catalog_revision
 from tests.catalog.test_scheduled_changes import SALE_TEXT, db_now, teapot_on_sale_from, wait_until
 from tests.factories import ProductFactory, VariantFactory
 

@@ -1,6 +1,7 @@
 import pytest
 
-from catalog.selectors import ProductFilters, category_tree_get, product_list
+from catalog.categories import category_tree_get
+from catalog.selectors import ProductFilters, product_list
 from tests.catalog.storefront_helpers import listed_names, product_with_variant
 from tests.factories import CategoryFactory
 

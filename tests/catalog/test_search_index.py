@@ -8,8 +8,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from catalog.categories import category_tree_get
 from catalog.models import Product, Variant
-from catalog.selectors import ProductFilters, category_tree_get, product_list
+from catalog.selectors import ProductFilters, product_list
 from tests.catalog.search_catalogue import search_catalogue_build
 from tests.catalog.storefront_helpers import product_with_variant
 from tests.factories import ProductFactory, VariantFactory

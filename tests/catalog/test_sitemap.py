@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
-from catalog.selectors import category_tree_get, product_sitemap_list
+from catalog.categories import category_tree_get
+from catalog.selectors import product_sitemap_list
 from catalog.services import catalog_mark_changed
 from tests.bulk_rows import rows_clone
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
