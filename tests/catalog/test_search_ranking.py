@@ -3,7 +3,8 @@
 import pytest
 from django.db import connection
 
-from catalog.selectors import ProductFilters, category_tree_get, product_list
+from catalog.categories import category_tree_get
+from catalog.selectors import ProductFilters, product_list
 from tests.catalog.search_catalogue import search_catalogue_build
 from tests.catalog.storefront_helpers import listed_names, product_with_variant
 
