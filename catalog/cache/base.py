@@ -10,8 +10,9 @@ no save and no job; pages are priced as at the moment the key was read.
 A whole page is cached with *holes* where per-request parts go: the CSRF
 token, the language switch's ``next`` path, the header's account and cart
 links and any flash messages. Each request fills the holes afresh, so no
-token, cart or account detail is ever stored, while a warm page costs one
-query (the revision) and one small template (the header links).
+token, cart or account detail is ever stored. The page is stored cut at its
+holes, as UTF-8 bytes (``page_split``), so a request joins the segments with
+its fills (``holes_fill``) and never searches, copies or encodes the page.
 
 Product pages have two more holes: the shopper's recently viewed products
 (kept in the session) and the signed-in shopper's address in the
