@@ -3,9 +3,11 @@
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import check_for_language
 
 
@@ -84,12 +86,30 @@ class QueryLanguageLocaleMiddleware(LocaleMiddleware):
     """Django's ``LocaleMiddleware``, except that an offered ``?lang=`` picks this request's language.
 
     The cookie is left alone and an unknown value is ignored (the cookie or the browser decides).
+    Without ``i18n_patterns`` in the URLconf (the shop's URLs carry no language prefix) the path
+    never names a language, so Django's look for one in each request's path and again in its
+    response (a language lookup that fails, uncached, for a path like ``/products/``) is skipped:
+    what is left is exactly what Django does for such a URLconf.
     """
 
     def process_request(self, request: HttpRequest) -> None:
         language = language_from_query(request)
-        if language is None:
+        if language is not None:
+            translation.activate(language)
+        elif _language_prefix_patterns_used(request):
             super().process_request(request)
             return
-        translation.activate(language)
+        else:
+            translation.activate(translation.get_language_from_request(request, check_path=False))
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _language_prefix_patterns_used(request):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+def _language_prefix_patterns_used(request: HttpRequest) -> bool:
+    return is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]

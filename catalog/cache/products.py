@@ -26,6 +26,7 @@ from catalog.cache.base import (
     media_url,
     meta_summary,
     page_holes,
+    page_split,
     page_title,
     product_card,
     request_cache_get_or_build,
@@ -59,14 +60,13 @@ def product_page(*, request: HttpRequest, slug: str, variant_id: int | None = No
     page = _product_page_get(request, slug=slug, variant_id=None)
     if variant_id is not None and variant_id in page["variant_ids"]:
         page = _product_page_get(request, slug=slug, variant_id=variant_id)
-    holes = page_holes()
     product_id = page["product_id"]
-    html = page["html"].replace(holes["recent"], _recently_viewed_html(request, exclude_id=product_id))
-    if holes["email"] in html:
-        html = html.replace(holes["email"], escape(_account_email(request)))
+    fills = {"recent": _recently_viewed_html(request, exclude_id=product_id)}
+    if "email" in page["html"][1]:
+        fills["email"] = escape(_account_email(request))
     if has_session(request):
         recently_viewed_record(session=request.session, product_id=product_id)
-    return HttpResponse(holes_fill(html, request))
+    return HttpResponse(holes_fill(page["html"], request, **fills))
 
 
 def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None) -> dict:
@@ -79,7 +79,7 @@ def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None
         template_name, context = page
         product = context["product"]
         return {
-            "html": render_to_string(template_name, context),
+            "html": page_split(render_to_string(template_name, context)),
             "product_id": product["id"],
             "variant_ids": [variant["id"] for variant in product["variants"]],
         }

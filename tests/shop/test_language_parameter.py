@@ -113,3 +113,26 @@ def test_each_language_address_is_its_own_canonical_and_the_plain_one_the_defaul
     assert canonical_of(english) == f"{SITE}{canonical}{separator}lang=en"
     assert canonical_of(chinese) == f"{SITE}{canonical}{separator}lang=zh-hans"
     assert alternates_of(chinese) == alternates_of(plain)
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "accept", "language"),
+    [
+        ("", None, "zh-CN,zh;q=0.9", "zh-hans"),
+        ("", "zh-hans", "en", "zh-hans"),
+        ("", "en", "zh-CN", "en"),
+        ("?lang=en", "zh-hans", "zh-CN", "en"),
+        ("", None, "", "en"),
+    ],
+)
+def test_the_language_comes_from_lang_then_cookie_then_browser_and_is_named_in_the_headers(
+    client, query, cookie, accept, language
+):
+    if cookie is not None:
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = cookie
+
+    response = client.get(f"/products/{query}", HTTP_ACCEPT_LANGUAGE=accept)
+
+    assert f'<html lang="{language}">' in response.content.decode()
+    assert response.headers["Content-Language"] == language
+    assert "Accept-Language" in response.headers["Vary"]
