@@ -36,16 +36,32 @@ def _check_arguments(*, service: str, quantities: Mapping[int, int]) -> None:
         raise ValueError(f"{service} moves at least one unit of each variant: {dict(quantities)!r}")
 
 
-def _products_lock(*, variant_ids: list[int]) -> None:
+def _products_lock(*, variant_ids: list[int]) -> dict[int, Product]:
     # The listing trigger locks a product when one of its variants crosses zero, after that
     # variant's row: taken here first, two checkouts sharing a product (or a checkout and a
     # staff save, which writes the product before its variants) cannot hold each other's rows.
-    list(
+    # The rows come back (without the wide text columns) for the caller's snapshot.
+    locked = (
         Product.objects.filter(pk__in=Variant.objects.filter(pk__in=variant_ids).values("product_id"))
         .order_by("pk")
         .select_for_update(no_key=True)
-        .values_list("pk", flat=True)
+        .defer("description", "search_vector")
     )
+    return {product.pk: product for product in locked}
+
+
+def _variant_take(*, variant_id: int, quantity: int) -> Variant | None:
+    # The conditional update, returning the row as it will commit (QuerySet.update returns
+    # only a count, and reading the rows again would cost a query per checkout).
+    table = f'"{Variant._meta.db_table}"'
+    taken = list(
+        Variant.objects.raw(
+            f'UPDATE {table} SET "stock" = {table}."stock" - %s'
+            f' WHERE {table}."id" = %s AND {table}."is_active" AND {table}."stock" >= %s RETURNING *',
+            [quantity, variant_id, quantity],
+        )
+    )
+    return taken[0] if taken else None
 
 
 def _available(*, variant_id: int) -> int:
@@ -66,22 +82,23 @@ def stock_take(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     is inactive (checked after the updates, on the locked rows); its
     ``available`` says how many units are for sale. Raises ValueError for a
     quantity below 1. Returns the variants as they are after the take, with
-    their product, keyed by id (one query after the updates). When a variant
+    their product, keyed by id (read by the lock and the updates, no query more). When a variant
     is left with LOW_STOCK_THRESHOLD units or fewer, bumps the catalogue
     revision after commit, so cached pages show "only N left" or "sold out".
     """
     _check_arguments(service="stock_take", quantities=quantities)
     variant_ids = sorted(quantities)
-    _products_lock(variant_ids=variant_ids)
+    products = _products_lock(variant_ids=variant_ids)
+    variants: dict[int, Variant] = {}
     for variant_id in variant_ids:
-        taken = Variant.objects.filter(
-            pk=variant_id, is_active=True, stock__gte=quantities[variant_id]
-        ).update(stock=F("stock") - quantities[variant_id])
-        if not taken:
+        variant = _variant_take(variant_id=variant_id, quantity=quantities[variant_id])
+        if variant is None:
             raise InsufficientStock(variant_id=variant_id, available=_available(variant_id=variant_id))
-
-    # The rows are locked by our updates now: this read sees them as they will commit.
-    variants = Variant.objects.select_related("product").in_bulk(variant_ids)
+        # Both rows are locked now: they are read as they will commit. (A variant moved to
+        # another product since the lock reads its product when asked.)
+        if variant.product_id in products:
+            variant.product = products[variant.product_id]
+        variants[variant_id] = variant
     for variant_id in variant_ids:
         if not variants[variant_id].product.is_active:
             raise InsufficientStock(variant_id=variant_id, available=0)

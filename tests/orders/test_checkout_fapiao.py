@@ -152,8 +152,8 @@ def test_the_fapiao_section_is_kept_in_the_draft_when_the_language_changes(clien
 def test_placing_an_order_with_a_fapiao_costs_only_its_row_and_event(client, django_assert_num_queries):
     data = _posted(client, fapiao_wanted="on", fapiao_title="李安")
 
-    # The 18 of an order without a fapiao (test_checkout_views), plus the request and its event.
-    with django_assert_num_queries(20):
+    # The 17 of an order without a fapiao (test_checkout_views), plus the request and its event.
+    with django_assert_num_queries(19):
         client.post(reverse("orders:checkout"), data)
 
     assert FapiaoRequest.objects.get().title == "李安"

@@ -203,9 +203,9 @@ def test_placing_with_rates_costs_two_queries_more(shopper, rates, django_assert
         shipping=rates, token=token, province_code="44", city_code="4401", district_code="440106"
     )
 
-    # The 18 of an order with a flat-priced method (test_checkout_views), plus the zones and rates
+    # The 17 of an order with a flat-priced method (test_checkout_views), plus the zones and rates
     # read twice: by the form, for the price the page showed, and by placing, for the price charged.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = shopper.post(reverse("orders:checkout"), post)
 
     assert response.status_code == 302

@@ -306,9 +306,10 @@ def test_placing_an_order_takes_a_fixed_number_of_queries(client, django_assert_
     # Session, cart, live promotions (the page's pricing), shipping methods, the address's
     # province, city and district checked against the divisions (one query); the order's
     # transaction (savepoint, the hourly order count per IP and email, the lines' products locked
-    # before their stock, stock, snapshot, the live promotions at the moment of placing, order,
-    # lines, event, both emails, one task to send them, release); the session saved.
-    with django_assert_num_queries(18):
+    # before their stock, stock returning the variants (the snapshot's read went), the live
+    # promotions at the moment of placing, order, lines, event, both emails, one task to send
+    # them, release); the session saved.
+    with django_assert_num_queries(17):
         response = client.post(reverse("orders:checkout"), checkout_post(shipping=shipping, token=token))
 
     assert response["Location"] == Order.objects.get().get_access_url()

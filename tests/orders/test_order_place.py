@@ -234,15 +234,16 @@ def test_emails_are_enqueued_in_the_order_transaction_so_a_rollback_drops_them_t
     assert not DBTaskResult.objects.exists()
 
 
-def test_a_one_line_order_takes_twelve_statements(django_assert_num_queries):
+def test_a_one_line_order_takes_eleven_statements(django_assert_num_queries):
     variant = VariantFactory(stock=5)
     cart = cart_with((variant, 1))
     checkout = checkout_data()
 
     # Savepoint (the transaction in tests), the hourly order count per IP and email, the
-    # product's lock, stock, snapshot, the live automatic promotions (none), order, lines,
-    # event, both emails in one insert, one task to send them, release.
-    with django_assert_num_queries(12):
+    # product's lock, stock (returning the variant: the snapshot's read went), the live
+    # automatic promotions (none), order, lines, event, both emails in one insert, one task
+    # to send them, release.
+    with django_assert_num_queries(11):
         order = order_place(cart=cart, checkout=checkout, token=uuid.uuid4())
 
     assert order.placed_now

@@ -81,6 +81,47 @@ def test_a_new_session_is_created_with_its_data():
     assert Session.objects.get(session_key=store.session_key).get_decoded() == {"cart": {"7": 1}}
 
 
+def test_a_new_session_is_created_with_one_insert(django_assert_num_queries):
+    store = SessionStore()
+    store["cart"] = {"7": 1}
+
+    with django_assert_num_queries(1) as captured:
+        store.save()
+
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "django_session"')
+    assert SessionStore(session_key=store.session_key)["cart"] == {"7": 1}
+
+
+class _TakenKeyFirst(SessionStore):
+    """A store whose first key drawn is one already in use, as a rare collision would be."""
+
+    def __init__(self, taken: str) -> None:
+        super().__init__()
+        self._keys = [taken]
+
+    @property
+    def key_salt(self) -> str:
+        # The salt is named after the class: sign as the shop's store does.
+        return SessionStore().key_salt
+
+    def _get_new_session_key(self) -> str:
+        return self._keys.pop() if self._keys else super()._get_new_session_key()
+
+
+def test_a_new_session_whose_key_is_taken_gets_another_and_leaves_the_other_alone():
+    other = SessionStore()
+    other["cart"] = {"7": 2}
+    other.save()
+    store = _TakenKeyFirst(taken=other.session_key)
+    store["cart"] = {"8": 1}
+
+    store.save()
+
+    assert store.session_key != other.session_key
+    assert SessionStore(session_key=store.session_key)["cart"] == {"8": 1}
+    assert SessionStore(session_key=other.session_key)["cart"] == {"7": 2}
+
+
 def test_a_shopper_keeps_the_cart_across_requests(client):
     variant = VariantFactory(stock=5)
 
