@@ -34,6 +34,9 @@ _KEYS: dict[str, tuple[tuple[str, bool], ...]] = {
     Sort.NEWEST: (("created_at", True), ("id", True)),
 }
 _CURSOR_MAX_LENGTH = 600
+# A subtree of more categories reads the global sort index instead: planning grows with the
+# branches (about 0.1 ms each), and each reads up to a page's worth of its own rows.
+CATEGORY_BRANCHES_MAX = 50
 _ID_MAX = 2**63 - 1
 _NAME_MAX = Product._meta.get_field("name").max_length
 _PRICE_MAX = Decimal(10) ** 10
@@ -188,7 +191,13 @@ def product_page_get(
     queryset = product_list(category_ids=category_ids, filters=filters, at=at)
     cap = size * limit
     rows = queryset.values_list("pk", flat=True)
-    branches = sorted(category_ids) if subtree and sort_is_keyset(sort) and not filters.q else []
+    branches: list[int] = []
+    by_branch = subtree and sort_is_keyset(sort) and not filters.q
+    if by_branch and 2 <= len(category_ids) <= CATEGORY_BRANCHES_MAX:
+        branches = sorted(category_ids)
+        # Each branch names its own category only: over ``rows``, every branch would repeat the
+        # subtree's whole list, a statement growing with the square of the categories.
+        rows = product_list(category_ids=None, filters=filters, at=at).values_list("pk", flat=True)
     # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
     # them in order, and counts them too. Others count up to the cap, then read one page's ids.
     numbered_ids = None
@@ -211,16 +220,14 @@ def product_page_get(
     number: int | None = None
     is_last = False
     if keyset and (filters.last or before is not None):
-        back = rows.order_by(*_order(sort, backwards=True))
-        if before is not None:
-            back = back.filter(_after_q(sort, before, backwards=True))
-        ids = _ids(back, sort=sort, branches=branches, backwards=True, stop=size + 1)
+        where = _after_q(sort, before, backwards=True) if before is not None else Q()
+        ids = _ids(rows, where, sort=sort, branches=branches, backwards=True, stop=size + 1)
         more_before = len(ids) > size
         ids = ids[:size][::-1]
         is_last = before is None
     elif keyset and after is not None:
-        ahead = rows.filter(_after_q(sort, after, backwards=False))
-        ids = _ids(ahead, sort=sort, branches=branches, backwards=False, stop=size + 1)
+        where = _after_q(sort, after, backwards=False)
+        ids = _ids(rows, where, sort=sort, branches=branches, backwards=False, stop=size + 1)
         more_after = len(ids) > size
         ids = ids[:size]
     else:
@@ -229,7 +236,7 @@ def product_page_get(
         if numbered_ids is not None:
             ids = numbered_ids[start:stop]
         else:
-            ids = _ids(rows, sort=sort, branches=branches, backwards=False, start=start, stop=stop)
+            ids = _ids(rows, Q(), sort=sort, branches=branches, backwards=False, start=start, stop=stop)
     products = _cards(queryset, ids)
     if number is not None:
         if number > 1:
@@ -262,21 +269,24 @@ def product_page_get(
 
 
 def _ids(
-    rows: QuerySet, *, sort: str, branches: list[int], backwards: bool, stop: int, start: int = 0
+    rows: QuerySet, where: Q, *, sort: str, branches: list[int], backwards: bool, stop: int, start: int = 0
 ) -> list[int]:
-    """The ids of ``rows`` (ordered by ``sort``, reversed when ``backwards``) from ``start`` to ``stop``.
+    """The ids of ``rows`` matching ``where``, ordered by ``sort`` (reversed when ``backwards``), sliced.
 
-    With ``branches`` (category ids), one query still: a UNION ALL of one
+    With ``branches`` (category ids; ``rows`` then has no category filter of
+    its own), one query still: a UNION ALL of one
     branch per category, each ``category_id = X`` ordered and cut at ``stop``
     on its category's index, merged by the outer ORDER BY (a Merge Append).
     A category's rows are never read past its own first ``stop``, and no other
     category's rows are read at all.
     """
     order = _order(sort, backwards=backwards)
-    if len(branches) < 2:
-        return list(rows.order_by(*order)[start:stop])
+    if not branches:
+        return list(rows.filter(where).order_by(*order)[start:stop])
     fields = [field for field, _descending in _KEYS[sort]]
-    parts = [rows.filter(category_id=pk).order_by(*order).values_list(*fields)[:stop] for pk in branches]
+    parts = [
+        rows.filter(where, category_id=pk).order_by(*order).values_list(*fields)[:stop] for pk in branches
+    ]
     merged = parts[0].union(*parts[1:], all=True).order_by(*order)[start:stop]
     return [row[-1] for row in merged]
 

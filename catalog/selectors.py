@@ -129,7 +129,7 @@ def _first_image(field: str) -> Subquery:
 
 def product_list(
     *,
-    category_ids: Collection[int],
+    category_ids: Collection[int] | None,
     filters: ProductFilters | None = None,
     at: datetime | None = None,
     rank_within: int | None = None,
@@ -138,6 +138,8 @@ def product_list(
 
     Visible: active, in one of ``category_ids`` (the caller passes visible
     categories only) and with an active variant (a stored ``listed_price``).
+    ``None`` leaves the category to the caller, who must filter on a visible
+    one (the category page's branches in ``catalog.paging``).
     Filters and sorts read only the stored ``listed_price`` and ``in_stock``
     (kept by the database, migration catalog 0010), which the listing indexes
     serve; the card annotations below are computed only for the rows fetched,
@@ -161,7 +163,7 @@ def product_list(
     active = _active_variants()
     paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
     queryset = (
-        Product.objects.filter(is_active=True, listed_price__isnull=False, category_id__in=list(category_ids))
+        Product.objects.filter(is_active=True, listed_price__isnull=False)
         .annotate(
             from_price=Subquery(paid.order_by("paid_price")[:1]),
             to_price=Subquery(paid.order_by("-paid_price")[:1]),
@@ -178,6 +180,8 @@ def product_list(
         )
         .only("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
     )
+    if category_ids is not None:
+        queryset = queryset.filter(category_id__in=list(category_ids))
     if filters.min_price is not None:
         queryset = queryset.filter(listed_price__gte=filters.min_price)
     if filters.max_price is not None:

@@ -94,10 +94,12 @@ def stock_take(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
         variant = _variant_take(variant_id=variant_id, quantity=quantities[variant_id])
         if variant is None:
             raise InsufficientStock(variant_id=variant_id, available=_available(variant_id=variant_id))
-        # Both rows are locked now: they are read as they will commit. (A variant moved to
-        # another product since the lock reads its product when asked.)
-        if variant.product_id in products:
-            variant.product = products[variant.product_id]
+        if variant.product_id not in products:
+            # Moved to another product since the lock: locking that one now would break the lock
+            # order, so this attempt stops and rolls back; the next one locks the right product.
+            raise InsufficientStock(variant_id=variant_id, available=0)
+        # Both rows are locked now: they are read as they will commit.
+        variant.product = products[variant.product_id]
         variants[variant_id] = variant
     for variant_id in variant_ids:
         if not variants[variant_id].product.is_active:

@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
-from catalog.paging import cursor_encode, product_page_get
+from catalog.paging import CATEGORY_BRANCHES_MAX, cursor_encode, product_page_get
 from catalog.selectors import ProductFilters, Sort
-from tests.bulk_rows import rows_clone
+from tests.bulk_rows import catalogue_rows_delete, rows_clone
 from tests.catalog.test_listing_plans import explained, nodes, rows_read, scans
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
@@ -41,21 +42,8 @@ def tree(django_db_setup, django_db_blocker) -> Iterator[dict]:
     with django_db_blocker.unblock():
         categories = _build()
     yield categories
-    with django_db_blocker.unblock(), transaction.atomic(), connection.cursor() as cursor:
-        ids = [category.pk for category in categories.values()]
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "DELETE FROM catalog_productimage WHERE product_id IN "
-            "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
-            [ids],
-        )
-        cursor.execute(
-            "DELETE FROM catalog_variant WHERE product_id IN "
-            "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
-            [ids],
-        )
-        cursor.execute("DELETE FROM catalog_product WHERE category_id = ANY(%s)", [ids])
-        cursor.execute("DELETE FROM catalog_category WHERE id = ANY(%s)", [ids])
+    with django_db_blocker.unblock():
+        catalogue_rows_delete([category.pk for category in categories.values()])
 
 
 def _build() -> dict:
@@ -198,3 +186,41 @@ def test_the_whole_catalogue_and_searches_keep_one_range_of_the_global_indexes(c
         captured = [sql for sql, _plan in explained(client, url)]
         assert captured
         assert not [sql for sql in captured if " UNION ALL " in sql], url
+
+
+def _ids_statement(client, path: str) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    # The ids query: a plain read of ids, or the union of branches.
+    (statement,) = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith(('SELECT "catalog_product"."id" AS "pk" FROM', '(SELECT "catalog_'))
+    ]
+    return statement
+
+
+def _subtree(children: int) -> None:
+    top = CategoryFactory(slug="many")
+    for number in range(children):
+        child = CategoryFactory(slug=f"many-{number}", parent=top)
+        VariantFactory(product=ProductFactory(category=child, name=f"Item {number:03}"))
+
+
+def test_each_branch_names_only_its_own_category_so_the_statement_grows_with_the_categories(client):
+    _subtree(12)
+
+    statement = _ids_statement(client, "/category/many/?sort=name")
+
+    assert statement.count("UNION ALL") == 12  # the top category and its 12 children
+    assert '"category_id" IN' not in statement
+    assert statement.count('"category_id" =') == 13
+
+
+def test_a_subtree_of_very_many_categories_reads_the_global_sort_index_in_one_range(client):
+    _subtree(CATEGORY_BRANCHES_MAX)
+
+    statement = _ids_statement(client, "/category/many/?sort=name")
+
+    assert "UNION" not in statement
+    assert '"category_id" IN' in statement

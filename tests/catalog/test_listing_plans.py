@@ -13,14 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.cache.listings import HOME_PRODUCT_COUNT
 from catalog.models import Product
 from catalog.paging import cursor_encode
 from catalog.selectors import Sort
-from tests.bulk_rows import rows_clone
+from tests.bulk_rows import catalogue_rows_delete, rows_clone
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,23 +43,8 @@ def catalogue(django_db_setup, django_db_blocker) -> Iterator[dict]:
     with django_db_blocker.unblock():
         categories = _build()
     yield categories
-    with django_db_blocker.unblock(), transaction.atomic(), connection.cursor() as cursor:
-        ids = [category.pk for category in categories.values()]
-        # Without triggers: the rows go all at once, nothing is left to keep up to date.
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("DELETE FROM catalog_productpopularity")
-        cursor.execute(
-            "DELETE FROM catalog_productimage WHERE product_id IN "
-            "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
-            [ids],
-        )
-        cursor.execute(
-            "DELETE FROM catalog_variant WHERE product_id IN "
-            "(SELECT id FROM catalog_product WHERE category_id = ANY(%s))",
-            [ids],
-        )
-        cursor.execute("DELETE FROM catalog_product WHERE category_id = ANY(%s)", [ids])
-        cursor.execute("DELETE FROM catalog_category WHERE id = ANY(%s)", [ids])
+    with django_db_blocker.unblock():
+        catalogue_rows_delete([category.pk for category in categories.values()], popularity=True)
 
 
 def _build() -> dict:
