@@ -200,7 +200,7 @@ def _ids_statement(client, path: str) -> str:
     return statement
 
 
-def _subtree(children: int) -> None:
+def _wide_subtree(children: int) -> None:
     top = CategoryFactory(slug="many")
     for number in range(children):
         child = CategoryFactory(slug=f"many-{number}", parent=top)
@@ -208,7 +208,7 @@ def _subtree(children: int) -> None:
 
 
 def test_each_branch_names_only_its_own_category_so_the_statement_grows_with_the_categories(client):
-    _subtree(12)
+    _wide_subtree(12)
 
     statement = _ids_statement(client, "/category/many/?sort=name")
 
@@ -218,7 +218,7 @@ def test_each_branch_names_only_its_own_category_so_the_statement_grows_with_the
 
 
 def test_a_subtree_of_very_many_categories_reads_the_global_sort_index_in_one_range(client):
-    _subtree(CATEGORY_BRANCHES_MAX)
+    _wide_subtree(CATEGORY_BRANCHES_MAX)
 
     statement = _ids_statement(client, "/category/many/?sort=name")
 
