@@ -185,7 +185,8 @@ def product_page_get(
     size = settings.CATALOG_PAGE_SIZE
     limit = settings.CATALOG_PAGE_NUMBER_LIMIT
     sort = filters.effective_sort
-    queryset = product_list(category_ids=category_ids, filters=filters, at=at)
+    # Counts and ids read the rows without the card annotations; only the page's cards carry them.
+    queryset = product_list(category_ids=category_ids, filters=filters, at=at, with_cards=False)
     cap = size * limit
     rows = queryset.values_list("pk", flat=True)
     branches = sorted(category_ids) if subtree and sort_is_keyset(sort) and not filters.q else []
@@ -196,7 +197,9 @@ def product_page_get(
         # Ranked among the newest matches only; never fewer than the numbered pages hold, so the
         # count and "more than" stay true.
         within = max(settings.CATALOG_SEARCH_RANK_LIMIT, cap + 1)
-        ranked = product_list(category_ids=category_ids, filters=filters, at=at, rank_within=within)
+        ranked = product_list(
+            category_ids=category_ids, filters=filters, at=at, rank_within=within, with_cards=False
+        )
         numbered_ids = list(ranked.values_list("pk", flat=True)[: cap + 1])
     count = (
         len(numbered_ids) if numbered_ids is not None else queryset.order_by().values("pk")[: cap + 1].count()
@@ -230,7 +233,7 @@ def product_page_get(
             ids = numbered_ids[start:stop]
         else:
             ids = _ids(rows, sort=sort, branches=branches, backwards=False, start=start, stop=stop)
-    products = _cards(queryset, ids)
+    products = _cards(category_ids=category_ids, ids=ids, at=at)
     if number is not None:
         if number > 1:
             previous = ("page", str(number - 1))
@@ -281,8 +284,14 @@ def _ids(
     return [row[-1] for row in merged]
 
 
-def _cards(queryset: QuerySet[Product], ids: list[int]) -> list[Product]:
+def _cards(*, category_ids: Collection[int], ids: list[int], at: datetime | None) -> list[Product]:
+    """The products of ``ids`` with their card data, in that order.
+
+    The ids were read with the filters and the search, so this reads them by key
+    with visibility only: the search's conditions are not built or run twice.
+    """
     if not ids:
         return []
-    found = {product.pk: product for product in queryset.filter(pk__in=ids).order_by()}
+    cards = product_list(category_ids=category_ids, at=at).filter(pk__in=ids).order_by()
+    found = {product.pk: product for product in cards}
     return [found[pk] for pk in ids if pk in found]

@@ -127,12 +127,37 @@ def _first_image(field: str) -> Subquery:
     )
 
 
+# The columns a card, a keyset cursor and the sorts read.
+_CARD_FIELDS = ("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
+
+
+def product_card_annotate(queryset: QuerySet[Product], *, at: datetime) -> QuerySet[Product]:
+    """``queryset`` with the card annotations ``product_list`` documents, priced as at ``at``."""
+    active = _active_variants()
+    paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
+    return queryset.annotate(
+        from_price=Subquery(paid.order_by("paid_price")[:1]),
+        to_price=Subquery(paid.order_by("-paid_price")[:1]),
+        regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
+        # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
+        # hash of every variant on sale when it expects many rows (the home page's short lists).
+        on_sale=Coalesce(
+            Subquery(active.filter(variant_on_sale_q(at=at)).values(flag=Value(True))[:1]),
+            Value(False),
+        ),
+        image_small=_first_image("thumbnail_small"),
+        image_full=_first_image("image"),
+        image_alt=_first_image("alt_text"),
+    )
+
+
 def product_list(
     *,
     category_ids: Collection[int],
     filters: ProductFilters | None = None,
     at: datetime | None = None,
     rank_within: int | None = None,
+    with_cards: bool = True,
 ) -> QuerySet[Product]:
     """Shopper-visible products with card data, filtered, searched and sorted, priced as at ``at``.
 
@@ -155,29 +180,19 @@ def product_list(
     ``rank_within`` bounds a search ordered by relevance: only the newest
     ``rank_within`` matches (and an exact SKU match) are ranked, so a common
     word in a large catalogue costs about what a rare one does (``_search``).
+
+    ``with_cards=False`` leaves the card annotations out (the rows, filters and
+    order are the same): building and compiling them is most of a cold page's
+    query cost in Python, so reads of ids and counts go without, and
+    ``product_card_annotate`` adds them to the query of the rows shown.
     """
     filters = filters or ProductFilters()
     at = at or timezone.now()
-    active = _active_variants()
-    paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
-    queryset = (
-        Product.objects.filter(is_active=True, listed_price__isnull=False, category_id__in=list(category_ids))
-        .annotate(
-            from_price=Subquery(paid.order_by("paid_price")[:1]),
-            to_price=Subquery(paid.order_by("-paid_price")[:1]),
-            regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
-            # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
-            # hash of every variant on sale when it expects many rows (the home page's short lists).
-            on_sale=Coalesce(
-                Subquery(active.filter(variant_on_sale_q(at=at)).values(flag=Value(True))[:1]),
-                Value(False),
-            ),
-            image_small=_first_image("thumbnail_small"),
-            image_full=_first_image("image"),
-            image_alt=_first_image("alt_text"),
-        )
-        .only("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
-    )
+    queryset = Product.objects.filter(
+        is_active=True, listed_price__isnull=False, category_id__in=list(category_ids)
+    ).only(*_CARD_FIELDS)
+    if with_cards:
+        queryset = product_card_annotate(queryset, at=at)
     if filters.min_price is not None:
         queryset = queryset.filter(listed_price__gte=filters.min_price)
     if filters.max_price is not None:
