@@ -24,7 +24,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -355,28 +354,28 @@ def product_list_newest(
 
 
 def product_get_visible(*, slug: str, category_ids: Collection[int]) -> Product:
-    """A product a shopper may see, with active variants and images prefetched.
+    """A product a shopper may see, with its active variants and images (three queries).
 
     Raises ``Http404`` when the product is missing, inactive, in a hidden
     category or has no active variant, so a hidden product looks like a missing one.
+    The variants (``active_variants``) and images (``ordered_images``) are read
+    by the product's id, as a prefetch would, without the prefetch machinery's
+    Python cost on a cold product page; each holds the product as its own.
     """
     product = (
         Product.objects.filter(slug=slug, is_active=True, category_id__in=list(category_ids))
         .filter(Exists(_active_variants()))
-        .prefetch_related(
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.filter(is_active=True).order_by("position", "id"),
-                to_attr="active_variants",
-            ),
-            Prefetch(
-                "images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"
-            ),
-        )
         .first()
     )
     if product is None:
         raise Http404("No such product.")
+    product.active_variants = list(
+        Variant.objects.filter(product_id=product.pk, is_active=True).order_by("position", "id")
+    )
+    images = ProductImage.objects.filter(product_id=product.pk).order_by("position", "id")
+    product.ordered_images = list(images)
+    for row in (*product.active_variants, *product.ordered_images):
+        row.product = product
     return product
 
 
