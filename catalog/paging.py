@@ -185,15 +185,17 @@ def product_page_get(
     size = settings.CATALOG_PAGE_SIZE
     limit = settings.CATALOG_PAGE_NUMBER_LIMIT
     sort = filters.effective_sort
-    # Counts and ids read the rows without the card annotations; only the page's cards carry them.
-    queryset = product_list(category_ids=category_ids, filters=filters, at=at, with_cards=False)
     cap = size * limit
-    rows = queryset.values_list("pk", flat=True)
     branches = sorted(category_ids) if subtree and sort_is_keyset(sort) and not filters.q else []
+    # Counts and ids read the rows without the card annotations; only the page's cards carry them.
     # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
     # them in order, and counts them too. Others count up to the cap, then read one page's ids.
     numbered_ids = None
-    if not sort_is_keyset(sort):
+    if sort_is_keyset(sort):
+        rows = product_list(category_ids=category_ids, filters=filters, at=at, with_cards=False)
+        rows = rows.values_list("pk", flat=True)
+        count = rows.order_by().values("pk")[: cap + 1].count()
+    else:
         # Ranked among the newest matches only; never fewer than the numbered pages hold, so the
         # count and "more than" stay true.
         within = max(settings.CATALOG_SEARCH_RANK_LIMIT, cap + 1)
@@ -201,9 +203,7 @@ def product_page_get(
             category_ids=category_ids, filters=filters, at=at, rank_within=within, with_cards=False
         )
         numbered_ids = list(ranked.values_list("pk", flat=True)[: cap + 1])
-    count = (
-        len(numbered_ids) if numbered_ids is not None else queryset.order_by().values("pk")[: cap + 1].count()
-    )
+        count = len(numbered_ids)
     count_more = count > cap
     keyset = sort_is_keyset(sort) and count_more
     num_pages = max(1, -(-min(count, cap) // size))
