@@ -188,28 +188,31 @@ def product_page_get(
     size = settings.CATALOG_PAGE_SIZE
     limit = settings.CATALOG_PAGE_NUMBER_LIMIT
     sort = filters.effective_sort
-    queryset = product_list(category_ids=category_ids, filters=filters, at=at)
     cap = size * limit
-    rows = queryset.values_list("pk", flat=True)
-    branches: list[int] = []
-    by_branch = subtree and sort_is_keyset(sort) and not filters.q
-    if by_branch and 2 <= len(category_ids) <= CATEGORY_BRANCHES_MAX:
-        branches = sorted(category_ids)
-        # Each branch names its own category only: over ``rows``, every branch would repeat the
-        # subtree's whole list, a statement growing with the square of the categories.
-        rows = product_list(category_ids=None, filters=filters, at=at).values_list("pk", flat=True)
+    # Counts and ids read the rows without the card annotations; only the page's cards carry them.
     # A sort with no keyset (relevance) has numbered pages only: one query reads the ids of all of
     # them in order, and counts them too. Others count up to the cap, then read one page's ids.
     numbered_ids = None
-    if not sort_is_keyset(sort):
+    branches: list[int] = []
+    if sort_is_keyset(sort):
+        rows = product_list(category_ids=category_ids, filters=filters, at=at, with_cards=False)
+        rows = rows.values_list("pk", flat=True)
+        count = rows.order_by().values("pk")[: cap + 1].count()
+        if subtree and not filters.q and 2 <= len(category_ids) <= CATEGORY_BRANCHES_MAX:
+            branches = sorted(category_ids)
+            # Each branch names its own category only: over ``rows``, every branch would repeat
+            # the subtree's whole list, a statement growing with the square of the categories.
+            rows = product_list(category_ids=None, filters=filters, at=at, with_cards=False)
+            rows = rows.values_list("pk", flat=True)
+    else:
         # Ranked among the newest matches only; never fewer than the numbered pages hold, so the
         # count and "more than" stay true.
         within = max(settings.CATALOG_SEARCH_RANK_LIMIT, cap + 1)
-        ranked = product_list(category_ids=category_ids, filters=filters, at=at, rank_within=within)
+        ranked = product_list(
+            category_ids=category_ids, filters=filters, at=at, rank_within=within, with_cards=False
+        )
         numbered_ids = list(ranked.values_list("pk", flat=True)[: cap + 1])
-    count = (
-        len(numbered_ids) if numbered_ids is not None else queryset.order_by().values("pk")[: cap + 1].count()
-    )
+        count = len(numbered_ids)
     count_more = count > cap
     keyset = sort_is_keyset(sort) and count_more
     num_pages = max(1, -(-min(count, cap) // size))
@@ -237,7 +240,7 @@ def product_page_get(
             ids = numbered_ids[start:stop]
         else:
             ids = _ids(rows, Q(), sort=sort, branches=branches, backwards=False, start=start, stop=stop)
-    products = _cards(queryset, ids)
+    products = _cards(category_ids=category_ids, ids=ids, at=at)
     if number is not None:
         if number > 1:
             previous = ("page", str(number - 1))
@@ -291,8 +294,14 @@ def _ids(
     return [row[-1] for row in merged]
 
 
-def _cards(queryset: QuerySet[Product], ids: list[int]) -> list[Product]:
+def _cards(*, category_ids: Collection[int], ids: list[int], at: datetime | None) -> list[Product]:
+    """The products of ``ids`` with their card data, in that order.
+
+    The ids were read with the filters and the search, so this reads them by key
+    with visibility only: the search's conditions are not built or run twice.
+    """
     if not ids:
         return []
-    found = {product.pk: product for product in queryset.filter(pk__in=ids).order_by()}
+    cards = product_list(category_ids=category_ids, at=at).filter(pk__in=ids).order_by()
+    found = {product.pk: product for product in cards}
     return [found[pk] for pk in ids if pk in found]

@@ -6,28 +6,29 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField, SearchRank
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     DecimalField,
     Exists,
+    Expression,
     F,
+    Field,
     FloatField,
     Func,
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -103,27 +104,82 @@ def _active_variants() -> QuerySet[Variant]:
     return Variant.objects.filter(product=OuterRef("pk"), is_active=True)
 
 
-def variant_on_sale_q(*, at: datetime) -> Q:
-    """Variants whose sale price applies at ``at``: ``Variant.is_on_sale_at`` in SQL."""
-    return (
-        Q(sale_price__isnull=False)
-        & (Q(sale_starts_at__isnull=True) | Q(sale_starts_at__lte=at))
-        & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=at))
-    )
+# The columns a card, a keyset cursor and the sorts read.
+_CARD_FIELDS = ("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
 
 
-def variant_price_at_expression(*, at: datetime) -> Case:
-    """What a shopper pays for one unit of a variant at ``at``: ``Variant.price_at`` in SQL."""
-    return Case(
-        When(variant_on_sale_q(at=at), then=F("sale_price")),
-        default=F("price"),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
+class _CardColumn(Expression):
+    """One of a card's scalar subqueries, written once as SQL around the outer product's id.
+
+    The same SQL the ORM builds from querysets of variants and images, without
+    building, resolving and compiling those querysets for every cold page (most
+    of a listing's query cost in Python). The inner tables have aliases of their
+    own, so the outer id may be any alias (a relabelled subquery's ``U0`` too).
+    ``sql`` is a whole expression (a parenthesised subquery); ``{pk}`` marks the
+    outer id; ``params`` fill the ``%s`` in order.
+    """
+
+    def __init__(self, sql: str, params: tuple, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.sql = sql
+        self.params = params
+        self.pk: Expression = F("pk")
+
+    def get_source_expressions(self) -> list:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        pk_sql, pk_params = compiler.compile(self.pk)
+        before, after = self.sql.split("{pk}")
+        split = before.count("%s")
+        params = (*self.params[:split], *pk_params, *self.params[split:])
+        return f"{before}{pk_sql}{after}", params
 
 
-def _first_image(field: str) -> Subquery:
-    return Subquery(
-        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values(field)[:1]
+_VARIANTS = f'"{Variant._meta.db_table}" card_variant'
+_IMAGES = f'"{ProductImage._meta.db_table}" card_image'
+_ACTIVE = "card_variant.is_active AND card_variant.product_id = ({pk})"
+# ``Variant.is_on_sale_at`` in SQL: the sale price applies at the moment given twice.
+_ON_SALE = (
+    "card_variant.sale_price IS NOT NULL"
+    " AND (card_variant.sale_starts_at IS NULL OR card_variant.sale_starts_at <= %s)"
+    " AND (card_variant.sale_ends_at IS NULL OR card_variant.sale_ends_at > %s)"
+)
+# ``Variant.price_at`` in SQL: what a shopper pays for one unit.
+_PAID = f"CASE WHEN ({_ON_SALE}) THEN card_variant.sale_price ELSE card_variant.price END"
+_FIRST_IMAGE = (
+    f"FROM {_IMAGES} WHERE card_image.product_id = ({{pk}})"
+    " ORDER BY card_image.position, card_image.id LIMIT 1"
+)
+
+
+def product_card_annotate(queryset: QuerySet[Product], *, at: datetime) -> QuerySet[Product]:
+    """``queryset`` with the card annotations ``product_list`` documents, priced as at ``at``."""
+    money = DecimalField(max_digits=12, decimal_places=2)
+    text = CharField()
+    return queryset.annotate(
+        from_price=_CardColumn(
+            f"(SELECT {_PAID} FROM {_VARIANTS} WHERE {_ACTIVE} ORDER BY 1 ASC LIMIT 1)", (at, at), money
+        ),
+        to_price=_CardColumn(
+            f"(SELECT {_PAID} FROM {_VARIANTS} WHERE {_ACTIVE} ORDER BY 1 DESC LIMIT 1)", (at, at), money
+        ),
+        regular_from_price=_CardColumn(
+            f"(SELECT card_variant.price FROM {_VARIANTS} WHERE {_ACTIVE} ORDER BY 1 ASC LIMIT 1)", (), money
+        ),
+        # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
+        # hash of every variant on sale when it expects many rows (the home page's short lists).
+        on_sale=_CardColumn(
+            f"COALESCE((SELECT true FROM {_VARIANTS} WHERE {_ACTIVE} AND {_ON_SALE} LIMIT 1), false)",
+            (at, at),
+            BooleanField(),
+        ),
+        image_small=_CardColumn(f"(SELECT card_image.thumbnail_small {_FIRST_IMAGE})", (), text),
+        image_full=_CardColumn(f"(SELECT card_image.image {_FIRST_IMAGE})", (), text),
+        image_alt=_CardColumn(f"(SELECT card_image.alt_text {_FIRST_IMAGE})", (), text),
     )
 
 
@@ -133,6 +189,7 @@ def product_list(
     filters: ProductFilters | None = None,
     at: datetime | None = None,
     rank_within: int | None = None,
+    with_cards: bool = True,
 ) -> QuerySet[Product]:
     """Shopper-visible products with card data, filtered, searched and sorted, priced as at ``at``.
 
@@ -157,31 +214,19 @@ def product_list(
     ``rank_within`` bounds a search ordered by relevance: only the newest
     ``rank_within`` matches (and an exact SKU match) are ranked, so a common
     word in a large catalogue costs about what a rare one does (``_search``).
+
+    ``with_cards=False`` leaves the card annotations out (the rows, filters and
+    order are the same): building and compiling them is most of a cold page's
+    query cost in Python, so reads of ids and counts go without, and
+    ``product_card_annotate`` adds them to the query of the rows shown.
     """
     filters = filters or ProductFilters()
     at = at or timezone.now()
-    active = _active_variants()
-    paid = active.annotate(paid_price=variant_price_at_expression(at=at)).values("paid_price")
-    queryset = (
-        Product.objects.filter(is_active=True, listed_price__isnull=False)
-        .annotate(
-            from_price=Subquery(paid.order_by("paid_price")[:1]),
-            to_price=Subquery(paid.order_by("-paid_price")[:1]),
-            regular_from_price=Subquery(active.order_by("price").values("price")[:1]),
-            # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
-            # hash of every variant on sale when it expects many rows (the home page's short lists).
-            on_sale=Coalesce(
-                Subquery(active.filter(variant_on_sale_q(at=at)).values(flag=Value(True))[:1]),
-                Value(False),
-            ),
-            image_small=_first_image("thumbnail_small"),
-            image_full=_first_image("image"),
-            image_alt=_first_image("alt_text"),
-        )
-        .only("id", "name", "slug", "category_id", "created_at", "listed_price", "in_stock")
-    )
+    queryset = Product.objects.filter(is_active=True, listed_price__isnull=False).only(*_CARD_FIELDS)
     if category_ids is not None:
         queryset = queryset.filter(category_id__in=list(category_ids))
+    if with_cards:
+        queryset = product_card_annotate(queryset, at=at)
     if filters.min_price is not None:
         queryset = queryset.filter(listed_price__gte=filters.min_price)
     if filters.max_price is not None:
@@ -311,28 +356,28 @@ def product_list_newest(
 
 
 def product_get_visible(*, slug: str, category_ids: Collection[int]) -> Product:
-    """A product a shopper may see, with active variants and images prefetched.
+    """A product a shopper may see, with its active variants and images (three queries).
 
     Raises ``Http404`` when the product is missing, inactive, in a hidden
     category or has no active variant, so a hidden product looks like a missing one.
+    The variants (``active_variants``) and images (``ordered_images``) are read
+    by the product's id, as a prefetch would, without the prefetch machinery's
+    Python cost on a cold product page; each holds the product as its own.
     """
     product = (
         Product.objects.filter(slug=slug, is_active=True, category_id__in=list(category_ids))
         .filter(Exists(_active_variants()))
-        .prefetch_related(
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.filter(is_active=True).order_by("position", "id"),
-                to_attr="active_variants",
-            ),
-            Prefetch(
-                "images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"
-            ),
-        )
         .first()
     )
     if product is None:
         raise Http404("No such product.")
+    product.active_variants = list(
+        Variant.objects.filter(product_id=product.pk, is_active=True).order_by("position", "id")
+    )
+    images = ProductImage.objects.filter(product_id=product.pk).order_by("position", "id")
+    product.ordered_images = list(images)
+    for row in (*product.active_variants, *product.ordered_images):
+        row.product = product
     return product
 
 

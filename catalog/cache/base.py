@@ -26,7 +26,7 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache, partial
 from typing import Any
@@ -38,6 +38,7 @@ from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape, strip_tags
@@ -311,11 +312,11 @@ def media_url(name: str | None) -> str | None:
     return ProductImage._meta.get_field("image").storage.url(name)
 
 
-def product_card(product: Product) -> dict:
-    """A listing's card of a product with ``product_list``'s annotations."""
+def product_card(product: Product, *, url: str | None = None) -> dict:
+    """A listing's card of a product with ``product_list``'s annotations (``url`` if known)."""
     return {
         "name": product.name,
-        "url": product.get_absolute_url(),
+        "url": url or product.get_absolute_url(),
         "from_price": product.from_price,
         # The lowest price without sales, struck through when sales bring the lowest price below it.
         "was_price": product.regular_from_price if product.regular_from_price > product.from_price else None,
@@ -325,6 +326,19 @@ def product_card(product: Product) -> dict:
         "image_url": media_url(product.image_small or product.image_full),
         "image_alt": product.image_alt or product.name,
     }
+
+
+# What the product URL's slug converter matches: such a slug goes into the URL as it is.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def product_cards(products: Iterable[Product]) -> list[dict]:
+    """``product_card`` of each product, with one URL reversal for them all, not one per card."""
+    head, _marker, tail = reverse("catalog:product_detail", kwargs={"slug": "slug"}).rpartition("slug")
+    return [
+        product_card(product, url=f"{head}{product.slug}{tail}" if _SLUG.fullmatch(product.slug) else None)
+        for product in products
+    ]
 
 
 def top_category_slug(tree: CategoryTree, category_id: int) -> str:

@@ -18,7 +18,7 @@ from catalog.cache.base import (
     meta_summary,
     page_response,
     page_title,
-    product_card,
+    product_cards,
     request_moment,
     top_category_slug,
     url_with_query,
@@ -56,9 +56,9 @@ def _home_build(*, request: HttpRequest) -> tuple[str, dict]:
     newest = product_list_newest(category_ids=ids, limit=HOME_PRODUCT_COUNT, exclude_ids=shown, at=at)
     context = {
         "categories": [{**node, "subcategories": tree.children(node["id"])} for node in tree.children(None)],
-        "featured": [product_card(p) for p in featured],
-        "newest": [product_card(p) for p in newest],
-        "bestsellers": [product_card(p) for p in bestsellers],
+        "featured": product_cards(featured),
+        "newest": product_cards(newest),
+        "bestsellers": product_cards(bestsellers),
         "canonical": canonical_url(request, reverse("catalog:home")),
     }
     return "catalog/home.html", {**layout_context(tree), **context}
@@ -144,7 +144,7 @@ def _listing_build(
         "filters": kept,
         "values": dict(base_params),
         "ignored": [str(ProductFilterForm.base_fields[name].label) for name in ignored],
-        "products": [product_card(product) for product in page.products],
+        "products": product_cards(page.products),
         "count": page.count,
         "count_more": page.count_more,
         "page_number": page.number,

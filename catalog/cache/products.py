@@ -28,7 +28,7 @@ from catalog.cache.base import (
     page_holes,
     page_split,
     page_title,
-    product_card,
+    product_cards,
     request_cache_get_or_build,
     request_moment,
     top_category_slug,
@@ -177,7 +177,7 @@ def _product_build(*, request: HttpRequest, slug: str, variant_id: int | None) -
     context = {
         "product": data,
         "current_category_slug": top_category_slug(tree, product.category_id),
-        "recommendations": [product_card(item) for item in recommended],
+        "recommendations": product_cards(recommended),
         "recommendations_also_bought": any(
             item.pin_position is not None or item.also_bought_score is not None for item in recommended
         ),

@@ -217,7 +217,7 @@ class Variant(models.Model):
     def is_low_stock(self) -> bool:
         return 0 < self.stock <= LOW_STOCK_THRESHOLD
 
-    # Prices. The same rule in SQL: catalog.selectors.variant_price_at_expression.
+    # Prices. The same rule in SQL: catalog.selectors.product_card_annotate.
 
     @property
     def regular_price(self) -> Decimal:
