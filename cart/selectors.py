@@ -163,7 +163,13 @@ def cart_get(*, session: Mapping[str, Any], with_thumbnails: bool = True) -> Car
     if not quantities:
         return Cart(lines=())
     priced_at = timezone.now()
-    variants = Variant.objects.filter(pk__in=quantities).select_related("product")
+    # The product's wide text columns (its description, its search vector) are never shown
+    # in a cart: left unread, every cart read and checkout transfers and parses less.
+    variants = (
+        Variant.objects.filter(pk__in=quantities)
+        .select_related("product")
+        .defer("product__description", "product__search_vector")
+    )
     if with_thumbnails:
         first_images = (
             ProductImage.objects.order_by("product_id", "position", "id")

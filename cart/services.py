@@ -59,6 +59,7 @@ def _variant_for_sale(variant_id: int, *, quantities: dict[int, int]) -> Variant
     try:
         return (
             Variant.objects.select_related("product")
+            .defer("product__description", "product__search_vector")  # wide, and never needed here
             .annotate(
                 cart_sibling_ids=ArraySubquery(siblings) if others else Value([], ArrayField(IntegerField()))
             )

@@ -75,6 +75,14 @@ class PaymentProvider(ABC):
         """Whether the shopper may choose this method for a checkout, in the browser with ``user_agent``."""
         return True
 
+    def is_offered(self, *, countries: Iterable[str], user_agent: str = "") -> bool:
+        """Whether checkout offers this method at all: available for one of ``countries``, in that browser.
+
+        A method whose availability does not depend on the country answers with one check
+        instead of one per country (the checkout form asks on every request).
+        """
+        return any(self.is_available(country=country, user_agent=user_agent) for country in countries)
+
     @abstractmethod
     def start(self, order: "Order") -> PaymentStart:
         """What the shopper is told once the order exists."""
@@ -100,6 +108,9 @@ class BankTransferProvider(PaymentProvider):
         return bool(settings.SHOP_BANK_ACCOUNT_NUMBER)
 
     def is_available(self, *, country: str, total: Decimal | None = None, user_agent: str = "") -> bool:
+        return self.is_configured()
+
+    def is_offered(self, *, countries: Iterable[str], user_agent: str = "") -> bool:
         return self.is_configured()
 
     def start(self, order: "Order") -> PaymentStart:

@@ -3,8 +3,8 @@
 from datetime import datetime
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db import connection, models
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from promotions.models import (
     Promotion,
     PromotionTier,
     WindowStatus,
-    live_filter,
 )
 from promotions.pricing import CouponRule, PromotionRule, Scope
 
@@ -53,25 +52,44 @@ def _scope(row) -> Scope:
     )
 
 
+# The live promotions with their products, categories and tiers in one statement. Read on every
+# cart, checkout page and order placed: the ORM query with its three prefetches cost about 0.6 ms
+# of CPU a read to build, ten times what the statement costs the database. The window test is
+# live_filter's, in SQL: active, valid_from <= moment < valid_until, either end open.
+_LIVE_PROMOTIONS_SQL = f"""
+    SELECT p.id, p.name, p.kind, p.percent,
+        ARRAY(SELECT s.product_id FROM {Promotion.products.through._meta.db_table} s
+              WHERE s.promotion_id = p.id),
+        ARRAY(SELECT s.category_id FROM {Promotion.categories.through._meta.db_table} s
+              WHERE s.promotion_id = p.id),
+        ARRAY(SELECT ARRAY[t.threshold, t.amount] FROM {PromotionTier._meta.db_table} t
+              WHERE t.promotion_id = p.id ORDER BY t.threshold)
+    FROM {Promotion._meta.db_table} p
+    WHERE p.is_active
+        AND (p.valid_from IS NULL OR p.valid_from <= %(moment)s)
+        AND (p.valid_until IS NULL OR p.valid_until > %(moment)s)
+    ORDER BY p.id
+"""
+
+
 def promotion_rules_live(*, moment: datetime | None = None) -> list[PromotionRule]:
-    """The automatic promotions that apply at ``moment`` (now), as rules for promotions.pricing."""
-    rows = (
-        Promotion.objects.filter(live_filter(moment))
-        .prefetch_related(
-            "products", "categories", Prefetch("tiers", queryset=PromotionTier.objects.order_by("threshold"))
-        )
-        .order_by("pk")
-    )
+    """The automatic promotions that apply at ``moment`` (now), as rules for promotions.pricing.
+
+    One query, whatever the number of promotions.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_PROMOTIONS_SQL, {"moment": moment or timezone.now()})
+        rows = cursor.fetchall()
     return [
         PromotionRule(
-            id=row.pk,
-            name=row.name,
-            kind=row.kind,
-            scope=_scope(row),
-            percent=row.percent,
-            tiers=tuple((tier.threshold, tier.amount) for tier in row.tiers.all()),
+            id=pk,
+            name=name,
+            kind=kind,
+            scope=Scope(product_ids=frozenset(product_ids), category_ids=_descendants(set(category_ids))),
+            percent=percent,
+            tiers=tuple((threshold, amount) for threshold, amount in tiers),
         )
-        for row in rows
+        for pk, name, kind, percent, product_ids, category_ids, tiers in rows
     ]
 
 

@@ -149,9 +149,7 @@ class CheckoutForm(AddressForm, FapiaoFieldsForm):
         providers = [
             provider
             for provider in payment_provider_list()
-            if any(
-                provider.is_available(country=country, user_agent=user_agent) for country in Country.values
-            )
+            if provider.is_offered(countries=Country.values, user_agent=user_agent)
         ]
         self.fields["payment_method"].choices = [(provider.code, provider.name) for provider in providers]
         if not self.is_bound:

@@ -15,7 +15,7 @@ this interface and on the few helpers below that all of them use.
 """
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -154,6 +154,10 @@ class GatewayProvider(PaymentProvider):
         if user_agent and not self.is_offered_in(browser=browser_kind(user_agent)):
             return False
         return self.is_configured() and settings.SHOP_CURRENCY.upper() in self.currencies
+
+    def is_offered(self, *, countries: Iterable[str], user_agent: str = "") -> bool:
+        # A gateway is available in every country or in none: one check, not one per country.
+        return self.is_available(country="", user_agent=user_agent)
 
     def is_offered_in(self, *, browser: Browser) -> bool:
         """Whether a shopper in that kind of browser may choose this gateway (to pay, or be told how)."""

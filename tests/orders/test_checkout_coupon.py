@@ -243,9 +243,10 @@ def test_the_checkout_page_with_a_promotion_and_a_code_takes_the_same_queries_ho
     fill_cart(client, *((VariantFactory(), 1) for _ in range(lines)), coupon="SAVE10")
     client.get(reverse("orders:checkout"))
 
-    # Session, cart, the promotion with its products, categories and tiers (4), the coupon with
-    # its product and category ids (1), shipping methods, catalogue revision.
-    with django_assert_num_queries(9):
+    # Session, cart, the promotion with its product and category ids and tiers (1: it was 4,
+    # with prefetches), the coupon with its product and category ids (1), shipping methods,
+    # catalogue revision.
+    with django_assert_num_queries(6):
         response = client.get(reverse("orders:checkout"))
 
     assert response.context["form"].pricing.coupon_code == "SAVE10"
