@@ -262,7 +262,7 @@ CATALOG_PAGE_SIZE = 24
 CATALOG_PAGE_NUMBER_LIMIT = env.int("CATALOG_PAGE_NUMBER_LIMIT", default=20)
 # A search sorted by relevance ranks its newest this many matches (and an exact SKU): a common
 # word matches a share of any catalogue, and ranking reads each ranked product's search document.
-CATALOG_SEARCH_RANK_LIMIT = env.int("CATALOG_SEARCH_RANK_LIMIT", default=1_000)
+CATALOG_SEARCH_RANK_LIMIT = env.int("CATALOG_SEARCH_RANK_LIMIT", default=500)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600)
 # Products per sitemap section page: ids 1-N on page 1, N+1-2N on page 2... Each product is listed at
 # 3 addresses (plain, ?lang=en, ?lang=zh-hans), and the protocol allows 50,000 URLs a page.
