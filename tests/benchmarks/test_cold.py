@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from benchmarks.cold import (
     ColdPage,
@@ -87,3 +88,15 @@ def test_cold_pages_cover_every_kind_and_each_measurement_starts_from_an_empty_c
     assert measured.statuses == (200, 200, 200)
     # The same queries each time: nothing is served from a cache filled by the request before.
     assert len(set(measured.queries)) == 1 and measured.queries[0] > 1
+
+
+@pytest.mark.django_db
+def test_queries_are_counted_after_the_connection_has_logged_its_limit(settings):
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    demo_catalog_seed(products=2, processes=1)
+    logged = {"sql": "SELECT 1", "time": "0.000"}
+    connection.queries_log.extend(logged for _ in range(connection.queries_limit))
+
+    measured = cold_measure(ColdPage("home", "/"), repeats=2)
+
+    assert measured.queries[0] == measured.queries[1] > 1
