@@ -6,14 +6,19 @@ from decimal import Decimal
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
+from django.db.transaction import TransactionManagementError
 from PIL import Image
 
 from catalog.demo import demo_catalog_seed
 from catalog.demo import seed as demo_seed
+from catalog.demo.bulk import secondary_indexes_deferred
 from catalog.demo.data import product_spec
+from catalog.management.commands import seed_demo as seed_demo_command
 from catalog.models import CatalogRevision, Category, Product, ProductImage, Variant
 from tests.factories import ProductFactory
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +291,80 @@ def test_products_past_the_distinct_pictures_share_a_few_scenes_as_hard_links(mo
         assert os.path.samefile(getattr(first, field).path, getattr(second, field).path)
     os.remove(first.image.path)
     assert os.path.exists(second.image.path)  # deleting one product's file leaves the other's
+
+
+def product_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_product'")
+        return dict(cursor.fetchall())
+
+
+def test_a_bulk_load_into_an_empty_catalogue_gives_the_same_catalogue_and_indexes(monkeypatch):
+    indexes = product_indexes()
+    seed(30)
+    row_by_row = catalogue_snapshot()
+    ProductImage.objects.all().delete()
+    Product.objects.all().delete()
+    monkeypatch.setattr(demo_seed, "BULK_LOAD_MIN", 30)
+
+    seed(30)
+
+    assert catalogue_snapshot() == row_by_row
+    assert product_indexes() == indexes
+    found = Product.objects.filter(search_vector=SearchQuery("CLO-00001-M", config="simple"))
+    assert list(found.values_list("slug", flat=True)) == ["washed-denim-oxford-shirt-00001"]
+
+
+def test_a_failed_bulk_load_writes_no_row_and_keeps_every_index(monkeypatch):
+    indexes = product_indexes()
+    monkeypatch.setattr(demo_seed, "BULK_LOAD_MIN", 10)
+    monkeypatch.setattr(demo_seed, "_SEED_BATCH", 10)
+    batches = []
+
+    def fail_on_the_second_batch(done: int) -> None:
+        batches.append(done)
+        if len(batches) == 2:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo_catalog_seed(products=30, processes=1, progress=fail_on_the_second_batch)
+
+    assert not Product.objects.exists()
+    assert not Variant.objects.exists()
+    assert product_indexes() == indexes
+
+
+def test_a_large_seed_reports_its_progress(monkeypatch):
+    monkeypatch.setattr(seed_demo_command, "PROGRESS_EVERY", 10)
+    monkeypatch.setattr(demo_seed, "_SEED_BATCH", 10)
+
+    output = seed(25)
+
+    assert "10 of 25 products written…" in output
+    assert "20 of 25 products written…" in output
+    assert "25 of 25" not in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_seeds_at_once_write_the_catalogue_once(monkeypatch):
+    monkeypatch.setattr(demo_seed, "BULK_LOAD_MIN", 20)
+
+    results = run_together(
+        lambda: demo_catalog_seed(products=20, processes=1),
+        lambda: demo_catalog_seed(products=20, processes=1),
+    )
+
+    assert sorted(result.products_created for result in results) == [0, 20]
+    assert Product.objects.count() == 20
+    assert ProductImage.objects.count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferring_the_indexes_outside_a_transaction_is_refused():
+    with (
+        pytest.raises(TransactionManagementError, match="needs a transaction"),
+        secondary_indexes_deferred(Product),
+    ):
+        pass
+
+    assert product_indexes()["catalog_product_search_gin"]

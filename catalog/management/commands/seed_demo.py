@@ -5,6 +5,9 @@ from django.utils.translation import gettext as _
 
 from catalog.demo import DEFAULT_PRODUCTS, MAX_PRODUCTS, demo_catalog_seed
 
+# A large seed says how far it is, every this many products.
+PROGRESS_EVERY = 50_000
+
 
 def _product_count(value: str) -> int:
     try:
@@ -39,7 +42,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, products: int, if_empty: bool, **options) -> None:
-        result = demo_catalog_seed(products=products, if_empty=if_empty)
+        result = demo_catalog_seed(products=products, if_empty=if_empty, progress=self._progress(products))
         if result.skipped:
             self.stdout.write(_("Demo catalogue skipped: the catalogue already has products."))
             return
@@ -60,3 +63,13 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def _progress(self, total: int):
+        def report(done: int) -> None:
+            if done % PROGRESS_EVERY == 0 and done < total:
+                self.stdout.write(
+                    _("%(done)s of %(total)s products written…") % {"done": done, "total": total}
+                )
+                self.stdout.flush()
+
+        return report
