@@ -26,7 +26,7 @@ from catalog.services import (
     product_image_make_thumbnails,
     product_set_active,
 )
-from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin
+from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin, LongListChangeList
 from shop.admin_paginator import EstimatedCountPaginator
 from shop.money import format_money
 
@@ -53,7 +53,7 @@ def prefix_search_query(term: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"'{word}':*" for word in words), search_type="raw", config="simple")
 
 
-class ProductChangeList(ChangeList):
+class ProductChangeList(LongListChangeList):
     """The product list, with each shown product's prices, stock and first photo.
 
     Read for the page's rows only, once the page is chosen (two queries): as

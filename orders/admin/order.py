@@ -8,6 +8,7 @@ order form, adds or deletes an order.
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -55,7 +56,7 @@ from orders.admin.views import (
 from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_lines_to_ship
 from shop.addresses import Country
-from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin
+from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin, LongListChangeList
 from shop.admin_paginator import EstimatedCountPaginator
 from shop.identity import email_canonical
 from shop.money import format_money
@@ -200,23 +201,29 @@ class OrderAdmin(ActionCheckboxMixin, admin.ModelAdmin):
                 context["ship_form"] = OrderShipForm(lines=order_lines_to_ship(order=obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return LongListChangeList
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # Equality on indexed columns only (the number's unique index, the canonical email's and
-        # the phone's indexes), which PostgreSQL ORs together from the indexes; a substring
-        # search would read every order.
+        # the phone's indexes); a substring search would read every order. Each is read from its
+        # own index and the ids united: as one OR beside the newest-first ordering, PostgreSQL
+        # walked the placed-at index backwards past 100,000 newer orders to reach an older
+        # customer's (25 ms), where the union reads only the matches and sorts them.
         term = search_term.strip()
         if not term:
             return queryset, False
-        match = Q(number=term.upper())
+        matches = [Q(number=term.upper())]
         if "@" in term:
             # Identity is decided on the canonical form the order stores (shop.identity).
-            match |= Q(email_canonical=email_canonical(term))
+            matches.append(Q(email_canonical=email_canonical(term)))
         phones = {term}
         # Stored in E.164 (shop.phones); a number typed without + is read as a mainland one.
         if (normalised := phone_normalised(phone=term, country=Country.CN)) is not None:
             phones.add(normalised)
-        match |= Q(phone__in=sorted(phones))
-        return queryset.filter(match), False
+        matches.append(Q(phone__in=sorted(phones)))
+        first, *others = (Order.objects.filter(match).order_by().values("pk") for match in matches)
+        return queryset.filter(pk__in=first.union(*others)), False
 
     # Columns and read-only fields
 

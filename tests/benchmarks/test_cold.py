@@ -1,4 +1,5 @@
 import pytest
+from django.core.signals import request_started
 from django.db import connection
 
 from benchmarks.cold import (
@@ -100,3 +101,22 @@ def test_queries_are_counted_after_the_connection_has_logged_its_limit(settings)
     measured = cold_measure(ColdPage("home", "/"), repeats=2)
 
     assert measured.queries[0] == measured.queries[1] > 1
+
+
+@pytest.mark.django_db
+def test_each_page_is_served_once_untimed_before_its_samples(settings):
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    demo_catalog_seed(products=2, processes=1)
+    served = []
+
+    def count(**kwargs) -> None:
+        served.append(kwargs)
+
+    request_started.connect(count)
+    try:
+        measured = cold_measure(ColdPage("home", "/"), repeats=2)
+    finally:
+        request_started.disconnect(count)
+
+    assert len(served) == 3
+    assert len(measured.milliseconds) == 2

@@ -162,6 +162,27 @@ def test_each_search_reads_its_index(orders_at_scale, staff_client, term, number
     assert listed_numbers(response) == [number]
 
 
+def test_a_regular_customers_early_orders_are_found_without_walking_the_newer_ones(
+    orders_at_scale, staff_client
+):
+    # 2,000 orders by one customer (a business buying for years), all older than every other order:
+    # the statistics then know the address is common, and an OR of the three searches beside the
+    # newest-first ordering made PostgreSQL walk the placed-at index through the 198,000 newer
+    # orders to reach them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE orders_order SET email = 'Regular@Example.com', email_canonical = 'regular@example.com'"
+            " WHERE id IN (SELECT id FROM orders_order ORDER BY created_at LIMIT 2000)"
+        )
+        cursor.execute("ANALYZE orders_order")
+
+    response, scans = _page_plans(staff_client, {"q": "regular@example.com"})
+
+    _assert_reads_few_orders(scans)
+    assert len(listed_numbers(response)) == staff_client.get(CHANGELIST).context["cl"].list_per_page
+    assert response.context["cl"].result_count == 2000
+
+
 @pytest.mark.parametrize("status", Order.Status.values)
 def test_each_status_filter_reads_few_orders(orders_at_scale, staff_client, status):
     response, scans = _page_plans(staff_client, {"status": status})
