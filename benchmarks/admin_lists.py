@@ -3,9 +3,9 @@
 Each list (unfiltered, a search by SKU, product name, order number, email and
 phone, a filter) is requested ``REPEATS`` times in-process by the bench's
 superuser, signed in past both steps (password and authenticator), with the
-cache cleared before each request. The orders are whatever the benchmark
-database holds (the recommendations section seeds paid demo orders); the
-report says how many.
+cache cleared before each request, after one untimed request (``cold_measure``).
+The orders are whatever the benchmark database holds (the recommendations
+section seeds paid demo orders); the report says how many.
 """
 
 from urllib.parse import urlencode
@@ -69,7 +69,8 @@ def admin_section(context: BenchContext) -> str:
     results = [cold_measure(page, repeats=REPEATS, client=client) for page in admin_pages()]
     intro = (
         f"Each list {REPEATS} times in-process (Django test client, DEBUG off) as the bench's superuser "
-        "signed in past both steps, the cache cleared before each request."
+        "signed in past both steps, the cache cleared before each request, after one untimed request "
+        "and a garbage-collector freeze, as a server worker that has served the list before."
     )
     report = admin_report(results, orders=Order.objects.count(), products=Product.objects.count())
     return "\n".join(["## Admin lists", "", intro, "", report])

@@ -90,17 +90,21 @@ def demo_catalog_seed(
         raise ValueError(f"products must be between 0 and {MAX_PRODUCTS}")
     started = time.monotonic()
     products_created = variants_created = images_created = 0
+    if if_empty and Product.objects.exists():
+        return DemoSeedResult(skipped=True, seconds=time.monotonic() - started)
     with transaction.atomic():
-        # One seed at a time: a second one waits here, then finds the first one's products.
         with connection.cursor() as cursor:
+            # A batch job, not a request: the shop's limits on waiting for a lock, on a statement
+            # (the index builds of a big load) and on idling between statements (while the picture
+            # workers draw) are for requests, not for this.
+            cursor.execute("SET LOCAL lock_timeout = 0")
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            # One seed at a time: a second one waits here, then finds the first one's products.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         fresh = not Product.objects.exists()
         if if_empty and not fresh:
             return DemoSeedResult(skipped=True, seconds=time.monotonic() - started)
-        # One transaction for the whole catalogue, which waits on the picture workers between its
-        # statements: the shop's limit on an idle transaction is for requests, not for this.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         categories, categories_created = _categories_ensure()
         bulk = fresh and products >= BULK_LOAD_MIN
         with (

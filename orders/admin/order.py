@@ -5,6 +5,9 @@ Every change is a button (orders/admin/views.py) or a list action
 order form, adds or deletes an order.
 """
 
+from functools import reduce
+from operator import or_
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
@@ -57,10 +60,14 @@ from orders.models import Order
 from orders.selectors import OrderAction, order_action_list, order_lines_to_ship
 from shop.addresses import Country
 from shop.admin_lists import LONG_LIST_PER_PAGE, ActionCheckboxMixin, LongListChangeList
-from shop.admin_paginator import EstimatedCountPaginator
+from shop.admin_paginator import EstimatedCountPaginator, queryset_count_estimate
 from shop.identity import email_canonical
 from shop.money import format_money
 from shop.phones import phone_display, phone_normalised
+
+# Up to this many estimated matches, a search reads them all from their own indexes and sorts
+# them (a few milliseconds); above it, it walks the newest orders until a page is full.
+SEARCH_UNITE_LIMIT = 5_000
 
 
 @admin.register(Order)
@@ -206,10 +213,12 @@ class OrderAdmin(ActionCheckboxMixin, admin.ModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # Equality on indexed columns only (the number's unique index, the canonical email's and
-        # the phone's indexes); a substring search would read every order. Each is read from its
-        # own index and the ids united: as one OR beside the newest-first ordering, PostgreSQL
-        # walked the placed-at index backwards past 100,000 newer orders to reach an older
-        # customer's (25 ms), where the union reads only the matches and sorts them.
+        # the phone's indexes); a substring search would read every order. Few matches are read
+        # from those indexes, their ids united, and sorted: as one OR beside the newest-first
+        # ordering, PostgreSQL walked the placed-at index backwards past 100,000 newer orders to
+        # reach an older customer's (25 ms). Many matches (a shared phone number) fill a page
+        # soon on that walk, where reading and sorting 100,000 of them took 500 ms; the
+        # planner's estimate of the union decides, before any order is read.
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -223,7 +232,11 @@ class OrderAdmin(ActionCheckboxMixin, admin.ModelAdmin):
             phones.add(normalised)
         matches.append(Q(phone__in=sorted(phones)))
         first, *others = (Order.objects.filter(match).order_by().values("pk") for match in matches)
-        return queryset.filter(pk__in=first.union(*others)), False
+        united = first.union(*others, all=True)
+        estimate = queryset_count_estimate(united)
+        if estimate is not None and estimate > SEARCH_UNITE_LIMIT:
+            return queryset.filter(reduce(or_, matches)), False
+        return queryset.filter(pk__in=united), False
 
     # Columns and read-only fields
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.db.transaction import TransactionManagementError
 from PIL import Image
@@ -314,6 +314,30 @@ def test_a_bulk_load_into_an_empty_catalogue_gives_the_same_catalogue_and_indexe
     found = Product.objects.filter(search_vector=SearchQuery("CLO-00001-M", config="simple"))
     assert list(found.values_list("slug", flat=True)) == ["washed-denim-oxford-shirt-00001"]
 
+    # Django's foreign keys are deferred to the commit again, as the load found them: a variant
+    # may still be written before its product.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_variant"
+            " (product_id, sku, options, price, stock, position, is_active, created_at, updated_at)"
+            " VALUES (999999999, 'LATE-1', '{}', 1, 0, 0, true, now(), now())"
+        )
+    ProductFactory(pk=999999999, name="Late product")
+    assert Variant.objects.get(sku="LATE-1").product.name == "Late product"
+
+
+def test_a_caller_that_catches_a_failed_load_keeps_every_index():
+    indexes = product_indexes()
+
+    with transaction.atomic():
+        try:
+            with secondary_indexes_deferred(Product):
+                raise RuntimeError("disk full")
+        except RuntimeError:
+            pass
+
+    assert product_indexes() == indexes
+
 
 def test_a_failed_bulk_load_writes_no_row_and_keeps_every_index(monkeypatch):
     indexes = product_indexes()
@@ -340,8 +364,8 @@ def test_a_large_seed_reports_its_progress(monkeypatch):
 
     output = seed(25)
 
-    assert "10 of 25 products written…" in output
-    assert "20 of 25 products written…" in output
+    assert "10 of 25 products done…" in output
+    assert "20 of 25 products done…" in output
     assert "25 of 25" not in output
 
 

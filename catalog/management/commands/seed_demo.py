@@ -1,4 +1,5 @@
 import argparse
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
@@ -64,12 +65,13 @@ class Command(BaseCommand):
             )
         )
 
-    def _progress(self, total: int):
+    def _progress(self, total: int) -> Callable[[int], None]:
+        reported = [0]
+
         def report(done: int) -> None:
-            if done % PROGRESS_EVERY == 0 and done < total:
-                self.stdout.write(
-                    _("%(done)s of %(total)s products written…") % {"done": done, "total": total}
-                )
+            if done // PROGRESS_EVERY > reported[0] // PROGRESS_EVERY and done < total:
+                reported[0] = done
+                self.stdout.write(_("%(done)s of %(total)s products done…") % {"done": done, "total": total})
                 self.stdout.flush()
 
         return report
