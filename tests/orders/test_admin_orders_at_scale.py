@@ -130,6 +130,18 @@ def _assert_reads_few_orders(scans: list) -> None:
         assert _rows_read(node) <= ROWS_READ_LIMIT, (sql, node)
 
 
+def orders_share(assignments: str, *, oldest: int = 0, newest: int = 0) -> None:
+    """Give the ``oldest`` or ``newest`` orders the same ``assignments`` (SQL), then ANALYZE."""
+    direction, count = ("DESC", newest) if newest else ("ASC", oldest)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE orders_order SET {assignments} WHERE id IN"
+            f" (SELECT id FROM orders_order ORDER BY created_at {direction} LIMIT %s)",
+            [count],
+        )
+        cursor.execute("ANALYZE orders_order")
+
+
 def listed_numbers(response) -> list[str]:
     return [order.number for order in response.context["cl"].result_list]
 
@@ -170,12 +182,7 @@ def test_a_regular_customers_early_orders_are_found_without_walking_the_newer_on
     # the statistics then know the address is common, and an OR of the three searches beside the
     # newest-first ordering made PostgreSQL walk the placed-at index through the 198,000 newer
     # orders to reach them.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE orders_order SET email = 'Regular@Example.com', email_canonical = 'regular@example.com'"
-            " WHERE id IN (SELECT id FROM orders_order ORDER BY created_at LIMIT 2000)"
-        )
-        cursor.execute("ANALYZE orders_order")
+    orders_share("email = 'Regular@Example.com', email_canonical = 'regular@example.com'", oldest=2000)
 
     response, scans = _page_plans(staff_client, {"q": "regular@example.com"})
 
@@ -187,12 +194,7 @@ def test_a_regular_customers_early_orders_are_found_without_walking_the_newer_on
 def test_a_phone_number_on_many_orders_is_searched_without_reading_them_all(orders_at_scale, staff_client):
     # A company's buyer's number on the newest 40,000 orders: reading and sorting every
     # match would read more orders than any page may.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE orders_order SET phone = '+8613912345678'"
-            " WHERE id IN (SELECT id FROM orders_order ORDER BY created_at DESC LIMIT 40000)"
-        )
-        cursor.execute("ANALYZE orders_order")
+    orders_share("phone = '+8613912345678'", newest=40_000)
 
     response, scans = _page_plans(staff_client, {"q": "139 1234 5678"})
 
