@@ -7,7 +7,6 @@ What a discount comes to for a cart is worked out by ``promotions.pricing``.
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -84,16 +83,6 @@ def _window_constraint(name: str) -> models.CheckConstraint:
         | Q(valid_until__isnull=True)
         | Q(valid_until__gt=F("valid_from")),
         name=name,
-    )
-
-
-def live_filter(moment=None) -> Q:
-    """The rows of a window model that apply at ``moment`` (now by default)."""
-    moment = moment or timezone.now()
-    return (
-        Q(is_active=True)
-        & (Q(valid_from__isnull=True) | Q(valid_from__lte=moment))
-        & (Q(valid_until__isnull=True) | Q(valid_until__gt=moment))
     )
 
 

@@ -55,7 +55,7 @@ def _scope(row) -> Scope:
 # The live promotions with their products, categories and tiers in one statement. Read on every
 # cart, checkout page and order placed: the ORM query with its three prefetches cost about 0.6 ms
 # of CPU a read to build, ten times what the statement costs the database. The window test is
-# live_filter's, in SQL: active, valid_from <= moment < valid_until, either end open.
+# is_live_at's (promotions.models), in SQL: active, valid_from <= moment < valid_until, either end open.
 _LIVE_PROMOTIONS_SQL = f"""
     SELECT p.id, p.name, p.kind, p.percent,
         ARRAY(SELECT s.product_id FROM {Promotion.products.through._meta.db_table} s

@@ -42,7 +42,7 @@ def secondary_indexes_deferred(model: type[models.Model]) -> Iterator[list[str]]
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
               FROM pg_index i
              WHERE i.indrelid = %s::regclass
-               AND NOT i.indisprimary AND NOT i.indisunique
+               AND NOT i.indisunique
                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
              ORDER BY 1
             """,

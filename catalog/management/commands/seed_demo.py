@@ -66,11 +66,12 @@ class Command(BaseCommand):
         )
 
     def _progress(self, total: int) -> Callable[[int], None]:
-        reported = [0]
+        reported = 0
 
         def report(done: int) -> None:
-            if done // PROGRESS_EVERY > reported[0] // PROGRESS_EVERY and done < total:
-                reported[0] = done
+            nonlocal reported
+            if done // PROGRESS_EVERY > reported // PROGRESS_EVERY and done < total:
+                reported = done
                 self.stdout.write(_("%(done)s of %(total)s products done…") % {"done": done, "total": total})
                 self.stdout.flush()
 
