@@ -76,6 +76,8 @@ class RequestLogMiddleware:
             response[REQUEST_ID_HEADER] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             level = logging.ERROR if response.status_code >= 500 else logging.INFO
+            if not logger.isEnabledFor(level):
+                return response
             path = loggable_path(request)
             logger.log(
                 level,

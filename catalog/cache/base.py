@@ -13,6 +13,9 @@ links and any flash messages. Each request fills the holes afresh, so no
 token, cart or account detail is ever stored. The page is stored cut at its
 holes, as UTF-8 bytes (``page_split``), so a request joins the segments with
 its fills (``holes_fill``) and never searches, copies or encodes the page.
+The header links of a visitor without a session (anonymous, with an empty
+cart: most first visits, crawlers and load tests) are the same for all of
+them, so they are stored with the page, in its language (``page_store``).
 
 Product pages have two more holes: the shopper's recently viewed products
 (kept in the session) and the signed-in shopper's address in the
@@ -28,11 +31,12 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cache, partial
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import DatabaseError, connection
@@ -61,7 +65,7 @@ MISSING = "missing"
 _UNSET = object()
 # In every key: a shared cache (``CACHE_URL``) may hold entries of the previous release while
 # a deploy rolls, and a changed entry format must not be read by the other release.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 # A page builder returns the template and its context, or None for a hidden page.
 PageBuild = Callable[[], tuple[str, dict] | None]
@@ -190,10 +194,18 @@ def layout_context(tree: CategoryTree) -> dict:
     }
 
 
-# A cached page, cut at its holes: UTF-8 text segments, and between each two the name of the hole
-# that goes there (``segments[0] hole[0] segments[1] ... segments[-1]``). Stored as bytes, a page
-# costs the cache no decoding and a request no search through it, no copies and no encoding.
-SplitPage = tuple[tuple[bytes, ...], tuple[str, ...]]
+class SplitPage(NamedTuple):
+    """A cached page, cut at its holes: UTF-8 text segments, and between each two the name of the
+    hole that goes there (``segments[0] holes[0] segments[1] ... segments[-1]``).
+
+    Stored as bytes, a page costs the cache no decoding and a request no search through it, no
+    copies and no encoding. ``guest_links`` are the header links of a visitor without a session,
+    rendered with the page (``page_store``); empty when not, and such a page renders them.
+    """
+
+    segments: tuple[bytes, ...]
+    holes: tuple[str, ...]
+    guest_links: bytes = b""
 
 
 @cache
@@ -206,7 +218,7 @@ def _hole_names() -> dict[str, str]:
     return {marker: name for name, marker in page_holes().items()}
 
 
-def page_split(html: str) -> SplitPage:
+def page_split(html: str, *, guest_links: bytes = b"") -> SplitPage:
     """``html`` rendered with holes, as ``holes_fill`` takes it: cut once, when the page is built."""
     names = _hole_names()
     segments: list[bytes] = []
@@ -217,7 +229,24 @@ def page_split(html: str) -> SplitPage:
         holes.append(names[match.group()])
         start = match.end()
     segments.append(html[start:].encode())
-    return tuple(segments), tuple(holes)
+    return SplitPage(tuple(segments), tuple(holes), guest_links)
+
+
+def page_store(template_name: str, context: dict) -> SplitPage:
+    """The page rendered and cut at its holes, with the guest header links of its language."""
+    guest_links = render_to_string(
+        "_header_links.html", {"user": AnonymousUser(), "cart_count": 0, "csrf_token": page_holes()["csrf"]}
+    )
+    # A guest has no form in the header (signing out is for the signed in), so no CSRF hole in it;
+    # should one appear, the page keeps no guest links and each request renders its own.
+    if page_holes()["csrf"] in guest_links:
+        guest_links = ""
+    return page_split(render_to_string(template_name, context), guest_links=guest_links.encode())
+
+
+def has_session(request: HttpRequest) -> bool:
+    """Whether the visitor sent a session cookie: only then can they be signed in or have viewed anything."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def holes_fill(page: SplitPage, request: HttpRequest, **fills: str) -> bytes:
@@ -226,17 +255,20 @@ def holes_fill(page: SplitPage, request: HttpRequest, **fills: str) -> bytes:
     The layout's holes (header links, CSRF token, language switch path, messages) are filled
     here; a page with holes of its own passes their values as ``fills``.
     """
-    segments, holes = page
+    segments, holes, guest_links = page
     messages = get_messages(request)
     messages_html = (
         render_to_string("catalog/_site_messages.html", {"messages": messages}) if len(messages) else ""
     )
     csrf_token = csrf_token_get(request)
-    csrf_hole = page_holes()["csrf"]
+    if guest_links and not has_session(request):
+        links = guest_links
+    else:
+        # The links may hold a CSRF hole of their own (the sign-out form).
+        links = _header_links(request).replace(page_holes()["csrf"], csrf_token).encode()
     values = {
         **{name: value.encode() for name, value in fills.items()},
-        # The links may hold a CSRF hole of their own.
-        "links": _header_links(request).replace(csrf_hole, csrf_token).encode(),
+        "links": links,
         "csrf": csrf_token.encode(),
         "next": escape(path_without_language(request)).encode(),
         "messages": messages_html.encode(),
@@ -248,21 +280,11 @@ def holes_fill(page: SplitPage, request: HttpRequest, **fills: str) -> bytes:
 
 
 def _header_links(request: HttpRequest) -> str:
-    """The header's account and cart links, rendered fresh for anyone with a session.
+    """The header's account and cart links, rendered for this visitor.
 
-    A visitor without a session cookie is anonymous with an empty cart, so the
-    links depend only on the language and the path; they are cached for them
-    (most first visits, crawlers and load tests). Nothing per visitor is
-    cached: a CSRF token in the links is left as a hole.
+    Any CSRF token in them (the sign-out form) is left as a hole, filled like the page's own.
     """
-    # Any CSRF token in the links becomes a hole, filled per request like the page's own.
-    render = partial(
-        render_to_string, "_header_links.html", {"csrf_token": page_holes()["csrf"]}, request=request
-    )
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return render()
-    path_digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return cache_get_or_build(f"catalog:header-links:{get_language()}:{path_digest}", render)
+    return render_to_string("_header_links.html", {"csrf_token": page_holes()["csrf"]}, request=request)
 
 
 def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageBuild) -> HttpResponse:
@@ -272,8 +294,7 @@ def page_response(*, request: HttpRequest, kind: str, parts: tuple, build: PageB
         page = build()
         if page is None:
             return MISSING
-        template_name, context = page
-        return page_split(render_to_string(template_name, context))
+        return page_store(*page)
 
     # A ``?lang=`` page names itself as canonical, so it is a page of its own.
     key = cache_key(request, kind, *parts, language_from_query(request))

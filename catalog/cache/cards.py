@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 
@@ -17,6 +16,7 @@ from catalog.cache.base import (
     cache_key,
     cache_seconds,
     category_tree,
+    has_session,
     product_card,
     request_moment,
 )
@@ -25,11 +25,6 @@ from catalog.recommendations import product_list_recommended
 from catalog.selectors import product_list
 
 RECENTLY_VIEWED_COUNT = 6
-
-
-def has_session(request: HttpRequest) -> bool:
-    """Whether the visitor sent a session cookie: only then can they be signed in or have viewed anything."""
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def recently_viewed_cards_get(

@@ -21,19 +21,20 @@ from catalog.cache.base import (
     cache_seconds,
     canonical_url,
     category_tree,
+    has_session,
     holes_fill,
     layout_context,
     media_url,
     meta_summary,
     page_holes,
-    page_split,
+    page_store,
     page_title,
     product_cards,
     request_cache_get_or_build,
     request_moment,
     top_category_slug,
 )
-from catalog.cache.cards import RECENTLY_VIEWED_COUNT, has_session, product_cards_get
+from catalog.cache.cards import RECENTLY_VIEWED_COUNT, product_cards_get
 from catalog.models import Product, ProductImage, ReturnExemption, Variant
 from catalog.recently_viewed import recently_viewed_ids, recently_viewed_record
 from catalog.recommendations import product_list_recommended
@@ -79,7 +80,7 @@ def _product_page_get(request: HttpRequest, *, slug: str, variant_id: int | None
         template_name, context = page
         product = context["product"]
         return {
-            "html": page_split(render_to_string(template_name, context)),
+            "html": page_store(template_name, context),
             "product_id": product["id"],
             "variant_ids": [variant["id"] for variant in product["variants"]],
         }

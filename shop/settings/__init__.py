@@ -199,6 +199,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # database store, with one statement per read and per write (shop/sessions.py).
 SESSION_ENGINE = "shop.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+# Flash messages in a signed cookie, then the session, as Django's default, with its stores made
+# only for requests that use them (shop/messages.py).
+MESSAGE_STORAGE = "shop.messages.LazyFallbackStorage"
 
 # Local memory by default, one cache per process. Room for 5,000 entries (about 11 KB per cached
 # product page, so at most ~55 MB): Django's default of 300 made busy workers evict and rebuild
