@@ -237,10 +237,6 @@ def page_store(template_name: str, context: dict) -> SplitPage:
     guest_links = render_to_string(
         "_header_links.html", {"user": AnonymousUser(), "cart_count": 0, "csrf_token": page_holes()["csrf"]}
     )
-    # A guest has no form in the header (signing out is for the signed in), so no CSRF hole in it;
-    # should one appear, the page keeps no guest links and each request renders its own.
-    if page_holes()["csrf"] in guest_links:
-        guest_links = ""
     return page_split(render_to_string(template_name, context), guest_links=guest_links.encode())
 
 
@@ -260,16 +256,13 @@ def holes_fill(page: SplitPage, request: HttpRequest, **fills: str) -> bytes:
     messages_html = (
         render_to_string("catalog/_site_messages.html", {"messages": messages}) if len(messages) else ""
     )
-    csrf_token = csrf_token_get(request)
-    if guest_links and not has_session(request):
-        links = guest_links
-    else:
-        # The links may hold a CSRF hole of their own (the sign-out form).
-        links = _header_links(request).replace(page_holes()["csrf"], csrf_token).encode()
+    csrf_token = csrf_token_get(request).encode()
+    links = guest_links if guest_links and not has_session(request) else _header_links(request).encode()
     values = {
         **{name: value.encode() for name, value in fills.items()},
-        "links": links,
-        "csrf": csrf_token.encode(),
+        # The links may hold a CSRF hole of their own (the sign-out form).
+        "links": links.replace(page_holes()["csrf"].encode(), csrf_token),
+        "csrf": csrf_token,
         "next": escape(path_without_language(request)).encode(),
         "messages": messages_html.encode(),
     }

@@ -10,8 +10,8 @@ _BUILD_MEMORY = "256MB"
 
 
 @contextmanager
-def secondary_indexes_deferred(model: type[models.Model]) -> Iterator[list[str]]:
-    """Drop ``model``'s table's secondary indexes, yield their names, and create them again on the way out.
+def secondary_indexes_deferred(model: type[models.Model]) -> Iterator[None]:
+    """Drop ``model``'s table's secondary indexes for the block, and create them again on the way out.
 
     PostgreSQL's advice for populating a table: maintaining an index row by row
     costs far more than building it once from the finished table. Inserting a
@@ -51,7 +51,7 @@ def secondary_indexes_deferred(model: type[models.Model]) -> Iterator[list[str]]
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
-        yield [name for name, _definition in indexes]
+        yield
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{_BUILD_MEMORY}'")
         for _name, definition in indexes:
