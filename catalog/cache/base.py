@@ -65,7 +65,7 @@ MISSING = "missing"
 _UNSET = object()
 # In every key: a shared cache (``CACHE_URL``) may hold entries of the previous release while
 # a deploy rolls, and a changed entry format must not be read by the other release.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 # A page builder returns the template and its context, or None for a hidden page.
 PageBuild = Callable[[], tuple[str, dict] | None]
@@ -329,6 +329,7 @@ def media_url(name: str | None) -> str | None:
 def product_card(product: Product, *, url: str | None = None) -> dict:
     """A listing's card of a product with ``product_list``'s annotations (``url`` if known)."""
     return {
+        "id": product.pk,
         "name": product.name,
         "url": url or product.get_absolute_url(),
         "from_price": product.from_price,

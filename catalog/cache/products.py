@@ -289,6 +289,7 @@ def _own_card_store(request: HttpRequest, product: Product, data: dict) -> None:
         return
     first = product.ordered_images[0] if product.ordered_images else None
     card = {
+        "id": product.pk,
         "name": product.name,
         "url": data["url"],
         "from_price": data["from_price"],
