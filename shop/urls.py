@@ -19,6 +19,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("account/", include("accounts.urls")),
     path("cart/", include("cart.urls")),
+    path("wishlist/", include("wishlists.urls")),
     path("support/", include("support.urls")),
     path("orders/<str:number>/after-sales/", include("aftersales.urls")),
     path("", include("payments.urls")),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "shop",
     "catalog",
     "promotions",
+    "wishlists",
     "cart",
     # Before orders: its privacy part reads the customer's orders before orders anonymises them.
     "aftersales",

@@ -1,0 +1,74 @@
+"""What the wishlist email says: a template triple rendered in the customer's language.
+
+Templates: ``templates/wishlists/emails/wishlist_notice.subject.txt|.txt|.html``.
+Building never sends; ``wishlists.tasks.send_wishlist_notice`` does.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+
+from catalog.models import Product
+from shop.mail import email_build
+from wishlists.models import WishlistNotice
+
+UNSUBSCRIBE_SALT = "wishlists.notice.unsubscribe"
+_TEMPLATE = "wishlists/emails/wishlist_notice"
+
+
+def wishlist_unsubscribe_token(*, user_id: int) -> str:
+    """The signed token of the link that stops a customer's wishlist emails (it does not expire)."""
+    return signing.dumps(user_id, salt=UNSUBSCRIBE_SALT)
+
+
+def wishlist_unsubscribe_user_id(*, token: str) -> int | None:
+    """The customer a stop link was made for, or None for a link that was not."""
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+
+
+def wishlist_notice_email_build(*, notice: WishlistNotice) -> EmailMultiAlternatives | None:
+    """The email of one notice, in its language; None when none of its products is shown any more."""
+    products = Product.objects.in_bulk([entry["product"] for entry in notice.entries])
+    lines = [
+        {
+            "name": products[entry["product"]].name,
+            "url": settings.SITE_URL + products[entry["product"]].get_absolute_url(),
+            "back_in_stock": entry["back_in_stock"],
+            "was_price": Decimal(entry["was_price"]) if entry["was_price"] else None,
+            "price": Decimal(entry["price"]),
+        }
+        for entry in notice.entries
+        if entry["product"] in products and products[entry["product"]].is_active
+    ]
+    if not lines:
+        return None
+    token = wishlist_unsubscribe_token(user_id=notice.user_id)
+    unsubscribe_url = settings.SITE_URL + reverse("wishlists:unsubscribe", kwargs={"token": token})
+    context = {
+        "lines": lines,
+        "wishlist_url": settings.SITE_URL + reverse("wishlists:detail"),
+        "unsubscribe_url": unsubscribe_url,
+        "shop_name": settings.SHOP_NAME,
+        "support_email": settings.SUPPORT_EMAIL,
+        "site_url": settings.SITE_URL,
+    }
+    return email_build(
+        templates=_TEMPLATE,
+        context=context,
+        language=notice.language,
+        to=[notice.user.email],
+        reply_to=[settings.SUPPORT_EMAIL],
+        headers={
+            "Content-Language": notice.language,
+            # One-click unsubscribe (RFC 8058): mail clients POST to the link.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
