@@ -192,6 +192,7 @@ def test_each_app_contributes_its_part_of_the_download(client):
         "account",
         "back_in_stock_requests",
         "coupon_uses",
+        "wishlist",
         "aftersales",
         "orders",
         "support_tickets",
@@ -199,6 +200,7 @@ def test_each_app_contributes_its_part_of_the_download(client):
     ]
     assert data["orders"] == data["support_tickets"] == data["back_in_stock_requests"] == []
     assert data["aftersales"] == []
+    assert data["wishlist"] == {"items": [], "emails": []}
 
 
 def test_the_download_has_the_coupon_uses_counted_for_the_verified_address_and_erasure_deletes_them(

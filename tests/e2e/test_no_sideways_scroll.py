@@ -304,6 +304,19 @@ def account_order(page, shop: Shop) -> None:
     _account_page(shop.shipped_order.get_absolute_url())(page, shop)
 
 
+def wishlist_with_long_names(page, shop: Shop) -> None:
+    """Three saved products with long names, one with emails asked for."""
+    page.goto("/")
+    _sign_in(page, shop.customer)
+    for slug in ("dragon-well-gift-tin", "longjing-gift-box", "aged-puerh-cake"):
+        page.goto(f"/products/{slug}/")
+        page.locator(".wishlist-save button").click()
+        page.wait_for_url(f"**/products/{slug}/")
+    page.goto("/wishlist/")
+    page.locator("form[action='/wishlist/emails/'] button").first.click()
+    page.locator(".wishlist-actions").first.wait_for()
+
+
 PAGES = [
     pytest.param(home, id="home"),
     pytest.param(product_list, id="product-list"),
@@ -324,6 +337,7 @@ PAGES = [
     pytest.param(_account_page("/account/"), id="account-home"),
     pytest.param(_account_page("/account/orders/"), id="account-orders"),
     pytest.param(account_order, id="account-order"),
+    pytest.param(wishlist_with_long_names, id="wishlist"),
     pytest.param(_account_page("/account/details/"), id="account-details"),
     pytest.param(_account_page("/account/email/"), id="account-change-email"),
     pytest.param(_account_page("/account/password/"), id="account-change-password"),
