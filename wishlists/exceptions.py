@@ -1,5 +1,7 @@
 """Domain errors of wishlists: a product that cannot be saved, a list that is full."""
 
+from django.conf import settings
+
 from shop.exceptions import ShopError
 
 
@@ -12,4 +14,8 @@ class ProductUnavailable(WishlistError):
 
 
 class WishlistFull(WishlistError):
-    """The list already holds ``wishlists.session.WISHLIST_MAX_ITEMS`` products."""
+    """The list already holds ``limit`` products (settings.WISHLIST_MAX_ITEMS)."""
+
+    def __init__(self) -> None:
+        self.limit = settings.WISHLIST_MAX_ITEMS
+        super().__init__(f"The wishlist holds {self.limit} products already.")

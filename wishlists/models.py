@@ -46,7 +46,7 @@ class WishlistItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.product_id}"
+        return f"{self.product} ({self.user})"
 
 
 class WishlistNotice(models.Model):
@@ -74,3 +74,12 @@ class WishlistNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class WishedProduct(Product):
+    """Products customers keep on their wishlists, counted per product: what to restock or promote."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("wished-for product")
+        verbose_name_plural = _("wished-for products")

@@ -18,12 +18,13 @@ def send_wishlist_notice(*, notice_id: int, attempt: int = 1) -> str:
     """Send one wishlist notice's email, re-reading it by id; "sent", "retrying" or "skipped".
 
     Must not run inside a transaction (it talks SMTP). Sends at most once: a notice already
-    sent, deleted (the account was erased) or whose products are all gone is skipped. On a
+    sent, deleted (the account was erased), of a customer no longer active or verified, or
+    with nothing left to tell (emails stopped or products removed since) is skipped. On a
     transient SMTP or network error it re-enqueues itself with back-off up to
     settings.EMAIL_MAX_ATTEMPTS; a permanent failure is recorded on the notice and raised.
     """
     notice = WishlistNotice.objects.select_related("user").filter(pk=notice_id, sent_at=None).first()
-    if notice is None or not notice.user.is_active:
+    if notice is None or not notice.user.is_active or notice.user.email_verified_at is None:
         return "skipped"
     try:
         message = wishlist_notice_email_build(notice=notice)

@@ -1,21 +1,20 @@
 """The wishlist page, its buttons (save, remove, emails on or off), and the emails' stop link."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.cache import category_tree
-from shop.models import User
-from wishlists.emails import wishlist_unsubscribe_user_id
 from wishlists.exceptions import ProductUnavailable, WishlistError, WishlistFull
 from wishlists.forms import WishlistNotifyForm, WishlistProductForm
-from wishlists.selectors import wishlist_entry_list
+from wishlists.selectors import wishlist_entry_list, wishlist_unsubscribe_user_get
 from wishlists.services import (
     wishlist_guest_add,
     wishlist_item_add,
@@ -23,20 +22,16 @@ from wishlists.services import (
     wishlist_item_remove,
     wishlist_notify_stop,
 )
-from wishlists.session import WISHLIST_MAX_ITEMS, wishlist_session_remove
+from wishlists.session import wishlist_session_remove
 
 
 def _page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
-    return render(
-        request,
-        "wishlists/wishlist_detail.html",
-        {"entries": wishlist_entry_list(request=request)},
-        status=status,
-    )
+    context = {"entries": wishlist_entry_list(request=request)}
+    return render(request, "wishlists/wishlist_detail.html", context, status=status)
 
 
 @never_cache
-@require_GET
+@require_safe
 def wishlist_detail(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
@@ -76,7 +71,7 @@ def wishlist_add(request: HttpRequest) -> HttpResponse:
 def _refusal_text(error: WishlistError) -> str:
     if isinstance(error, WishlistFull):
         return _("Your wishlist is full (%(count)s products). Remove some to save more.") % {
-            "count": WISHLIST_MAX_ITEMS
+            "count": error.limit
         }
     return _("Sorry, that product is no longer available.")
 
@@ -89,17 +84,22 @@ def wishlist_remove(request: HttpRequest) -> HttpResponse:
         return _refused(request, form)
     product_id = form.cleaned_data["product"]
     if request.user.is_authenticated:
-        wishlist_item_remove(user=request.user, product_id=product_id)
+        removed = wishlist_item_remove(user=request.user, product_id=product_id)
     else:
-        wishlist_session_remove(session=request.session, product_id=product_id)
-    messages.success(request, _("Removed from your wishlist."))
+        removed = wishlist_session_remove(session=request.session, product_id=product_id)
+    if removed:
+        messages.success(request, _("Removed from your wishlist."))
+    else:
+        messages.info(request, _("It was not on your wishlist."))
     return redirect("wishlists:detail")
 
 
 @never_cache
-@login_required
 @require_POST
 def wishlist_notify(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # After signing in the shopper lands on the list (this address answers POST only).
+        return redirect_to_login(reverse("wishlists:detail"))
     form = WishlistNotifyForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
@@ -122,12 +122,11 @@ def wishlist_notify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def wishlist_unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
-    user_id = wishlist_unsubscribe_user_id(token=token)
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
+    user = wishlist_unsubscribe_user_get(token=token)
     if user is None:
         return render(request, "wishlists/wishlist_unsubscribe.html", {"invalid": True}, status=404)
-    context = {"token": token}
+    context = {}
     if request.method == "POST":
-        context["stopped"] = wishlist_notify_stop(user=user)
+        wishlist_notify_stop(user=user)
         context["done"] = True
     return render(request, "wishlists/wishlist_unsubscribe.html", context)

@@ -277,6 +277,8 @@ CATALOG_REVISION_LISTEN = env.bool("CATALOG_REVISION_LISTEN", default=True)
 # Seconds a process uses a held revision before reading it again, in case its listener's link
 # died silently (notifications lost until TCP keepalive notices): a stale page lasts at most this.
 CATALOG_REVISION_HELD_SECONDS = env.float("CATALOG_REVISION_HELD_SECONDS", default=30.0)
+# Products one wishlist keeps (a customer's, or a guest's in the session): a list, not a catalogue.
+WISHLIST_MAX_ITEMS = max(1, env.int("WISHLIST_MAX_ITEMS", default=100))
 
 # Security. HTTPS defaults to on in production; `make serve` on a laptop turns it off.
 HTTPS = env.bool("HTTPS", default=not DEBUG)

@@ -1,15 +1,16 @@
 """Staff who may read wishlists (groups of shop/migrations/0004_staff_groups.py).
 
-Catalogue managers read what customers keep for later (what to restock or promote); support
-agents also read the wishlist emails, to answer a customer who asks why one came. Nobody
-changes them in the admin. Only adds, to groups that exist; going back takes away only this.
+Catalogue managers read which products customers keep, counted per product (what to restock
+or promote), not who keeps them. Support agents read who keeps what and the wishlist emails,
+to answer a customer about their list. Nobody changes them in the admin. Only adds, to groups
+that exist; going back takes away only this.
 """
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 GRANTS = {
-    "Catalogue managers": ["view_wishlistitem"],
+    "Catalogue managers": ["view_wishedproduct"],
     "Support agents": ["view_wishlistitem", "view_wishlistnotice"],
 }
 
@@ -18,10 +19,14 @@ def _granted(apps, using: str):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group in Group.objects.using(using).filter(name__in=list(GRANTS)):
-        found = Permission.objects.using(using).filter(
-            content_type__app_label="wishlists", codename__in=GRANTS[group.name]
+        codenames = GRANTS[group.name]
+        found = list(
+            Permission.objects.using(using).filter(content_type__app_label="wishlists", codename__in=codenames)
         )
-        yield group, list(found)
+        if len(found) != len(codenames):
+            missing = set(codenames) - {permission.codename for permission in found}
+            raise LookupError(f"Permissions {sorted(missing)} do not exist; the roles need updating.")
+        yield group, found
 
 
 def permissions_grant(apps, schema_editor) -> None:
