@@ -10,7 +10,8 @@ from tests.factories import UserFactory
 from tests.helpers import run_together, staff_login
 from tests.wishlists.helpers import tea
 from wishlists.models import WishlistItem, WishlistNotice
-from wishlists.services import wishlist_item_add
+from wishlists.services import wishlist_item_add, wishlist_session_merge
+from wishlists.session import WISHLIST_SESSION_KEY
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,8 +34,8 @@ def test_two_tabs_saving_the_same_product_at_once_make_one_item():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_saves_at_once_never_pass_the_limit(monkeypatch):
-    monkeypatch.setattr("wishlists.services.WISHLIST_MAX_ITEMS", 3)
+def test_saves_at_once_never_pass_the_limit(settings):
+    settings.WISHLIST_MAX_ITEMS = 3
     user = UserFactory()
     products = [tea(name=f"Tea {n}") for n in range(6)]
 
@@ -77,23 +78,64 @@ def test_the_privacy_export_and_erasure_cover_the_wishlist():
 
 
 @pytest.mark.django_db
-def test_catalogue_managers_read_wishlists_in_the_admin_and_change_nothing(client):
+def test_catalogue_managers_read_products_counted_and_support_agents_read_who_keeps_what(client):
     manager = UserFactory(is_staff=True)
     manager.groups.add(Group.objects.get(name="Catalogue managers"))
-    user = UserFactory(email="ann@example.com")
+    agent = UserFactory(is_staff=True)
+    agent.groups.add(Group.objects.get(name="Support agents"))
     product = tea(name="Silver Needle")
-    wishlist_item_add(user=user, product_id=product.pk, category_ids=[product.category_id], language="en")
+    for email in ("ann@example.com", "lee@example.com"):
+        wishlist_item_add(
+            user=UserFactory(email=email),
+            product_id=product.pk,
+            category_ids=[product.category_id],
+            language="en",
+        )
+
     staff_login(client, manager)
+    counted = client.get(reverse("admin:wishlists_wishedproduct_changelist"))
+    per_customer_to_manager = client.get(reverse("admin:wishlists_wishlistitem_changelist"))
+    staff_login(client, agent)
+    found = client.get(reverse("admin:wishlists_wishlistitem_changelist"), {"q": "ANN@example.com"})
 
-    listing = client.get(reverse("admin:wishlists_wishlistitem_changelist"))
-    emails = client.get(reverse("admin:wishlists_wishlistnotice_changelist"))
-
-    assert listing.status_code == 200
-    assert "Silver Needle" in listing.content.decode()
-    assert "ann@example.com" in listing.content.decode()
-    assert emails.status_code == 403
-    assert not {
+    assert counted.status_code == 200
+    assert "Silver Needle" in counted.content.decode()
+    assert '<td class="field-kept">2</td>' in counted.content.decode()
+    assert "ann@example.com" not in counted.content.decode()
+    assert per_customer_to_manager.status_code == 403
+    assert found.status_code == 200
+    assert "ann@example.com" in found.content.decode()
+    assert "lee@example.com" not in found.content.decode()
+    changing = {
         codename
-        for codename in manager.groups.get().permissions.values_list("codename", flat=True)
-        if "wishlist" in codename and not codename.startswith("view_")
+        for group in Group.objects.filter(name__in=["Catalogue managers", "Support agents"])
+        for codename in group.permissions.values_list("codename", flat=True)
+        if "wish" in codename and not codename.startswith("view_")
     }
+    assert changing == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_ins_at_once_never_pass_the_limit_or_save_a_product_twice(settings):
+    settings.WISHLIST_MAX_ITEMS = 3
+    user = UserFactory()
+    products = [tea(name=f"Tea {n}") for n in range(5)]
+    category_ids = [product.category_id for product in products]
+
+    def merger(ids):
+        def merge():
+            session = {WISHLIST_SESSION_KEY: ids}
+            return wishlist_session_merge(
+                user=User.objects.get(pk=user.pk), session=session, category_ids=category_ids, language="en"
+            )
+
+        return merge
+
+    run_together(
+        merger([products[0].pk, products[1].pk, products[2].pk]),
+        merger([products[2].pk, products[3].pk, products[4].pk]),
+    )
+
+    saved = list(WishlistItem.objects.filter(user=user).values_list("product_id", flat=True))
+    assert len(saved) == 3
+    assert len(set(saved)) == 3
