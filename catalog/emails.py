@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import BackInStockRequest
-from shop.mail import email_build
+from shop.mail import email_build, unsubscribe_headers
 
 UNSUBSCRIBE_SALT = "catalog.back_in_stock.unsubscribe"
 _TEMPLATE = "catalog/emails/back_in_stock"
@@ -48,10 +48,5 @@ def back_in_stock_email_build(*, stock_request: BackInStockRequest) -> EmailMult
         language=stock_request.language,
         to=[stock_request.email],
         reply_to=[settings.SUPPORT_EMAIL],
-        headers={
-            "Content-Language": stock_request.language,
-            # One-click unsubscribe (RFC 8058): mail clients POST to the link.
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(url=unsubscribe_url, language=stock_request.language),
     )

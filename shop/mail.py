@@ -64,3 +64,12 @@ def email_build(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def unsubscribe_headers(*, url: str, language: str) -> dict[str, str]:
+    """The headers of mail a shopper may stop with one click (RFC 8058: mail clients POST to ``url``)."""
+    return {
+        "Content-Language": language,
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from catalog.models import Product
-from shop.mail import email_build
+from shop.mail import email_build, unsubscribe_headers
 from shop.money import format_money
 from wishlists.models import WishlistItem, WishlistNotice
 
@@ -85,10 +85,5 @@ def wishlist_notice_email_build(*, notice: WishlistNotice) -> EmailMultiAlternat
         language=notice.language,
         to=[notice.user.email],
         reply_to=[settings.SUPPORT_EMAIL],
-        headers={
-            "Content-Language": notice.language,
-            # One-click unsubscribe (RFC 8058): mail clients POST to the link.
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(url=unsubscribe_url, language=notice.language),
     )

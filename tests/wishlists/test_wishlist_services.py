@@ -9,9 +9,27 @@ from shop.privacy import privacy_part_list
 from tests.factories import UserFactory
 from tests.helpers import run_together, staff_login
 from tests.wishlists.helpers import tea
+from wishlists.exceptions import WishlistFull
 from wishlists.models import WishlistItem, WishlistNotice
 from wishlists.services import wishlist_item_add, wishlist_session_merge
 from wishlists.session import WISHLIST_SESSION_KEY
+
+
+def _saver(user, product):
+    """A job for another thread: the customer saves the product; True, False or the refusal's name."""
+
+    def save():
+        try:
+            return wishlist_item_add(
+                user=User.objects.get(pk=user.pk),
+                product_id=product.pk,
+                category_ids=[product.category_id],
+                language="en",
+            )[1]
+        except WishlistFull as error:
+            return type(error).__name__
+
+    return save
 
 
 @pytest.mark.django_db(transaction=True)
@@ -19,15 +37,7 @@ def test_two_tabs_saving_the_same_product_at_once_make_one_item():
     user = UserFactory()
     product = tea()
 
-    def save():
-        return wishlist_item_add(
-            user=User.objects.get(pk=user.pk),
-            product_id=product.pk,
-            category_ids=[product.category_id],
-            language="en",
-        )[1]
-
-    added = run_together(save, save, save)
+    added = run_together(*(_saver(user, product) for _ in range(3)))
 
     assert sorted(added) == [False, False, True]
     assert WishlistItem.objects.filter(user=user).count() == 1
@@ -39,21 +49,7 @@ def test_saves_at_once_never_pass_the_limit(settings):
     user = UserFactory()
     products = [tea(name=f"Tea {n}") for n in range(6)]
 
-    def saver(product):
-        def save():
-            try:
-                return wishlist_item_add(
-                    user=User.objects.get(pk=user.pk),
-                    product_id=product.pk,
-                    category_ids=[product.category_id],
-                    language="en",
-                )[1]
-            except Exception as error:
-                return type(error).__name__
-
-        return save
-
-    results = run_together(*(saver(product) for product in products))
+    results = run_together(*(_saver(user, product) for product in products))
 
     assert sorted(map(str, results)) == ["True"] * 3 + ["WishlistFull"] * 3
     assert WishlistItem.objects.filter(user=user).count() == 3
