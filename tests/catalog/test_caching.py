@@ -276,7 +276,7 @@ def test_cached_page_carries_a_fresh_working_csrf_token():
     )
 
     assert switched.status_code == 302
-    assert page.count(f'value="{token}"') == 2  # language switch and add-to-cart form
+    assert page.count(f'value="{token}"') == 3  # language switch, add-to-cart and wishlist forms
 
 
 def test_cached_page_shows_flash_messages_once(client):

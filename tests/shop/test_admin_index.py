@@ -52,6 +52,7 @@ def test_an_owner_who_is_not_a_superuser_sees_no_technical_section(client, owner
         "promotions",
         "shop",
         "support",
+        "wishlists",
     }
     assert response.context["technical_app_list"] == []
     assert 'class="shop-technical' not in page
