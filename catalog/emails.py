@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import BackInStockRequest
-from shop.mail import email_build, unsubscribe_headers
+from shop.mail import email_build_stoppable
 
 UNSUBSCRIBE_SALT = "catalog.back_in_stock.unsubscribe"
 _TEMPLATE = "catalog/emails/back_in_stock"
@@ -31,22 +31,16 @@ def back_in_stock_unsubscribe_url(*, stock_request: BackInStockRequest) -> str:
 def back_in_stock_email_build(*, stock_request: BackInStockRequest) -> EmailMultiAlternatives:
     """The "back in stock" email of one request, in the language the shopper asked in."""
     variant = stock_request.variant
-    unsubscribe_url = back_in_stock_unsubscribe_url(stock_request=stock_request)
     with translation.override(stock_request.language):
         context = {
             "product_name": variant.product.name,
             "options_label": variant.options_label,
             "product_url": settings.SITE_URL + variant.product.get_absolute_url(),
-            "unsubscribe_url": unsubscribe_url,
-            "shop_name": settings.SHOP_NAME,
-            "support_email": settings.SUPPORT_EMAIL,
-            "site_url": settings.SITE_URL,
         }
-    return email_build(
+    return email_build_stoppable(
         templates=_TEMPLATE,
         context=context,
         language=stock_request.language,
         to=[stock_request.email],
-        reply_to=[settings.SUPPORT_EMAIL],
-        headers=unsubscribe_headers(url=unsubscribe_url, language=stock_request.language),
+        unsubscribe_url=back_in_stock_unsubscribe_url(stock_request=stock_request),
     )

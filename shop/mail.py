@@ -66,10 +66,29 @@ def email_build(
     return message
 
 
-def unsubscribe_headers(*, url: str, language: str) -> dict[str, str]:
-    """The headers of mail a shopper may stop with one click (RFC 8058: mail clients POST to ``url``)."""
-    return {
-        "Content-Language": language,
-        "List-Unsubscribe": f"<{url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+def email_build_stoppable(
+    *, templates: str, context: Mapping[str, Any], language: str, to: list[str], unsubscribe_url: str
+) -> EmailMultiAlternatives:
+    """Mail a shopper asked for and may stop with one click (RFC 8058: mail clients POST to the link).
+
+    Replies go to support; the templates also get the link, the shop's name, its support address
+    and its site.
+    """
+    return email_build(
+        templates=templates,
+        context={
+            **context,
+            "unsubscribe_url": unsubscribe_url,
+            "shop_name": settings.SHOP_NAME,
+            "support_email": settings.SUPPORT_EMAIL,
+            "site_url": settings.SITE_URL,
+        },
+        language=language,
+        to=to,
+        reply_to=[settings.SUPPORT_EMAIL],
+        headers={
+            "Content-Language": language,
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

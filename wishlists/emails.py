@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from catalog.models import Product
-from shop.mail import email_build, unsubscribe_headers
+from shop.mail import email_build_stoppable
 from shop.money import format_money
 from wishlists.models import WishlistItem, WishlistNotice
 
@@ -70,20 +70,10 @@ def wishlist_notice_email_build(*, notice: WishlistNotice) -> EmailMultiAlternat
     if not lines:
         return None
     token = wishlist_unsubscribe_token(user_id=notice.user_id)
-    unsubscribe_url = settings.SITE_URL + reverse("wishlists:unsubscribe", kwargs={"token": token})
-    context = {
-        "lines": lines,
-        "wishlist_url": settings.SITE_URL + reverse("wishlists:detail"),
-        "unsubscribe_url": unsubscribe_url,
-        "shop_name": settings.SHOP_NAME,
-        "support_email": settings.SUPPORT_EMAIL,
-        "site_url": settings.SITE_URL,
-    }
-    return email_build(
+    return email_build_stoppable(
         templates=_TEMPLATE,
-        context=context,
+        context={"lines": lines, "wishlist_url": settings.SITE_URL + reverse("wishlists:detail")},
         language=notice.language,
         to=[notice.user.email],
-        reply_to=[settings.SUPPORT_EMAIL],
-        headers=unsubscribe_headers(url=unsubscribe_url, language=notice.language),
+        unsubscribe_url=settings.SITE_URL + reverse("wishlists:unsubscribe", kwargs={"token": token}),
     )
